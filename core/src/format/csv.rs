@@ -1,0 +1,561 @@
+//! CSV exports: Defender advanced hunting, Sentinel `DeviceProcessEvents` and
+//! `SecurityEvent` (4688), Sysmon-field CSV, the older Defender timeline.
+//!
+//! # Dialect
+//!
+//! RFC 4180: `,` separates fields, `"` quotes a field, `""` inside quotes is
+//! one `"`, quoted fields may hold commas and line breaks; records end with
+//! LF or CRLF. Quoting follows *parity*: every `"` toggles "inside quotes"
+//! (a doubled `""` toggles twice and yields one `"`), so the record splitter
+//! and the field parser always agree, even on malformed input. The first
+//! non-blank record is the header; columns are found by name through
+//! [`crate::mapping`], in any order. Records with fewer fields than the header
+//! read the missing ones as empty.
+//!
+//! # Speed
+//!
+//! Records are found with `memchr2(b'"', b'\n')` (quote-aware), and only the
+//! leading fields the scanner needs for every record (time, action type,
+//! `FileName`) are split; the whole record is split only when its `FileName`
+//! is wanted in full, which the rule does for `cmd.exe` only.
+
+use alloc::borrow::Cow;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use memchr::{memchr, memchr2};
+
+use super::text::{self, Encoding, Transcoder};
+use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
+use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
+use crate::mapping::{self, Schema, Target, FIELD_MAP};
+use crate::time::Timestamp;
+
+/// A field's raw byte range within its record.
+type Span = (usize, usize);
+
+/// The header, resolved.
+#[derive(Debug, Clone)]
+struct Header {
+    names: Vec<String>,
+    schema: Schema,
+    /// How many leading fields every record must be split into.
+    prefix: usize,
+}
+
+/// Streaming CSV decoder. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct CsvDecoder {
+    /// Bytes held back until the encoding is known (at most 2).
+    pending: Vec<u8>,
+    transcoder: Option<Transcoder>,
+    /// Length of the byte-order mark (added to reported byte offsets).
+    bom: u64,
+    /// UTF-8 produced from a UTF-16 chunk.
+    utf8: Vec<u8>,
+    /// Splitter: inside a quoted field at the end of the last chunk?
+    in_quotes: bool,
+    /// The start of a record that spans chunks.
+    carry: Vec<u8>,
+    /// The carried record is over [`MAX_RECORD_BYTES`]: its bytes are dropped.
+    overflow: u64,
+    /// Line breaks inside the dropped bytes of an oversized record.
+    overflow_lines: u64,
+    /// Byte offset and line where the current (unfinished) record starts.
+    record_byte: u64,
+    record_line: u64,
+    /// Records seen so far (header excluded).
+    records: u64,
+    header: Option<Header>,
+    spans: Vec<Span>,
+}
+
+impl Default for CsvDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CsvDecoder {
+    /// A decoder at the start of a file.
+    pub fn new() -> Self {
+        CsvDecoder {
+            pending: Vec::new(),
+            transcoder: None,
+            bom: 0,
+            utf8: Vec::new(),
+            in_quotes: false,
+            carry: Vec::new(),
+            overflow: 0,
+            overflow_lines: 0,
+            record_byte: 0,
+            record_line: 1,
+            records: 0,
+            header: None,
+            spans: Vec::new(),
+        }
+    }
+
+    /// The header's field names, once read.
+    pub fn header(&self) -> Option<&[String]> {
+        self.header.as_ref().map(|h| h.names.as_slice())
+    }
+
+    fn position(&self) -> Position {
+        Position {
+            byte: self.record_byte + self.bom,
+            line: self.record_line,
+            record: self.records,
+        }
+    }
+
+    /// Split `data` into records, handing complete ones on.
+    fn split(&mut self, data: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        let mut start = 0;
+        let mut i = 0;
+        let len = data.len();
+        while i < len {
+            if self.in_quotes {
+                match memchr(b'"', &data[i..]) {
+                    Some(j) => {
+                        self.in_quotes = false;
+                        i += j + 1;
+                    }
+                    None => break,
+                }
+                continue;
+            }
+            match memchr2(b'"', b'\n', &data[i..]) {
+                Some(j) if data[i + j] == b'"' => {
+                    self.in_quotes = true;
+                    i += j + 1;
+                }
+                Some(j) => {
+                    let end = i + j;
+                    if self.carry.is_empty() && self.overflow == 0 {
+                        self.complete(&data[start..end], sink)?;
+                    } else {
+                        let carried = core::mem::take(&mut self.carry);
+                        let result = self.carried(carried, &data[start..end], sink);
+                        result?;
+                    }
+                    start = end + 1;
+                    i = start;
+                }
+                None => break,
+            }
+        }
+        // Keep the unfinished record.
+        let rest = &data[start..];
+        if self.overflow > 0 || self.carry.len() + rest.len() > MAX_RECORD_BYTES {
+            self.overflow += (self.carry.len() + rest.len()) as u64;
+            self.overflow_lines += count_newlines(&self.carry) + count_newlines(rest);
+            self.carry = Vec::new();
+        } else {
+            self.carry.extend_from_slice(rest);
+        }
+        Ok(())
+    }
+
+    /// A record whose start was carried over from earlier chunks.
+    fn carried(
+        &mut self,
+        mut carried: Vec<u8>,
+        tail: &[u8],
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), DecodeError> {
+        let total = self.overflow + (carried.len() + tail.len()) as u64;
+        if total > MAX_RECORD_BYTES as u64 {
+            let lines = self.overflow_lines + count_newlines(&carried) + count_newlines(tail);
+            self.oversized(total, sink);
+            self.after_record(total + 1, lines);
+            return Ok(());
+        }
+        carried.extend_from_slice(tail);
+        let result = self.complete(&carried, sink);
+        carried.clear();
+        self.carry = carried; // keep the allocation
+        result
+    }
+
+    fn oversized(&mut self, bytes: u64, sink: &mut dyn RecordSink) {
+        self.records += 1;
+        let reason = format!(
+            "record is {} bytes, over the {} MiB record cap (an unbalanced quote makes a record run on)",
+            bytes,
+            MAX_RECORD_BYTES >> 20
+        );
+        sink.skip(Skip {
+            position: self.position(),
+            reason,
+        });
+    }
+
+    /// Move the record cursor past a record of `bytes` bytes holding `newlines`
+    /// line breaks (plus its terminator).
+    fn after_record(&mut self, bytes: u64, newlines: u64) {
+        self.record_byte += bytes;
+        self.record_line += newlines + 1;
+        self.overflow = 0;
+        self.overflow_lines = 0;
+    }
+
+    /// One complete record (without its `\n`).
+    fn complete(&mut self, raw: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        let rec = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let newlines = if memchr(b'"', rec).is_some() {
+            count_newlines(rec)
+        } else {
+            0
+        };
+        let result = if rec.iter().all(|b| *b == b' ' || *b == b'\t') {
+            Ok(()) // blank line: not a record
+        } else if self.header.is_none() {
+            self.read_header(rec)
+        } else {
+            self.records += 1;
+            self.data_record(rec, sink);
+            Ok(())
+        };
+        self.after_record(raw.len() as u64 + 1, newlines);
+        result
+    }
+
+    fn read_header(&mut self, rec: &[u8]) -> Result<(), DecodeError> {
+        self.spans.clear();
+        split_fields(rec, usize::MAX, &mut self.spans);
+        let names: Vec<String> = self
+            .spans
+            .iter()
+            .map(|&s| unescape(&rec[s.0..s.1]).into_owned())
+            .collect();
+        let schema = Schema::resolve(&names);
+        let missing = schema.missing_required();
+        if !missing.is_empty() {
+            let wanted: Vec<String> = missing
+                .iter()
+                .map(|t| {
+                    let sources = FIELD_MAP
+                        .iter()
+                        .find(|(target, _)| target == t)
+                        .map(|(_, s)| *s)
+                        .unwrap_or(&[]);
+                    let names: Vec<&str> = sources.iter().map(|s| s.name).collect();
+                    format!("{} (one of: {})", t.name(), names.join(", "))
+                })
+                .collect();
+            return Err(DecodeError {
+                position: Position {
+                    byte: self.record_byte + self.bom,
+                    line: self.record_line,
+                    record: 0,
+                },
+                message: format!("CSV header lacks required columns: {}", wanted.join("; ")),
+            });
+        }
+        let prefix = schema
+            .max_index(&[
+                Target::Timestamp,
+                Target::ActionType,
+                Target::EventId,
+                Target::FileName,
+            ])
+            .map_or(0, |m| m + 1);
+        self.header = Some(Header {
+            names,
+            schema,
+            prefix,
+        });
+        Ok(())
+    }
+
+    fn data_record(&mut self, rec: &[u8], sink: &mut dyn RecordSink) {
+        let position = self.position();
+        let Some(header) = self.header.as_ref() else {
+            return;
+        };
+        self.spans.clear();
+        split_fields(rec, header.prefix, &mut self.spans);
+        let record = CsvRecord {
+            bytes: rec,
+            prefix: &self.spans,
+            header,
+            position,
+        };
+        sink.record(&record);
+    }
+
+    fn ensure_encoding(&mut self, chunk: &[u8], at_end: bool) -> Option<Vec<u8>> {
+        if self.transcoder.is_some() {
+            return None;
+        }
+        self.pending.extend_from_slice(chunk);
+        if self.pending.len() < 3 && !at_end {
+            return Some(Vec::new());
+        }
+        let (encoding, bom) = text::detect(&self.pending);
+        self.bom = bom as u64;
+        self.transcoder = Some(Transcoder::new(encoding));
+        let mut rest = core::mem::take(&mut self.pending);
+        rest.drain(..bom);
+        Some(rest)
+    }
+
+    fn feed(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        let Some(t) = self.transcoder.as_mut() else {
+            return Ok(());
+        };
+        if t.encoding() == Encoding::Utf8 {
+            return self.split(chunk, sink);
+        }
+        let mut out = core::mem::take(&mut self.utf8);
+        out.clear();
+        t.push(chunk, &mut out);
+        let result = self.split(&out, sink);
+        self.utf8 = out;
+        result
+    }
+}
+
+impl Decoder for CsvDecoder {
+    fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        match self.ensure_encoding(chunk, false) {
+            Some(first) => self.feed(&first, sink),
+            None => self.feed(chunk, sink),
+        }
+    }
+
+    fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        if let Some(first) = self.ensure_encoding(&[], true) {
+            self.feed(&first, sink)?;
+        }
+        if let Some(t) = self.transcoder.as_mut() {
+            let mut tail = Vec::new();
+            t.finish(&mut tail);
+            if !tail.is_empty() {
+                self.split(&tail, sink)?;
+            }
+        }
+        let unterminated = self.in_quotes;
+        let carried = core::mem::take(&mut self.carry);
+        if self.overflow > 0 {
+            let total = self.overflow + carried.len() as u64;
+            self.oversized(total, sink);
+            self.after_record(total, 0);
+        } else if unterminated {
+            self.records += 1;
+            let reason = format!(
+                "unterminated quoted field: the record runs {} bytes to the end of the file",
+                carried.len()
+            );
+            sink.skip(Skip {
+                position: self.position(),
+                reason,
+            });
+        } else if !carried.is_empty() {
+            self.complete(&carried, sink)?;
+        }
+        if self.header.is_none() {
+            return Err(DecodeError {
+                position: Position {
+                    byte: self.record_byte + self.bom,
+                    line: self.record_line,
+                    record: 0,
+                },
+                message: "no CSV header: the file is empty or blank".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Split `rec` into field spans (parity quoting), stopping after `limit` fields.
+fn split_fields(rec: &[u8], limit: usize, out: &mut Vec<Span>) {
+    if limit == 0 {
+        return;
+    }
+    let mut start = 0;
+    let mut i = 0;
+    let mut in_quotes = false;
+    loop {
+        if in_quotes {
+            match memchr(b'"', &rec[i..]) {
+                Some(j) => {
+                    in_quotes = false;
+                    i += j + 1;
+                }
+                None => {
+                    out.push((start, rec.len()));
+                    return;
+                }
+            }
+            continue;
+        }
+        match memchr2(b',', b'"', &rec[i..]) {
+            Some(j) if rec[i + j] == b'"' => {
+                in_quotes = true;
+                i += j + 1;
+            }
+            Some(j) => {
+                out.push((start, i + j));
+                if out.len() == limit {
+                    return;
+                }
+                start = i + j + 1;
+                i = start;
+            }
+            None => {
+                out.push((start, rec.len()));
+                return;
+            }
+        }
+    }
+}
+
+/// A raw field's value: quotes removed, `""` inside quotes made `"`.
+fn unescape(raw: &[u8]) -> Cow<'_, str> {
+    if memchr(b'"', raw).is_none() {
+        return text::lossy(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'"' {
+            if in_quotes && raw.get(i + 1) == Some(&b'"') {
+                out.push(b'"');
+                i += 2;
+                continue;
+            }
+            in_quotes = !in_quotes;
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    Cow::Owned(text::lossy(&out).into_owned())
+}
+
+/// One data record, split lazily.
+struct CsvRecord<'a> {
+    bytes: &'a [u8],
+    /// Spans of the leading fields ([`Header::prefix`] of them, or fewer).
+    prefix: &'a [Span],
+    header: &'a Header,
+    position: Position,
+}
+
+impl CsvRecord<'_> {
+    fn raw(&self, spans: &[Span], index: usize) -> Cow<'_, str> {
+        match spans.get(index) {
+            Some(&(s, e)) => unescape(&self.bytes[s..e]),
+            None => Cow::Borrowed(""),
+        }
+    }
+
+    /// A target's value from the leading fields.
+    fn prefix_value(&self, target: Target) -> Option<Cow<'_, str>> {
+        let (index, transform) = self.header.schema.get(target)?;
+        Some(transform.apply(self.raw(self.prefix, index)))
+    }
+
+    fn all_spans(&self) -> Vec<Span> {
+        let mut spans = Vec::with_capacity(self.header.names.len());
+        split_fields(self.bytes, usize::MAX, &mut spans);
+        spans
+    }
+
+    fn value(&self, spans: &[Span], target: Target) -> String {
+        match self.header.schema.get(target) {
+            Some((index, transform)) => transform.apply(self.raw(spans, index)).into_owned(),
+            None => String::new(),
+        }
+    }
+}
+
+impl Record for CsvRecord<'_> {
+    fn position(&self) -> Position {
+        self.position
+    }
+
+    fn class(&self) -> RecordClass {
+        let action = self.prefix_value(Target::ActionType);
+        let event_id = self.prefix_value(Target::EventId);
+        match mapping::classify(action.as_deref(), event_id.as_deref()) {
+            Ok(()) => RecordClass::ProcessCreation,
+            Err(label) => RecordClass::Other(label),
+        }
+    }
+
+    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
+        match self.prefix_value(Target::Timestamp) {
+            Some(text) if !text.trim().is_empty() => Timestamp::parse(&text)
+                .map(Some)
+                .ok_or_else(|| text.into_owned()),
+            _ => Ok(None),
+        }
+    }
+
+    fn file_name(&self) -> Cow<'_, str> {
+        self.prefix_value(Target::FileName)
+            .unwrap_or(Cow::Borrowed(""))
+    }
+
+    fn event(&self) -> ProcessEvent {
+        let spans = self.all_spans();
+        ProcessEvent {
+            timestamp: self.timestamp().ok().flatten(),
+            device_name: self.value(&spans, Target::DeviceName),
+            account_name: self.value(&spans, Target::AccountName),
+            file_name: self.value(&spans, Target::FileName),
+            process_command_line: self.value(&spans, Target::ProcessCommandLine),
+            initiating_process_file_name: self.value(&spans, Target::InitiatingProcessFileName),
+            initiating_process_command_line: self
+                .value(&spans, Target::InitiatingProcessCommandLine),
+            parent_inferred: false,
+        }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        let spans = self.all_spans();
+        let names = &self.header.names;
+        let mut out: Vec<(String, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), self.raw(&spans, i).into_owned()))
+            .collect();
+        // Fields beyond the header keep their place, under a made-up name.
+        for i in names.len()..spans.len() {
+            out.push((
+                format!("(extra field {})", i + 1),
+                self.raw(&spans, i).into_owned(),
+            ));
+        }
+        out
+    }
+
+    fn process_ids(&self) -> Option<ProcessIds> {
+        let schema = &self.header.schema;
+        schema.get(Target::NewProcessId)?;
+        let spans = self.all_spans();
+        let new_process_id = mapping::parse_process_id(&self.value(&spans, Target::NewProcessId))?;
+        let parent_process_id =
+            mapping::parse_process_id(&self.value(&spans, Target::CreatorProcessId))?;
+        let has_parent_name = !self
+            .value(&spans, Target::InitiatingProcessFileName)
+            .is_empty();
+        Some(ProcessIds {
+            computer: self.value(&spans, Target::DeviceName),
+            new_process_id,
+            parent_process_id,
+            new_process_file_name: self.value(&spans, Target::FileName),
+            has_parent_name,
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Text encodings: a streaming front end that turns UTF-8 (with or without a
+//! BOM) and UTF-16 LE/BE (with a BOM) into UTF-8 bytes for the text decoders.
+//!
+//! Chunk boundaries may fall anywhere, even inside a UTF-16 code unit or a
+//! surrogate pair; the output does not depend on them. Unpaired surrogates
+//! become U+FFFD (and are counted in [`Transcoder::replaced`]).
+
+use alloc::vec::Vec;
+
+/// The encoding a text file was found to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (a leading BOM, if any, is dropped).
+    Utf8,
+    /// UTF-16 little-endian (announced by `FF FE`).
+    Utf16Le,
+    /// UTF-16 big-endian (announced by `FE FF`).
+    Utf16Be,
+}
+
+/// Detect the encoding from the first bytes; returns it and the BOM length.
+/// Needs at least 3 bytes (or the whole file if shorter) to be certain.
+pub fn detect(head: &[u8]) -> (Encoding, usize) {
+    match head {
+        [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
+        [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
+        [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
+        _ => (Encoding::Utf8, 0),
+    }
+}
+
+/// Streaming UTF-16 → UTF-8 converter (UTF-8 input passes through untouched).
+#[derive(Debug, Clone)]
+pub struct Transcoder {
+    encoding: Encoding,
+    /// A dangling odd byte from the previous chunk.
+    odd: Option<u8>,
+    /// A high surrogate waiting for its low half.
+    high: Option<u16>,
+    /// Number of U+FFFD substitutions made.
+    pub replaced: u64,
+}
+
+impl Transcoder {
+    /// A converter for `encoding`.
+    pub fn new(encoding: Encoding) -> Self {
+        Transcoder {
+            encoding,
+            odd: None,
+            high: None,
+            replaced: 0,
+        }
+    }
+
+    /// The encoding converted from.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Convert `input`, appending UTF-8 to `out`.
+    pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        if self.encoding == Encoding::Utf8 {
+            out.extend_from_slice(input);
+            return;
+        }
+        let mut bytes = input;
+        if let Some(first) = self.odd.take() {
+            match bytes.split_first() {
+                Some((&second, rest)) => {
+                    self.unit([first, second], out);
+                    bytes = rest;
+                }
+                None => {
+                    self.odd = Some(first);
+                    return;
+                }
+            }
+        }
+        let mut pairs = bytes.chunks_exact(2);
+        for pair in &mut pairs {
+            self.unit([pair[0], pair[1]], out);
+        }
+        if let [last] = pairs.remainder() {
+            self.odd = Some(*last);
+        }
+    }
+
+    /// Flush at end of input: a dangling byte or surrogate becomes U+FFFD.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.odd.take().is_some() || self.high.take().is_some() {
+            self.replacement(out);
+        }
+    }
+
+    fn unit(&mut self, pair: [u8; 2], out: &mut Vec<u8>) {
+        let u = match self.encoding {
+            Encoding::Utf16Le => u16::from_le_bytes(pair),
+            _ => u16::from_be_bytes(pair),
+        };
+        match (self.high.take(), u) {
+            (Some(h), 0xDC00..=0xDFFF) => {
+                let c = 0x10000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(u) - 0xDC00);
+                push_char(char::from_u32(c).unwrap_or('\u{FFFD}'), out);
+            }
+            (prev, 0xD800..=0xDBFF) => {
+                if prev.is_some() {
+                    self.replacement(out);
+                }
+                self.high = Some(u);
+            }
+            (prev, _) => {
+                if prev.is_some() {
+                    self.replacement(out);
+                }
+                match char::from_u32(u32::from(u)) {
+                    Some(c) => push_char(c, out),
+                    None => self.replacement(out), // a lone low surrogate
+                }
+            }
+        }
+    }
+
+    fn replacement(&mut self, out: &mut Vec<u8>) {
+        self.replaced += 1;
+        push_char('\u{FFFD}', out);
+    }
+}
+
+fn push_char(c: char, out: &mut Vec<u8>) {
+    let mut buf = [0; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+/// Bytes as text, replacing invalid UTF-8 with U+FFFD (borrowed when valid).
+pub fn lossy(bytes: &[u8]) -> alloc::borrow::Cow<'_, str> {
+    alloc::string::String::from_utf8_lossy(bytes)
+}

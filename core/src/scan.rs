@@ -1,0 +1,313 @@
+//! The streaming scanner: bytes of one file in, flagged rows and an honest
+//! account of every record out.
+//!
+//! [`FileScan`] recognises the format ([`crate::format::sniff`]) from the first
+//! bytes unless told, feeds every chunk to the format's decoder, and runs the
+//! [`CompiledRule`] on each record as it completes. Memory holds the flagged
+//! rows and one record, whatever the file's size.
+//!
+//! The time window is *not* applied here: it needs the newest event of all
+//! files, so it is applied afterwards by [`crate::results`], which lets the
+//! page change the window without reading files again.
+
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
+use crate::format::{sniff, DecodeError, Decoder, Format, SNIFF_BYTES};
+use crate::matcher::{CompiledRule, Verdict};
+use crate::time::Timestamp;
+
+/// How many skips a summary keeps in detail (all are counted).
+pub const MAX_SKIPS_KEPT: usize = 1000;
+
+/// One row the rule returns (before the time window).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlaggedRow {
+    /// The projected event.
+    pub event: ProcessEvent,
+    /// Which patterns and parents matched, and the flags.
+    pub verdict: Verdict,
+    /// Index of the file among those scanned together.
+    pub file: u32,
+    /// Where the record is in that file.
+    pub position: Position,
+    /// Every original field of the record, in source order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// What happened to one file: every record is counted exactly once, as a
+/// process creation, another event, or a skip (`records == process_creations
+/// + other_events + skipped`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileSummary {
+    /// The file's name as the user gave it.
+    pub name: String,
+    /// The format decoded (detected or forced), once known.
+    pub format: Option<Format>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Records read (analysed + skipped).
+    pub records: u64,
+    /// Records that are process creations (what the rule runs on).
+    pub process_creations: u64,
+    /// Other events, counted by label (`ActionType FileCreated`: 12).
+    pub other_events: BTreeMap<String, u64>,
+    /// Process creations whose `FileName` is `cmd.exe`.
+    pub shell: u64,
+    /// Rows the rule returns for this file before the time window.
+    pub flagged: u64,
+    /// Per flag (rule order), how many flagged rows have it.
+    pub flag_counts: [u64; 5],
+    /// Records skipped.
+    pub skipped: u64,
+    /// The first [`MAX_SKIPS_KEPT`] skips, with positions and reasons.
+    pub skips: Vec<Skip>,
+    /// Process creations whose time field held unreadable text (their
+    /// `Timestamp` is null, so no time window includes them).
+    pub bad_timestamps: u64,
+    /// The first unreadable time text seen, with its position.
+    pub first_bad_timestamp: Option<(Position, String)>,
+    /// Newest and oldest process-creation time in the file.
+    pub newest: Option<Timestamp>,
+    /// Oldest process-creation time in the file.
+    pub oldest: Option<Timestamp>,
+    /// A failure that stopped decoding (the records before it still count).
+    pub error: Option<DecodeError>,
+}
+
+impl FileSummary {
+    /// Records that were analysed (not skipped).
+    pub fn analysed(&self) -> u64 {
+        self.process_creations + self.other_events.values().sum::<u64>()
+    }
+}
+
+/// The rule applied to records as a decoder delivers them.
+struct Analyzer<'r> {
+    rule: &'r CompiledRule,
+    file: u32,
+    summary: FileSummary,
+    rows: Vec<FlaggedRow>,
+    /// (computer, process id) → image basename, for 4688 parent inference.
+    processes: BTreeMap<(String, u64), String>,
+}
+
+impl Analyzer<'_> {
+    fn remember(&mut self, ids: ProcessIds) {
+        let key = (ids.computer.to_lowercase(), ids.new_process_id);
+        self.processes.insert(key, ids.new_process_file_name);
+    }
+
+    /// A 4688 event without `ParentProcessName` (older Windows) gets its parent
+    /// from an earlier event that created the parent's process id on the same computer.
+    fn infer_parent(&self, ids: &ProcessIds, event: &mut ProcessEvent) {
+        if ids.has_parent_name || !event.initiating_process_file_name.is_empty() {
+            return;
+        }
+        let key = (ids.computer.to_lowercase(), ids.parent_process_id);
+        if let Some(parent) = self.processes.get(&key) {
+            event.initiating_process_file_name = parent.clone();
+            event.parent_inferred = true;
+        }
+    }
+}
+
+impl RecordSink for Analyzer<'_> {
+    fn record(&mut self, record: &dyn Record) {
+        let s = &mut self.summary;
+        s.records += 1;
+        if let RecordClass::Other(label) = record.class() {
+            *s.other_events.entry(label).or_insert(0) += 1;
+            return;
+        }
+        s.process_creations += 1;
+        let timestamp = match record.timestamp() {
+            Ok(t) => t,
+            Err(text) => {
+                s.bad_timestamps += 1;
+                if s.first_bad_timestamp.is_none() {
+                    s.first_bad_timestamp = Some((record.position(), text));
+                }
+                None
+            }
+        };
+        if let Some(t) = timestamp {
+            s.newest = Some(s.newest.map_or(t, |n| n.max(t)));
+            s.oldest = Some(s.oldest.map_or(t, |o| o.min(t)));
+        }
+        let is_shell = self.rule.is_shell(&record.file_name());
+        let ids = record.process_ids();
+        if !is_shell {
+            if let Some(ids) = ids {
+                self.remember(ids);
+            }
+            return;
+        }
+        let mut event = record.event();
+        if let Some(ids) = ids {
+            self.infer_parent(&ids, &mut event);
+            self.remember(ids);
+        }
+        let s = &mut self.summary;
+        s.shell += 1;
+        let verdict = self.rule.verdict(
+            &event.process_command_line,
+            &event.initiating_process_file_name,
+        );
+        if !verdict.is_flagged() {
+            return;
+        }
+        s.flagged += 1;
+        for (count, on) in s.flag_counts.iter_mut().zip(verdict.flags.0) {
+            *count += u64::from(on);
+        }
+        self.rows.push(FlaggedRow {
+            event,
+            verdict,
+            file: self.file,
+            position: record.position(),
+            fields: record.fields(),
+        });
+    }
+
+    fn skip(&mut self, skip: Skip) {
+        let s = &mut self.summary;
+        s.records += 1;
+        s.skipped += 1;
+        if s.skips.len() < MAX_SKIPS_KEPT {
+            s.skips.push(skip);
+        }
+    }
+}
+
+/// Scans one file, chunk by chunk.
+///
+/// ```
+/// use cmdhunt_core::{matcher::CompiledRule, scan::FileScan};
+/// let rule = CompiledRule::new();
+/// let csv = "Timestamp,DeviceName,FileName,ProcessCommandLine,InitiatingProcessFileName\n\
+///            2024-01-01T00:00:00Z,pc1,cmd.exe,cmd /c reg add HKCU\\x,explorer.exe\n";
+/// let mut scan = FileScan::new(&rule, 0, "x.csv", None);
+/// for chunk in csv.as_bytes().chunks(7) {
+///     scan.push(chunk);
+/// }
+/// let (summary, rows) = scan.finish();
+/// assert_eq!((summary.records, summary.flagged), (1, 1));
+/// assert_eq!(rows[0].event.device_name, "pc1");
+/// ```
+pub struct FileScan<'r> {
+    analyzer: Analyzer<'r>,
+    decoder: Option<Box<dyn Decoder>>,
+    /// First bytes held until the format is recognised.
+    head: Vec<u8>,
+    failed: bool,
+}
+
+impl<'r> FileScan<'r> {
+    /// Start scanning file number `file` called `name`; `format` forces a
+    /// decoder, `None` recognises it from the content.
+    pub fn new(rule: &'r CompiledRule, file: u32, name: &str, format: Option<Format>) -> Self {
+        let summary = FileSummary {
+            name: name.to_owned(),
+            format,
+            ..FileSummary::default()
+        };
+        FileScan {
+            analyzer: Analyzer {
+                rule,
+                file,
+                summary,
+                rows: Vec::new(),
+                processes: BTreeMap::new(),
+            },
+            decoder: format.map(Format::decoder),
+            head: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// The summary so far (for progress displays).
+    pub fn summary(&self) -> &FileSummary {
+        &self.analyzer.summary
+    }
+
+    /// Whether decoding has stopped on an error (further input is ignored).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// Rows flagged since the last call (for streaming them to a display).
+    pub fn take_rows(&mut self) -> Vec<FlaggedRow> {
+        core::mem::take(&mut self.analyzer.rows)
+    }
+
+    /// Feed the next bytes of the file.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.analyzer.summary.bytes += chunk.len() as u64;
+        if self.failed {
+            return;
+        }
+        if self.decoder.is_none() {
+            self.head.extend_from_slice(chunk);
+            if self.head.len() >= SNIFF_BYTES {
+                self.start_decoder();
+            }
+            return;
+        }
+        self.run(|d, sink| d.push(chunk, sink));
+    }
+
+    /// End of file: flush, and return the summary and the remaining rows.
+    pub fn finish(mut self) -> (FileSummary, Vec<FlaggedRow>) {
+        if self.decoder.is_none() && !self.failed {
+            self.start_decoder();
+        }
+        if !self.failed {
+            self.run(|d, sink| d.finish(sink));
+        }
+        (self.analyzer.summary, self.analyzer.rows)
+    }
+
+    fn start_decoder(&mut self) {
+        let head = core::mem::take(&mut self.head);
+        match sniff(&head) {
+            Some(format) => {
+                self.analyzer.summary.format = Some(format);
+                self.decoder = Some(format.decoder());
+                self.run(|d, sink| d.push(&head, sink));
+            }
+            None => {
+                let message = if head.iter().all(u8::is_ascii_whitespace) {
+                    "the file is empty".into()
+                } else {
+                    "unrecognised format: not CSV, EVTX, XML, JSON or XLSX".into()
+                };
+                self.fail(DecodeError {
+                    position: Position::default(),
+                    message,
+                });
+            }
+        }
+    }
+
+    fn run(
+        &mut self,
+        step: impl FnOnce(&mut dyn Decoder, &mut dyn RecordSink) -> Result<(), DecodeError>,
+    ) {
+        let Some(decoder) = self.decoder.as_deref_mut() else {
+            return;
+        };
+        if let Err(e) = step(decoder, &mut self.analyzer) {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, error: DecodeError) {
+        self.failed = true;
+        self.analyzer.summary.error = Some(error);
+    }
+}
