@@ -7,6 +7,7 @@
 //! depend on where the chunks were cut.
 
 pub mod csv;
+pub mod named;
 pub mod text;
 
 use alloc::boxed::Box;
@@ -24,16 +25,34 @@ pub const MAX_RECORD_BYTES: usize = 64 << 20;
 pub enum Format {
     /// Comma-separated values with a header row (Defender, Sentinel, Sysmon-field CSV).
     Csv,
+    /// Windows binary event log (`ElfFile` magic): Sysmon and Security channels.
+    Evtx,
+    /// Event XML: Event Viewer "Save as XML", `wevtutil qe /f:xml`, `evtx_dump` XML.
+    Xml,
+    /// JSON: lines, arrays, API result tables, concatenated objects.
+    Json,
+    /// Excel workbook (the Defender portal's advanced-hunting export).
+    Xlsx,
 }
 
 impl Format {
     /// Every format cmdhunt reads.
-    pub const ALL: [Format; 1] = [Format::Csv];
+    pub const ALL: [Format; 5] = [
+        Format::Csv,
+        Format::Evtx,
+        Format::Xml,
+        Format::Json,
+        Format::Xlsx,
+    ];
 
-    /// A short stable name (`csv`), as used by `--input-format`.
+    /// A short stable name (`csv`, `evtx`, `xml`, `json`, `xlsx`), as used by `--input-format`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
+            Format::Evtx => "evtx",
+            Format::Xml => "xml",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -48,7 +67,23 @@ impl Format {
     pub fn decoder(self) -> Box<dyn Decoder> {
         match self {
             Format::Csv => Box::new(csv::CsvDecoder::new()),
+            other => Box::new(Unsupported(other)),
         }
+    }
+}
+
+/// The decoder of a format this build cannot read.
+struct Unsupported(Format);
+
+impl Decoder for Unsupported {
+    fn push(&mut self, _: &[u8], _: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        Err(DecodeError {
+            position: Position::default(),
+            message: alloc::format!("{} input is not supported by this build", self.0),
+        })
+    }
+    fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        self.push(&[], sink)
     }
 }
 
@@ -61,25 +96,52 @@ impl fmt::Display for Format {
 /// How many leading bytes [`sniff`] wants to see (fewer at end of file is fine).
 pub const SNIFF_BYTES: usize = 4096;
 
-/// Recognise a format from the first bytes of a file.
+/// Recognise a format from the first bytes of a file (by content only):
+/// magic bytes for EVTX (`ElfFile\0`) and XLSX (`PK\3\4`); otherwise, after
+/// a byte-order mark and white space, `<` is XML, `{` or `[` is JSON,
+/// `Record N` (evtx_dump's separator) is XML or JSON by what follows, and a
+/// first line with a comma is CSV.
 ///
 /// Returns `None` when the content matches no format (the caller reports it).
 pub fn sniff(head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"ElfFile\0") {
+        return Some(Format::Evtx);
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Some(Format::Xlsx);
+    }
     let (encoding, bom) = text::detect(head);
     let mut utf8 = alloc::vec::Vec::new();
     let mut t = text::Transcoder::new(encoding);
     t.push(&head[bom..], &mut utf8);
     let body = utf8.as_slice();
     let first = body.iter().position(|b| !b.is_ascii_whitespace())?;
-    let first_line_end = body[first..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(body.len(), |e| first + e);
-    let first_line = &body[first..first_line_end];
-    if first_line.contains(&b',') || body.len() - first < SNIFF_BYTES {
-        return (!first_line.is_empty() && first_line.contains(&b',')).then_some(Format::Csv);
+    let rest = &body[first..];
+    match rest[0] {
+        b'<' => return Some(Format::Xml),
+        b'{' | b'[' => return Some(Format::Json),
+        _ => {}
     }
-    None
+    let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let first_line = &rest[..line_end];
+    if is_record_separator(first_line) {
+        let next = rest[line_end..].iter().find(|b| !b.is_ascii_whitespace());
+        return match next {
+            Some(b'<') => Some(Format::Xml),
+            Some(b'{') => Some(Format::Json),
+            _ => None,
+        };
+    }
+    first_line.contains(&b',').then_some(Format::Csv)
+}
+
+/// Is `line` an evtx_dump record separator (`Record 12`)?
+pub fn is_record_separator(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.strip_prefix(b"Record ") {
+        Some(n) => !n.is_empty() && n.iter().all(u8::is_ascii_digit),
+        None => false,
+    }
 }
 
 /// A decoding failure that stops a file (as opposed to a [`crate::event::Skip`],

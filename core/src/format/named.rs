@@ -1,0 +1,131 @@
+//! A record made of named fields (an XML `<Event>`, a JSON object, an EVTX
+//! record), mapped to the rule's columns through [`crate::mapping`].
+//!
+//! Decoders of formats with named fields build a [`NamedRecord`] per event and
+//! hand it to the sink; the mapping, classification and 4688 parent-inference
+//! keys then behave the same for every such format.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
+use crate::mapping::{self, Schema, Target};
+use crate::time::Timestamp;
+
+/// One event as `(name, value)` pairs in source order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRecord {
+    /// The fields, in source order. Names may be dotted (`process.name`) for
+    /// nested formats; the mapping compares them case-insensitively.
+    pub fields: Vec<(String, String)>,
+    /// Where the event starts.
+    pub position: Position,
+    /// A class decided by the decoder (EVTX knows the provider, so it can tell
+    /// a Sysmon event 1 from another provider's event 1); `None` classifies
+    /// by `ActionType` / `EventID` as for CSV.
+    pub class: Option<RecordClass>,
+    schema: Schema,
+}
+
+impl NamedRecord {
+    /// Build a record and resolve its field names.
+    pub fn new(fields: Vec<(String, String)>, position: Position) -> Self {
+        let schema = Schema::resolve(&fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>());
+        NamedRecord {
+            fields,
+            position,
+            class: None,
+            schema,
+        }
+    }
+
+    /// Set the class explicitly (see [`NamedRecord::class`]).
+    pub fn with_class(mut self, class: RecordClass) -> Self {
+        self.class = Some(class);
+        self
+    }
+
+    /// The mapped value of `target` (empty when the record has no source for it).
+    pub fn value(&self, target: Target) -> Cow<'_, str> {
+        match self.schema.get(target) {
+            Some((i, transform)) => transform.apply(Cow::Borrowed(self.fields[i].1.as_str())),
+            None => Cow::Borrowed(""),
+        }
+    }
+
+    /// Whether the record has a source field for `target`.
+    pub fn has(&self, target: Target) -> bool {
+        self.schema.get(target).is_some()
+    }
+}
+
+impl Record for NamedRecord {
+    fn position(&self) -> Position {
+        self.position
+    }
+
+    fn class(&self) -> RecordClass {
+        if let Some(class) = &self.class {
+            return class.clone();
+        }
+        let action = self
+            .has(Target::ActionType)
+            .then(|| self.value(Target::ActionType));
+        let event_id = self
+            .has(Target::EventId)
+            .then(|| self.value(Target::EventId));
+        match mapping::classify(action.as_deref(), event_id.as_deref()) {
+            Ok(()) => RecordClass::ProcessCreation,
+            Err(label) => RecordClass::Other(label),
+        }
+    }
+
+    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
+        let text = self.value(Target::Timestamp);
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        Timestamp::parse(&text)
+            .map(Some)
+            .ok_or_else(|| text.into_owned())
+    }
+
+    fn file_name(&self) -> Cow<'_, str> {
+        self.value(Target::FileName)
+    }
+
+    fn event(&self) -> ProcessEvent {
+        ProcessEvent {
+            timestamp: self.timestamp().ok().flatten(),
+            device_name: self.value(Target::DeviceName).into_owned(),
+            account_name: self.value(Target::AccountName).into_owned(),
+            file_name: self.value(Target::FileName).into_owned(),
+            process_command_line: self.value(Target::ProcessCommandLine).into_owned(),
+            initiating_process_file_name: self
+                .value(Target::InitiatingProcessFileName)
+                .into_owned(),
+            initiating_process_command_line: self
+                .value(Target::InitiatingProcessCommandLine)
+                .into_owned(),
+            parent_inferred: false,
+        }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        self.fields.clone()
+    }
+
+    fn process_ids(&self) -> Option<ProcessIds> {
+        if !self.has(Target::NewProcessId) {
+            return None;
+        }
+        Some(ProcessIds {
+            computer: self.value(Target::DeviceName).into_owned(),
+            new_process_id: mapping::parse_process_id(&self.value(Target::NewProcessId))?,
+            parent_process_id: mapping::parse_process_id(&self.value(Target::CreatorProcessId))?,
+            new_process_file_name: self.value(Target::FileName).into_owned(),
+            has_parent_name: !self.value(Target::InitiatingProcessFileName).is_empty(),
+        })
+    }
+}
