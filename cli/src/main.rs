@@ -1,1 +1,176 @@
-fn main() {}
+//! `cmdhunt`: the Sentinel T1059.003 rule over exported telemetry, from the
+//! command line. See `cmdhunt --help` and the README for the contract.
+
+mod args;
+mod report;
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cmdhunt_core::event::Position;
+use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::results;
+use cmdhunt_core::rule;
+use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::time::{Timestamp, TICKS_PER_SEC};
+
+use args::{Command, ScanArgs};
+
+/// How much of a file is read at a time (the decoders stream; this only sets
+/// the system-call granularity).
+const READ_CHUNK: usize = 1 << 20;
+
+fn main() -> ExitCode {
+    let argv: Vec<_> = std::env::args_os().skip(1).collect();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(Timestamp(0), |d| {
+            Timestamp(d.as_secs() as i64 * TICKS_PER_SEC + i64::from(d.subsec_nanos() / 100))
+        });
+    let command = match args::parse(&argv, now) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cmdhunt: {e}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        Command::Help => writeln!(io::stdout(), "{}", args::USAGE).map(|_| ExitCode::SUCCESS),
+        Command::Version => writeln!(io::stdout(), "cmdhunt {}", env!("CARGO_PKG_VERSION"))
+            .map(|_| ExitCode::SUCCESS),
+        Command::Rule => print_rule(&mut io::stdout().lock()).map(|_| ExitCode::SUCCESS),
+        Command::Scan(a) => scan(&a),
+    };
+    match result {
+        Ok(code) => code,
+        // A closed pipe (`cmdhunt scan ... | head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cmdhunt: error writing output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_rule(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} — MITRE ATT&CK {} ({})\n",
+        rule::TITLE,
+        rule::TECHNIQUE,
+        rule::TECHNIQUE_URL
+    )?;
+    writeln!(out, "{}", rule::KQL_TEXT.trim_end())?;
+    writeln!(out, "\nFlags:")?;
+    for f in rule::FLAGS {
+        writeln!(out, "  {:<17} {}", f.name, f.meaning)?;
+    }
+    writeln!(out, "\nKnown false positives (tune before alerting):")?;
+    for fp in rule::FALSE_POSITIVES {
+        writeln!(out, "  - {fp}")?;
+    }
+    Ok(())
+}
+
+/// Scan one file (or stdin for `-`) to the end.
+fn scan_file(
+    rule: &CompiledRule,
+    index: u32,
+    path: &Path,
+    forced: Option<Format>,
+) -> (FileSummary, Vec<FlaggedRow>) {
+    let name = path.display().to_string();
+    let mut scan = FileScan::new(rule, index, &name, forced);
+    let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
+        Ok(Box::new(io::stdin().lock()))
+    } else {
+        File::open(path).map(|f| Box::new(f) as Box<dyn Read>)
+    };
+    let mut reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            return scan.abandon(DecodeError {
+                position: Position::default(),
+                message: format!("cannot open: {e}"),
+            })
+        }
+    };
+    let mut buf = vec![0; READ_CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => scan.push(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let position = Position {
+                    byte: scan.summary().bytes,
+                    ..Position::default()
+                };
+                return scan.abandon(DecodeError {
+                    position,
+                    message: format!("read error: {e}"),
+                });
+            }
+        }
+        if scan.failed() {
+            break; // the decoder gave up; don't read the rest for nothing
+        }
+    }
+    scan.finish()
+}
+
+fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
+    let rule = CompiledRule::new();
+    let mut summaries = Vec::new();
+    let mut rows = Vec::new();
+    for (i, path) in a.files.iter().enumerate() {
+        let (summary, file_rows) = scan_file(&rule, i as u32, path, a.input_format);
+        summaries.push(summary);
+        rows.extend(file_rows);
+    }
+    let newest = results::newest(summaries.iter().map(|s| s.newest));
+    let order = results::select(&rows, &a.window, newest);
+    let names: Vec<String> = summaries.iter().map(|s| s.name.clone()).collect();
+
+    let mut err = io::stderr().lock();
+    let mut failed = false;
+    for (i, s) in summaries.iter().enumerate() {
+        let in_window = order
+            .iter()
+            .filter(|&&r| rows[r].file as usize == i)
+            .count();
+        report::write_summary(&mut err, s, in_window)?;
+        failed |= s.error.is_some();
+    }
+    let window = match a.window {
+        results::Window::All => "all time".to_string(),
+        results::Window::Last { anchor, .. } => match (a.window.cutoff(newest), anchor) {
+            (Some(Some(cut)), results::Anchor::Newest) => {
+                format!("Timestamp > {cut} (window anchored at the newest event)")
+            }
+            (Some(Some(cut)), results::Anchor::At(_)) => format!("Timestamp > {cut}"),
+            _ => "no event has a time to anchor the window at; use --window all".to_string(),
+        },
+    };
+    writeln!(
+        err,
+        "total: {} files, {} rows flagged, {} in window ({window})",
+        summaries.len(),
+        rows.len(),
+        order.len()
+    )?;
+    drop(err);
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    report::write_rows(&mut out, a.format, &rows, &order, &names)?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -36,6 +36,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod event;
+pub mod export;
 pub mod format;
 pub mod kql;
 pub mod mapping;

@@ -272,6 +272,13 @@ impl<'r> FileScan<'r> {
         (self.analyzer.summary, self.analyzer.rows)
     }
 
+    /// Stop without reading further (the file could not be opened or read):
+    /// the summary carries `error`, the rows found so far are kept.
+    pub fn abandon(mut self, error: DecodeError) -> (FileSummary, Vec<FlaggedRow>) {
+        self.fail(error);
+        (self.analyzer.summary, self.analyzer.rows)
+    }
+
     fn start_decoder(&mut self) {
         let head = core::mem::take(&mut self.head);
         match sniff(&head) {

@@ -1,0 +1,279 @@
+//! Command-line arguments. The contract is stable (scripts depend on it):
+//!
+//! ```text
+//! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
+//!              [--format table|csv|ndjson] [--input-format FORMAT] FILE...
+//! cmdhunt rule
+//! ```
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use cmdhunt_core::format::Format;
+use cmdhunt_core::results::{Anchor, Window};
+use cmdhunt_core::rule::DEFAULT_WINDOW_SECS;
+use cmdhunt_core::time::{Duration, Timestamp};
+
+/// The usage text printed by `--help` and after usage errors.
+pub const USAGE: &str = "\
+cmdhunt: run the Microsoft Sentinel T1059.003 (Windows command shell) rule over exported
+telemetry, locally. Nothing is uploaded anywhere.
+
+Usage:
+  cmdhunt scan [OPTIONS] FILE...   scan exports (CSV, EVTX, XML, JSON, XLSX; '-' is stdin)
+  cmdhunt rule                     print the rule's KQL, flags and known limits
+  cmdhunt --version | --help
+
+Scan options:
+  --window 24h|DURATION|all   Timestamp > ago(DURATION) (default 24h; e.g. 7d, 90m; 'all' = no filter)
+  --anchor newest|now|TIME    where ago() counts from: the newest event in the input (default),
+                              the current time, or an RFC 3339 time
+  --format table|csv|ndjson   output format on stdout (default table)
+  --input-format FORMAT       force a decoder (csv, evtx, xml, json, xlsx) instead of detection
+
+Per-file counts and errors go to stderr. Exit status: 0 every input was read (also with zero
+hits), 1 some input could not be read (the rest is still reported), 2 usage error.";
+
+/// Output format of `cmdhunt scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// RFC 4180 CSV with a header.
+    Csv,
+    /// One JSON object per row.
+    Ndjson,
+}
+
+/// A parsed `cmdhunt scan` invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanArgs {
+    /// The time window.
+    pub window: Window,
+    /// Output format.
+    pub format: OutputFormat,
+    /// Forced input format.
+    pub input_format: Option<Format>,
+    /// Files to scan (`-` is standard input).
+    pub files: Vec<PathBuf>,
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Scan files.
+    Scan(ScanArgs),
+    /// Print the rule.
+    Rule,
+    /// Print usage.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// `--anchor` before it is resolved (`now` needs the clock).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum AnchorArg {
+    Newest,
+    Now,
+    At(Timestamp),
+}
+
+/// Parse arguments (without the program name). `now` is the current time,
+/// used for `--anchor now`.
+pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            a.clone()
+                .into_string()
+                .map_err(|a| format!("argument is not UTF-8: {a:?}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let Some((command, rest)) = args.split_first() else {
+        return Err("missing command (scan or rule)".into());
+    };
+    match command.as_str() {
+        "-h" | "--help" | "help" => Ok(Command::Help),
+        "-V" | "--version" => Ok(Command::Version),
+        "rule" if rest.is_empty() => Ok(Command::Rule),
+        "rule" => Err(format!("'rule' takes no arguments, got {:?}", rest[0])),
+        "scan" => parse_scan(rest, now),
+        other => Err(format!("unknown command {other:?} (expected scan or rule)")),
+    }
+}
+
+fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
+    let mut window_arg: Option<Option<Duration>> = None; // Some(None) = all
+    let mut anchor = AnchorArg::Newest;
+    let mut format = OutputFormat::Table;
+    let mut input_format = None;
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    let mut options_done = false;
+    while let Some(arg) = it.next() {
+        if options_done || !arg.starts_with("--") {
+            if arg == "--" {
+                options_done = true;
+                continue;
+            }
+            if arg.is_empty() {
+                return Err("empty file name".into());
+            }
+            files.push(PathBuf::from(arg));
+            continue;
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        if name == "--help" {
+            return Ok(Command::Help);
+        }
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "--window" => {
+                let v = value()?;
+                window_arg = Some(if v.eq_ignore_ascii_case("all") {
+                    None
+                } else {
+                    Some(Duration::parse(&v).ok_or_else(|| {
+                        format!("--window: {v:?} is not a duration (e.g. 24h, 7d, 90m) or 'all'")
+                    })?)
+                });
+            }
+            "--anchor" => {
+                let v = value()?;
+                anchor = match v.to_ascii_lowercase().as_str() {
+                    "newest" => AnchorArg::Newest,
+                    "now" => AnchorArg::Now,
+                    _ => AnchorArg::At(Timestamp::parse(&v).ok_or_else(|| {
+                        format!("--anchor: {v:?} is not newest, now or a time such as 2024-05-01T12:00:00Z")
+                    })?),
+                };
+            }
+            "--format" => {
+                let v = value()?;
+                format = match v.as_str() {
+                    "table" => OutputFormat::Table,
+                    "csv" => OutputFormat::Csv,
+                    "ndjson" => OutputFormat::Ndjson,
+                    _ => return Err(format!("--format: {v:?} is not table, csv or ndjson")),
+                };
+            }
+            "--input-format" => {
+                let v = value()?;
+                input_format = Some(Format::from_name(&v).ok_or_else(|| {
+                    let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                    format!("--input-format: {v:?} is not one of {}", names.join(", "))
+                })?);
+            }
+            _ => return Err(format!("unknown option {name}")),
+        }
+    }
+    if files.is_empty() {
+        return Err("scan needs at least one FILE".into());
+    }
+    let window = match window_arg {
+        Some(None) => Window::All,
+        duration => Window::Last {
+            duration: duration
+                .flatten()
+                .unwrap_or(Duration::from_secs(DEFAULT_WINDOW_SECS)),
+            anchor: match anchor {
+                AnchorArg::Newest => Anchor::Newest,
+                AnchorArg::Now => Anchor::At(now),
+                AnchorArg::At(t) => Anchor::At(t),
+            },
+        },
+    };
+    Ok(Command::Scan(ScanArgs {
+        window,
+        format,
+        input_format,
+        files,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Command, String> {
+        let args: Vec<OsString> = s.split_whitespace().map(OsString::from).collect();
+        parse(&args, Timestamp(0))
+    }
+
+    fn scan(s: &str) -> ScanArgs {
+        match p(s) {
+            Ok(Command::Scan(a)) => a,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_rules_own() {
+        let a = scan("scan x.csv");
+        assert_eq!(a.window, Window::default());
+        assert_eq!(a.format, OutputFormat::Table);
+        assert_eq!(a.files, vec![PathBuf::from("x.csv")]);
+    }
+
+    #[test]
+    fn options_parse() {
+        let a = scan("scan --window 7d --anchor 2024-05-01T00:00:00Z --format ndjson a b");
+        let at = Timestamp::parse("2024-05-01T00:00:00Z").unwrap();
+        assert_eq!(
+            a.window,
+            Window::Last {
+                duration: Duration::from_secs(7 * 86400),
+                anchor: Anchor::At(at)
+            }
+        );
+        assert_eq!(a.format, OutputFormat::Ndjson);
+        assert_eq!(a.files.len(), 2);
+        assert_eq!(scan("scan --window=all --format=csv a").window, Window::All);
+        let now = scan("scan --anchor now a");
+        assert_eq!(
+            now.window,
+            Window::Last {
+                duration: Duration::from_secs(86400),
+                anchor: Anchor::At(Timestamp(0))
+            }
+        );
+        assert_eq!(
+            scan("scan --input-format EVTX a").input_format,
+            Some(Format::Evtx)
+        );
+        assert_eq!(
+            scan("scan -- --odd-name").files,
+            vec![PathBuf::from("--odd-name")]
+        );
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            "",
+            "scan",
+            "scan --window",
+            "scan --window 3x a",
+            "scan --anchor yesterday a",
+            "scan --format xml a",
+            "scan --input-format pdf a",
+            "scan --bogus a",
+            "frobnicate",
+            "rule extra",
+        ] {
+            assert!(p(bad).is_err(), "{bad:?} should be a usage error");
+        }
+        assert_eq!(p("rule"), Ok(Command::Rule));
+        assert_eq!(p("--help"), Ok(Command::Help));
+        assert_eq!(p("--version"), Ok(Command::Version));
+    }
+}

@@ -1,0 +1,223 @@
+//! What `cmdhunt scan` writes: rows on stdout, per-file accounts on stderr.
+//!
+//! Event text is attacker-controlled. In the terminal table and on stderr,
+//! control characters (ANSI escapes, carriage returns, bidirectional
+//! overrides) are shown as `\u{..}` escapes so a command line can never move
+//! the cursor, recolour the terminal or reorder what the analyst reads.
+//! CSV and NDJSON keep the exact text (they are data for other programs).
+
+use std::io::{self, Write};
+
+use cmdhunt_core::export;
+use cmdhunt_core::rule::FLAGS;
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
+
+use crate::args::OutputFormat;
+
+/// Make text safe to print on a terminal: control and bidi-formatting
+/// characters become `\u{XX}` escapes.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Write the selected rows (`order` indexes `rows`) in `format`.
+pub fn write_rows(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    rows: &[FlaggedRow],
+    order: &[usize],
+    file_names: &[String],
+) -> io::Result<()> {
+    let name = |row: &FlaggedRow| file_names.get(row.file as usize).map_or("", String::as_str);
+    match format {
+        OutputFormat::Ndjson => {
+            for &i in order {
+                writeln!(out, "{}", export::json_row(&rows[i], name(&rows[i])))?;
+            }
+        }
+        OutputFormat::Csv => {
+            writeln!(out, "{}", export::csv_header())?;
+            for &i in order {
+                writeln!(out, "{}", export::csv_row(&rows[i], name(&rows[i])))?;
+            }
+        }
+        OutputFormat::Table => write_table(out, rows, order, file_names)?,
+    }
+    out.flush()
+}
+
+fn write_table(
+    out: &mut dyn Write,
+    rows: &[FlaggedRow],
+    order: &[usize],
+    file_names: &[String],
+) -> io::Result<()> {
+    if order.is_empty() {
+        return writeln!(out, "No rows flagged.");
+    }
+    let header = [
+        "Timestamp",
+        "DeviceName",
+        "AccountName",
+        "Flags",
+        "Parent",
+        "ProcessCommandLine",
+    ];
+    let cells: Vec<[String; 6]> = order
+        .iter()
+        .map(|&i| {
+            let r = &rows[i];
+            let e = &r.event;
+            let flags: Vec<&str> = FLAGS
+                .iter()
+                .zip(r.verdict.flags.0)
+                .filter(|(_, on)| *on)
+                .map(|(f, _)| f.name)
+                .collect();
+            let parent = if e.parent_inferred {
+                format!("{} (inferred)", e.initiating_process_file_name)
+            } else {
+                e.initiating_process_file_name.clone()
+            };
+            [
+                e.timestamp
+                    .map_or_else(|| "(none)".to_string(), |t| t.to_string()),
+                terminal_safe(&e.device_name),
+                terminal_safe(&e.account_name),
+                if flags.is_empty() {
+                    "-".to_string()
+                } else {
+                    flags.join(",")
+                },
+                terminal_safe(&parent),
+                terminal_safe(&e.process_command_line),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row.iter()).take(5) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cols: [&str; 6]| -> io::Result<()> {
+        for (w, c) in widths.iter().zip(cols.iter()).take(5) {
+            write!(out, "{c:<w$}  ", w = *w)?;
+        }
+        writeln!(out, "{}", cols[5])
+    };
+    line(out, header)?;
+    for row in &cells {
+        line(out, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])?;
+    }
+    let _ = file_names;
+    Ok(())
+}
+
+/// The per-file account on stderr.
+pub fn write_summary(err: &mut dyn Write, s: &FileSummary, in_window: usize) -> io::Result<()> {
+    let name = terminal_safe(&s.name);
+    let format = s.format.map_or("unknown format", |f| f.name());
+    writeln!(
+        err,
+        "{name}: {format}, {} bytes, {} records: {} process creations, {} other events, {} skipped; \
+         {} cmd.exe, {} flagged ({} in window)",
+        s.bytes,
+        s.records,
+        s.process_creations,
+        s.other_events.values().sum::<u64>(),
+        s.skipped,
+        s.shell,
+        s.flagged,
+        in_window
+    )?;
+    if s.flagged > 0 {
+        let flags: Vec<String> = FLAGS
+            .iter()
+            .zip(s.flag_counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(f, n)| format!("{} {n}", f.name))
+            .collect();
+        if !flags.is_empty() {
+            writeln!(err, "  flags: {}", flags.join(", "))?;
+        }
+    }
+    if !s.other_events.is_empty() {
+        let mut other: Vec<(&String, &u64)> = s.other_events.iter().collect();
+        other.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = other
+            .iter()
+            .take(8)
+            .map(|(k, v)| format!("{} {v}", terminal_safe(k)))
+            .collect();
+        let more = if other.len() > 8 {
+            format!(", and {} more kinds", other.len() - 8)
+        } else {
+            String::new()
+        };
+        writeln!(err, "  other events: {}{more}", shown.join(", "))?;
+    }
+    if s.bad_timestamps > 0 {
+        if let Some((pos, text)) = &s.first_bad_timestamp {
+            writeln!(
+                err,
+                "  {} process creations have an unreadable time (first at {pos}: {:?}); their Timestamp is null",
+                s.bad_timestamps,
+                terminal_safe(text)
+            )?;
+        }
+    }
+    for skip in &s.skips {
+        writeln!(
+            err,
+            "  skipped {}: {}",
+            skip.position,
+            terminal_safe(&skip.reason)
+        )?;
+    }
+    if s.skipped > s.skips.len() as u64 {
+        writeln!(
+            err,
+            "  ... and {} more skipped records",
+            s.skipped - s.skips.len() as u64
+        )?;
+    }
+    if let Some(e) = &s.error {
+        writeln!(
+            err,
+            "cmdhunt: error: {name}: {} (at {})",
+            terminal_safe(&e.message),
+            e.position
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        let cases = [
+            ("plain cmd /c dir", "plain cmd /c dir"),
+            ("\u{1b}[31mred", "\\u{1b}[31mred"),
+            ("a\rb", "a\\u{d}b"),
+            ("evil\u{202e}txt.exe", "evil\\u{202e}txt.exe"),
+            ("tab\there", "tab\\u{9}here"),
+            ("ünïcode stays", "ünïcode stays"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(terminal_safe(input), want, "{input:?}");
+        }
+    }
+}
