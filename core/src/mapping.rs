@@ -135,6 +135,7 @@ const TIMELINE: &str = "Defender timeline export (older schema)";
 const SEC4688: &str = "Security 4688 (Sentinel SecurityEvent, EVTX)";
 const SYSMON: &str = "Sysmon event 1";
 const ECS: &str = "Elastic ECS";
+const SPLUNK: &str = "Splunk Windows add-on (JSON export `result`)";
 
 /// The committed mapping table: for each target, its sources in priority order.
 pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
@@ -150,6 +151,8 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("@timestamp", Verbatim, ECS),
             f("EventTime", Verbatim, "nxlog"),
             f("TimeCreatedUtc", Verbatim, SEC4688),
+            f("TimeCreated.SystemTime", Verbatim, "evtx_dump JSON System"),
+            f("_time", Verbatim, SPLUNK),
         ],
     ),
     (
@@ -161,6 +164,8 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("ComputerName", Verbatim, "winlogbeat"),
             f("host.name", Verbatim, ECS),
             f("Hostname", Verbatim, "nxlog"),
+            f("computer_name", Verbatim, "winlogbeat 7+"),
+            f("host", Verbatim, SPLUNK),
         ],
     ),
     (
@@ -182,6 +187,7 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("CreatedProcessName", Basename, TIMELINE),
             f("process.name", Verbatim, ECS),
             f("process.executable", Basename, ECS),
+            f("New_Process_Name", Basename, SPLUNK),
         ],
     ),
     (
@@ -191,6 +197,7 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("CommandLine", Verbatim, "Sysmon 1, Security 4688"),
             f("CreatedProcessCommandLine", Verbatim, TIMELINE),
             f("process.command_line", Verbatim, ECS),
+            f("Process_Command_Line", Verbatim, SPLUNK),
         ],
     ),
     (
@@ -202,6 +209,7 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("InitiatingProcessName", Basename, TIMELINE),
             f("process.parent.name", Verbatim, ECS),
             f("process.parent.executable", Basename, ECS),
+            f("Creator_Process_Name", Basename, SPLUNK),
         ],
     ),
     (
@@ -221,6 +229,7 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
             f("EventId", Verbatim, "Windows events"),
             f("event.code", Verbatim, ECS),
             f("event_id", Verbatim, "winlogbeat"),
+            f("EventCode", Verbatim, SPLUNK),
         ],
     ),
     (
