@@ -5,9 +5,12 @@
 //!
 //! RFC 4180: `,` separates fields, `"` quotes a field, `""` inside quotes is
 //! one `"`, quoted fields may hold commas and line breaks; records end with
-//! LF or CRLF. Quoting follows *parity*: every `"` toggles "inside quotes"
-//! (a doubled `""` toggles twice and yields one `"`), so the record splitter
-//! and the field parser always agree, even on malformed input. The first
+//! LF or CRLF. Malformed quoting is read the way Python's `csv` module and
+//! spreadsheet programs read it: a `"` opens a quoted field only at the start
+//! of a field; after the closing quote, anything up to the next comma is kept
+//! literally, quotes included (a real 4688 export writes
+//! `".\powershell -c "x"",` this way). The record splitter and the field
+//! parser share these rules, so they always agree. The first
 //! non-blank record is the header; columns are found by name through
 //! [`crate::mapping`], in any order. Records with fewer fields than the header
 //! read the missing ones as empty.
@@ -54,8 +57,10 @@ pub struct CsvDecoder {
     bom: u64,
     /// UTF-8 produced from a UTF-16 chunk.
     utf8: Vec<u8>,
-    /// Splitter: inside a quoted field at the end of the last chunk?
-    in_quotes: bool,
+    /// Splitter: where the last chunk ended, quote-wise.
+    quote: QuoteState,
+    /// Splitter: the byte before the current chunk (`\n` at the start).
+    prev: u8,
     /// The start of a record that spans chunks.
     carry: Vec<u8>,
     /// The carried record is over [`MAX_RECORD_BYTES`]: its bytes are dropped.
@@ -85,7 +90,8 @@ impl CsvDecoder {
             transcoder: None,
             bom: 0,
             utf8: Vec::new(),
-            in_quotes: false,
+            quote: QuoteState::Unquoted,
+            prev: b'\n',
             carry: Vec::new(),
             overflow: 0,
             overflow_lines: 0,
@@ -116,35 +122,49 @@ impl CsvDecoder {
         let mut i = 0;
         let len = data.len();
         while i < len {
-            if self.in_quotes {
-                match memchr(b'"', &data[i..]) {
+            match self.quote {
+                QuoteState::Quoted => match memchr(b'"', &data[i..]) {
                     Some(j) => {
-                        self.in_quotes = false;
+                        self.quote = QuoteState::QuoteInQuoted;
                         i += j + 1;
                     }
                     None => break,
-                }
-                continue;
-            }
-            match memchr2(b'"', b'\n', &data[i..]) {
-                Some(j) if data[i + j] == b'"' => {
-                    self.in_quotes = true;
-                    i += j + 1;
-                }
-                Some(j) => {
-                    let end = i + j;
-                    if self.carry.is_empty() && self.overflow == 0 {
-                        self.complete(&data[start..end], sink)?;
+                },
+                QuoteState::QuoteInQuoted => {
+                    // `""` is an escaped quote; anything else closes the field.
+                    self.quote = if data[i] == b'"' {
+                        QuoteState::Quoted
                     } else {
-                        let carried = core::mem::take(&mut self.carry);
-                        let result = self.carried(carried, &data[start..end], sink);
-                        result?;
-                    }
-                    start = end + 1;
-                    i = start;
+                        QuoteState::Unquoted
+                    };
+                    i += usize::from(data[i] == b'"');
                 }
-                None => break,
+                QuoteState::Unquoted => match memchr2(b'"', b'\n', &data[i..]) {
+                    Some(j) if data[i + j] == b'"' => {
+                        let at = i + j;
+                        let before = if at == 0 { self.prev } else { data[at - 1] };
+                        if before == b',' || before == b'\n' {
+                            self.quote = QuoteState::Quoted;
+                        }
+                        i = at + 1;
+                    }
+                    Some(j) => {
+                        let end = i + j;
+                        if self.carry.is_empty() && self.overflow == 0 {
+                            self.complete(&data[start..end], sink)?;
+                        } else {
+                            let carried = core::mem::take(&mut self.carry);
+                            self.carried(carried, &data[start..end], sink)?;
+                        }
+                        start = end + 1;
+                        i = start;
+                    }
+                    None => break,
+                },
             }
+        }
+        if let Some(&last) = data.last() {
+            self.prev = last;
         }
         // Keep the unfinished record.
         let rest = &data[start..];
@@ -337,7 +357,7 @@ impl Decoder for CsvDecoder {
                 self.split(&tail, sink)?;
             }
         }
-        let unterminated = self.in_quotes;
+        let unterminated = self.quote == QuoteState::Quoted;
         let carried = core::mem::take(&mut self.carry);
         if self.overflow > 0 {
             let total = self.overflow + carried.len() as u64;
@@ -374,40 +394,35 @@ fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-/// Split `rec` into field spans (parity quoting), stopping after `limit` fields.
+/// Where the splitter stands with respect to quoting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    /// Outside quotes (a `"` here opens quotes only at the start of a field).
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Inside a quoted field, just after a `"`: the next byte decides.
+    QuoteInQuoted,
+}
+
+/// Split `rec` into field spans, stopping after `limit` fields.
 fn split_fields(rec: &[u8], limit: usize, out: &mut Vec<Span>) {
     if limit == 0 {
         return;
     }
     let mut start = 0;
-    let mut i = 0;
-    let mut in_quotes = false;
     loop {
-        if in_quotes {
-            match memchr(b'"', &rec[i..]) {
-                Some(j) => {
-                    in_quotes = false;
-                    i += j + 1;
-                }
-                None => {
-                    out.push((start, rec.len()));
-                    return;
-                }
-            }
-            continue;
+        let mut i = start;
+        if rec.get(start) == Some(&b'"') {
+            i = quoted_end(rec, start + 1);
         }
-        match memchr2(b',', b'"', &rec[i..]) {
-            Some(j) if rec[i + j] == b'"' => {
-                in_quotes = true;
-                i += j + 1;
-            }
+        match memchr(b',', &rec[i..]) {
             Some(j) => {
                 out.push((start, i + j));
                 if out.len() == limit {
                     return;
                 }
                 start = i + j + 1;
-                i = start;
             }
             None => {
                 out.push((start, rec.len()));
@@ -417,27 +432,35 @@ fn split_fields(rec: &[u8], limit: usize, out: &mut Vec<Span>) {
     }
 }
 
-/// A raw field's value: quotes removed, `""` inside quotes made `"`.
+/// The index just past the closing quote of a quoted field whose content
+/// starts at `from` (or the end of `rec` when the quote never closes).
+fn quoted_end(rec: &[u8], mut from: usize) -> usize {
+    loop {
+        match memchr(b'"', &rec[from..]) {
+            Some(j) if rec.get(from + j + 1) == Some(&b'"') => from += j + 2,
+            Some(j) => return from + j + 1,
+            None => return rec.len(),
+        }
+    }
+}
+
+/// A raw field's value: a leading quoted part unquoted (`""` made `"`), the
+/// rest kept as is.
 fn unescape(raw: &[u8]) -> Cow<'_, str> {
-    if memchr(b'"', raw).is_none() {
+    if raw.first() != Some(&b'"') {
         return text::lossy(raw);
     }
+    let end = quoted_end(raw, 1);
+    let closed = end > 1 && raw.get(end - 1) == Some(&b'"') && end <= raw.len();
+    let inner = &raw[1..if closed { end - 1 } else { raw.len() }];
     let mut out = Vec::with_capacity(raw.len());
-    let mut in_quotes = false;
     let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == b'"' {
-            if in_quotes && raw.get(i + 1) == Some(&b'"') {
-                out.push(b'"');
-                i += 2;
-                continue;
-            }
-            in_quotes = !in_quotes;
-        } else {
-            out.push(b);
-        }
-        i += 1;
+    while i < inner.len() {
+        out.push(inner[i]);
+        i += if inner[i] == b'"' { 2 } else { 1 };
+    }
+    if closed {
+        out.extend_from_slice(&raw[end..]);
     }
     Cow::Owned(text::lossy(&out).into_owned())
 }
