@@ -300,11 +300,18 @@ impl Schema {
     }
 
     /// [`REQUIRED`] targets with no source among the names.
+    ///
+    /// A Security 4688 export without `ParentProcessName` (older Windows)
+    /// still qualifies when it has `NewProcessId` and `ProcessId`: the parent
+    /// is then inferred from earlier events.
     pub fn missing_required(&self) -> Vec<Target> {
+        let inferable = self.get(Target::NewProcessId).is_some()
+            && self.get(Target::CreatorProcessId).is_some();
         REQUIRED
             .iter()
             .copied()
             .filter(|t| self.get(*t).is_none())
+            .filter(|t| !(*t == Target::InitiatingProcessFileName && inferable))
             .collect()
     }
 
