@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run every test of cmdhunt on a machine that has only the Rust toolchain
+# (plus Node/npm and Python): installs what is missing first (scripts/setup.sh).
+#
+#   scripts/test.sh
+#
+# Steps: formatting, clippy (warnings are errors), the native test suites of
+# every crate, the no_std proof (cmdhunt-core without std for a target that has
+# no std), the WebAssembly build of the core, the page's build (dist/), its
+# wasm-bindgen tests and the end-to-end browser tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "setup"
+bash scripts/setup.sh --browser
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "no_std: cmdhunt-core --no-default-features for x86_64-unknown-none"
+cargo build -p cmdhunt-core --no-default-features --target x86_64-unknown-none
+
+step "cmdhunt-core for wasm32-unknown-unknown"
+cargo build -p cmdhunt-core --target wasm32-unknown-unknown
+
+step "native tests (every crate)"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+if [ -x scripts/test-web.sh ]; then
+  step "the page: build, wasm-bindgen tests, browser end-to-end tests"
+  bash scripts/test-web.sh
+fi
+step "all tests passed"
