@@ -334,9 +334,7 @@ impl Parser<'_> {
         let offset = self.zone()?;
         let ts = Timestamp::from_parts(y, mo, d, h, mi, s, ticks)?;
         let shifted = Timestamp(ts.0.checked_sub(offset * TICKS_PER_SEC)?);
-        Timestamp::from_parts(1, 1, 1, 0, 0, 0, 0)
-            .filter(|min| shifted >= *min)
-            .and_then(|_| (shifted.parts().0 <= 9999).then_some(shifted))
+        (Timestamp::MIN..=Timestamp::MAX).contains(&shifted).then_some(shifted)
     }
 
     /// `YYYY-MM-DD...`, `YYYY/MM/DD ...`, `MM/DD/YYYY[,] ...`
