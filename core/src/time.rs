@@ -112,6 +112,11 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 impl Timestamp {
+    /// 0001-01-01T00:00:00Z, the earliest time Kusto represents.
+    pub const MIN: Timestamp = Timestamp(days_from_civil(1, 1, 1) * 86_400 * TICKS_PER_SEC);
+    /// 9999-12-31T23:59:59.9999999Z, the latest.
+    pub const MAX: Timestamp = Timestamp(days_from_civil(10_000, 1, 1) * 86_400 * TICKS_PER_SEC - 1);
+
     /// Build from civil UTC parts; `None` when a part is out of range
     /// (month 13, February 30, hour 24, year 0 or past 9999...).
     pub fn from_parts(
