@@ -7,6 +7,7 @@
 //! depend on where the chunks were cut.
 
 pub mod csv;
+pub mod json;
 pub mod named;
 pub mod text;
 
@@ -67,6 +68,7 @@ impl Format {
     pub fn decoder(self) -> Box<dyn Decoder> {
         match self {
             Format::Csv => Box::new(csv::CsvDecoder::new()),
+            Format::Json => Box::new(json::JsonDecoder::new()),
             other => Box::new(Unsupported(other)),
         }
     }
