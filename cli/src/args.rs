@@ -112,11 +112,11 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut it = args.iter();
     let mut options_done = false;
     while let Some(arg) = it.next() {
+        if arg == "--" && !options_done {
+            options_done = true;
+            continue;
+        }
         if options_done || !arg.starts_with("--") {
-            if arg == "--" {
-                options_done = true;
-                continue;
-            }
             if arg.is_empty() {
                 return Err("empty file name".into());
             }

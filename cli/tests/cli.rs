@@ -1,0 +1,248 @@
+//! The `cmdhunt` command-line contract, run as a process on real exports.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn cmdhunt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
+        .args(args)
+        .output()
+        .expect("run cmdhunt")
+}
+
+fn repo(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn shared(path: &str) -> String {
+    repo(&format!("../shared/data/{path}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const KEYS: [&str; 13] = [
+    "Timestamp",
+    "DeviceName",
+    "AccountName",
+    "ProcessCommandLine",
+    "InitiatingProcessFileName",
+    "InitiatingProcessCommandLine",
+    "CertutilAbuse",
+    "ScheduledTask",
+    "UserCreation",
+    "ShadowDelete",
+    "SuspiciousParent",
+    "Matched",
+    "Source",
+];
+
+#[test]
+fn ndjson_has_the_projection_in_order_sorted_newest_first() {
+    let file = shared("defender/mde_proc_cs1.csv");
+    let o = cmdhunt(&["scan", "--window", "all", "--format", "ndjson", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let rows = json_lines(&o);
+    assert!(rows.len() >= 20, "{} rows", rows.len());
+    for line in text.lines() {
+        // Key order is part of the contract: check it on the raw text.
+        let mut at = 0;
+        for key in KEYS {
+            let pos = line[at..]
+                .find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} in {line}"));
+            at += pos;
+        }
+    }
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["Timestamp"].as_str().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by Timestamp desc"
+    );
+    for r in &rows {
+        assert_eq!(r["Source"]["file"], file.as_str());
+        assert!(r["Source"]["record"].as_u64().unwrap() >= 1);
+        assert!(!r["Matched"].as_array().unwrap().is_empty());
+        for flag in &KEYS[6..11] {
+            assert!(r[flag].is_boolean(), "{flag}");
+        }
+    }
+    // stderr carries the per-file account.
+    let err = stderr(&o);
+    assert!(err.contains("1564 records"), "{err}");
+    assert!(err.contains(&format!("{} flagged", rows.len())), "{err}");
+}
+
+#[test]
+fn default_window_is_24h_before_the_newest_event() {
+    let file = shared("defender/mde_proc_cs1.csv");
+    let all = json_lines(&cmdhunt(&[
+        "scan", "--window", "all", "--format", "ndjson", &file,
+    ]));
+    let day = json_lines(&cmdhunt(&["scan", "--format", "ndjson", &file]));
+    assert!(
+        !day.is_empty() && day.len() < all.len(),
+        "{} of {}",
+        day.len(),
+        all.len()
+    );
+    assert_eq!(day[0], all[0]);
+    let anchored = json_lines(&cmdhunt(&[
+        "scan",
+        "--window",
+        "1h",
+        "--anchor",
+        "2021-06-24T11:00:00Z",
+        "--format",
+        "ndjson",
+        &file,
+    ]));
+    // `Timestamp > ago(1h)` has no upper bound: later events stay in.
+    let want: Vec<_> = all
+        .iter()
+        .filter(|r| r["Timestamp"].as_str().unwrap() > "2021-06-24T10:00:00.0000000Z")
+        .collect();
+    assert!(!want.is_empty() && want.len() < all.len());
+    assert_eq!(anchored.iter().collect::<Vec<_>>(), want);
+    // Nothing happened in the last 24 hours of real time in a 2021 export.
+    let now = cmdhunt(&["scan", "--anchor", "now", "--format", "ndjson", &file]);
+    assert_eq!((now.status.code(), stdout(&now).len()), (Some(0), 0));
+}
+
+#[test]
+fn zero_hits_exit_zero() {
+    let o = cmdhunt(&["scan", &shared("defender/advanced_hunting_test.csv")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("No rows flagged"));
+    assert!(stderr(&o).contains("26 records"), "{}", stderr(&o));
+}
+
+#[test]
+fn unreadable_input_exits_one_and_the_rest_is_reported() {
+    let good = repo("tests/data/defender_portal.csv");
+    let o = cmdhunt(&[
+        "scan",
+        "--window",
+        "all",
+        "--format",
+        "ndjson",
+        "/nonexistent/export.csv",
+        &good,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("/nonexistent/export.csv: cannot open"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(json_lines(&o).len() >= 20);
+    // A file that is no export at all.
+    let o = cmdhunt(&["scan", &repo("README.md")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    for args in [
+        &["scan"][..],
+        &["scan", "--format", "xml", "x"],
+        &["bogus"],
+        &[],
+    ] {
+        let o = cmdhunt(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("Usage:"));
+    }
+}
+
+#[test]
+fn stdin_is_read_for_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
+        .args(["scan", "--window", "all", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Timestamp,FileName,ProcessCommandLine,InitiatingProcessFileName\n2024-01-01T00:00:00Z,cmd.exe,net user /add x y,a\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let rows = json_lines(&o);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["UserCreation"], true);
+    assert_eq!(rows[0]["Matched"], serde_json::json!(["net user /add"]));
+}
+
+#[test]
+fn csv_output_parses_back() {
+    let o = cmdhunt(&[
+        "scan",
+        "--window",
+        "all",
+        "--format",
+        "csv",
+        &repo("tests/data/sysmon_fields.csv"),
+    ]);
+    let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[..11], &KEYS[..11]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() >= 10);
+    assert!(rows.iter().any(|r| &r[7] == "true"), "a ScheduledTask row");
+}
+
+#[test]
+fn terminal_table_escapes_control_characters() {
+    let dir = std::env::temp_dir().join(format!("cmdhunt-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ansi.csv");
+    std::fs::write(
+        &file,
+        "Timestamp,FileName,ProcessCommandLine,InitiatingProcessFileName\n\
+         2024-01-01T00:00:00Z,cmd.exe,\"reg add \u{1b}[2J\u{202e}x\",explorer.exe\n",
+    )
+    .unwrap();
+    let o = cmdhunt(&["scan", "--window", "all", file.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+    assert!(out.contains("reg add \\u{1b}[2J\\u{202e}x"), "{out}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn rule_prints_the_kql_verbatim() {
+    let o = cmdhunt(&["rule"]);
+    let text = stdout(&o);
+    let kql = std::fs::read_to_string(repo("core/src/rule.kql")).unwrap();
+    assert!(text.contains(kql.trim_end()));
+    assert!(text.contains("T1059.003"));
+    assert!(text.contains("ShadowDelete"));
+}
