@@ -352,3 +352,21 @@ pub fn parse_process_id(text: &str) -> Option<u64> {
         None => t.parse().ok(),
     }
 }
+
+/// [`FIELD_MAP`] as a Markdown table (one row per rule column, its sources
+/// in priority order), as the README shows it and `cmdhunt mapping` prints it.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| rule column | source fields, first found wins (transform) |\n|---|---|\n");
+    for (target, sources) in FIELD_MAP.iter() {
+        let cells: Vec<String> = sources
+            .iter()
+            .map(|s| match s.transform {
+                Transform::Verbatim => alloc::format!("`{}`", s.name),
+                Transform::Basename => alloc::format!("`{}` (basename)", s.name),
+                Transform::UserPart => alloc::format!("`{}` (user part)", s.name),
+            })
+            .collect();
+        out.push_str(&alloc::format!("| `{}` | {} |\n", target.name(), cells.join(", ")));
+    }
+    out
+}
