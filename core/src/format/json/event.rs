@@ -342,10 +342,15 @@ fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str>
 pub fn provider_class(fields: &[(String, String)]) -> Option<RecordClass> {
     let provider = lookup(fields, &PROVIDER_FIELDS)?;
     let id = lookup(fields, &EVENT_ID_FIELDS)?;
-    let lower = provider.to_ascii_lowercase();
-    let (label, creation) = if lower.contains("sysmon") {
+    // `Microsoft-Windows-Security-Auditing`, and Splunk's `Microsoft Windows security auditing.`
+    let squeezed: String = provider
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let (label, creation) = if squeezed.contains("sysmon") {
         ("Sysmon", "1")
-    } else if lower == "microsoft-windows-security-auditing" {
+    } else if squeezed == "microsoftwindowssecurityauditing" {
         ("Security", "4688")
     } else {
         return Some(RecordClass::Other(format!("{provider} event {id}")));
