@@ -22,6 +22,7 @@ telemetry, locally. Nothing is uploaded anywhere.
 Usage:
   cmdhunt scan [OPTIONS] FILE...   scan exports (CSV, EVTX, XML, JSON, XLSX; '-' is stdin)
   cmdhunt rule                     print the rule's KQL, flags and known limits
+  cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 
 Scan options:
@@ -65,6 +66,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the rule.
     Rule,
+    /// Print the field mapping table.
+    Mapping,
     /// Print usage.
     Help,
     /// Print the version.
@@ -97,9 +100,12 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
         "-h" | "--help" | "help" => Ok(Command::Help),
         "-V" | "--version" => Ok(Command::Version),
         "rule" if rest.is_empty() => Ok(Command::Rule),
-        "rule" => Err(format!("'rule' takes no arguments, got {:?}", rest[0])),
+        "mapping" if rest.is_empty() => Ok(Command::Mapping),
+        "rule" | "mapping" => Err(format!("'{command}' takes no arguments, got {:?}", rest[0])),
         "scan" => parse_scan(rest, now),
-        other => Err(format!("unknown command {other:?} (expected scan or rule)")),
+        other => Err(format!(
+            "unknown command {other:?} (expected scan, rule or mapping)"
+        )),
     }
 }
 

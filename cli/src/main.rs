@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         Command::Version => writeln!(io::stdout(), "cmdhunt {}", env!("CARGO_PKG_VERSION"))
             .map(|_| ExitCode::SUCCESS),
         Command::Rule => print_rule(&mut io::stdout().lock()).map(|_| ExitCode::SUCCESS),
+        Command::Mapping => write!(io::stdout(), "{}", cmdhunt_core::mapping::markdown_table())
+            .map(|_| ExitCode::SUCCESS),
         Command::Scan(a) => scan(&a),
     };
     match result {

@@ -246,3 +246,16 @@ fn rule_prints_the_kql_verbatim() {
     assert!(text.contains("T1059.003"));
     assert!(text.contains("ShadowDelete"));
 }
+
+#[test]
+fn readme_field_mapping_table_is_current() {
+    let o = cmdhunt(&["mapping"]);
+    assert_eq!(o.status.code(), Some(0));
+    let table = stdout(&o);
+    assert!(table.contains("| `FileName` |"), "{table}");
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's field mapping table is stale: replace it with the output of `cmdhunt mapping`"
+    );
+}
