@@ -7,9 +7,13 @@
 //! depend on where the chunks were cut.
 
 pub mod csv;
+#[cfg(feature = "std")]
+pub mod evtx;
 pub mod json;
 pub mod named;
 pub mod text;
+#[cfg(feature = "std")]
+pub mod xml;
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -69,6 +73,10 @@ impl Format {
         match self {
             Format::Csv => Box::new(csv::CsvDecoder::new()),
             Format::Json => Box::new(json::JsonDecoder::new()),
+            #[cfg(feature = "std")]
+            Format::Evtx => Box::new(evtx::EvtxDecoder::new()),
+            #[cfg(feature = "std")]
+            Format::Xml => Box::new(xml::XmlDecoder::new()),
             other => Box::new(Unsupported(other)),
         }
     }

@@ -1,0 +1,398 @@
+//! Windows binary event logs (`.evtx`): Sysmon, Security and any other channel.
+//!
+//! # Streaming
+//!
+//! An EVTX file is a 4096-byte file header followed by 65536-byte chunks,
+//! each self-contained (its own string and template tables). [`EvtxDecoder`]
+//! buffers one chunk at a time, whatever the size of the pushed slices, and
+//! parses it with the `evtx` crate's chunk API ([`EvtxChunkData`]), so memory
+//! holds one chunk and one record whatever the file's size. Chunks are read in
+//! file order (`evtx`'s own iterator starts at the oldest chunk of a log that
+//! has wrapped around; the records are the same, the order may differ).
+//!
+//! # Fields
+//!
+//! Each record is rendered as XML by `evtx` (its cheapest full rendering, the
+//! one `EvtxParser::records` does) and read by [`super::xml`]'s field reader,
+//! so an EVTX record and the same event saved as XML give the same fields and
+//! class. Only the `System` part is read for events that are not process
+//! creations (their class is all the scanner asks for; their other fields are
+//! read if asked).
+//!
+//! # Positions
+//!
+//! `record` is the running count of records in file order, skips included
+//! (1-based); the event's own `EventRecordID` is one of its fields. `byte` is
+//! the offset of the record's header in the file (of its chunk when the
+//! failure is the chunk's).
+//!
+//! # Damaged files
+//!
+//! The file header's chunk count and "dirty" flag are not trusted: every
+//! 64 KiB block after the header is tried. All-zero blocks are unused space.
+//! A chunk whose header is damaged cannot be decoded (its string and template
+//! tables are gone): each record signature found in it is reported as a skip
+//! with its `EventRecordID`, or the chunk as one skip when none is found. A
+//! record that fails to parse is a skip with `evtx`'s reason. A file that ends
+//! inside a chunk has the records that are whole in that part read.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::OnceCell;
+
+use evtx::{EvtxChunkData, ParserSettings};
+
+use super::named::NamedRecord;
+use super::xml::{event_class, event_record, system_fields};
+use super::{DecodeError, Decoder};
+use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
+use crate::time::Timestamp;
+
+/// Size of the file header block.
+pub const FILE_HEADER_BYTES: usize = 4096;
+/// Size of a chunk.
+pub const CHUNK_BYTES: usize = 65536;
+/// Size of a chunk's header.
+const CHUNK_HEADER_BYTES: usize = 512;
+/// Size of a record's header (magic, size, id, time).
+const RECORD_HEADER_BYTES: usize = 24;
+const FILE_MAGIC: &[u8; 8] = b"ElfFile\0";
+const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
+const RECORD_MAGIC: &[u8; 4] = b"**\0\0";
+
+/// Streaming EVTX decoder. See the [module docs](self).
+pub struct EvtxDecoder {
+    /// The file header, until all of it is in.
+    header: Vec<u8>,
+    /// The chunk being filled (at most [`CHUNK_BYTES`]).
+    chunk: Vec<u8>,
+    /// The number of the chunk being filled.
+    chunk_number: u64,
+    settings: Arc<ParserSettings>,
+    /// Records reported (read or skipped).
+    records: u64,
+}
+
+impl Default for EvtxDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for EvtxDecoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EvtxDecoder")
+            .field("chunk_number", &self.chunk_number)
+            .field("buffered", &self.chunk.len())
+            .field("records", &self.records)
+            .finish()
+    }
+}
+
+impl EvtxDecoder {
+    /// A decoder at the start of a file.
+    pub fn new() -> Self {
+        EvtxDecoder {
+            header: Vec::with_capacity(FILE_HEADER_BYTES),
+            chunk: Vec::with_capacity(CHUNK_BYTES),
+            chunk_number: 0,
+            // Single-threaded (the crate's `multithreading` feature is off),
+            // compact XML (no indentation to write and read past).
+            settings: Arc::new(ParserSettings::new().indent(false)),
+            records: 0,
+        }
+    }
+
+    fn chunk_offset(&self) -> u64 {
+        FILE_HEADER_BYTES as u64 + self.chunk_number * CHUNK_BYTES as u64
+    }
+
+    fn next_position(&mut self, byte: u64) -> Position {
+        self.records += 1;
+        Position {
+            byte,
+            line: 0,
+            record: self.records,
+        }
+    }
+
+    fn skip(&mut self, byte: u64, reason: String, sink: &mut dyn RecordSink) {
+        let position = self.next_position(byte);
+        sink.skip(Skip { position, reason });
+    }
+
+    /// Decode the buffered chunk (`whole`: false when the file ended inside it).
+    fn chunk_done(&mut self, whole: bool, sink: &mut dyn RecordSink) {
+        let mut data = core::mem::take(&mut self.chunk);
+        let offset = self.chunk_offset();
+        let number = self.chunk_number;
+        let got = data.len();
+        if data.iter().any(|&b| b != 0) {
+            if !whole && got < CHUNK_HEADER_BYTES {
+                let reason = format!(
+                    "the file ends {got} bytes into chunk {number}, inside its header: its records cannot be read"
+                );
+                self.skip(offset, reason, sink);
+            } else if !data.starts_with(CHUNK_MAGIC) {
+                self.damaged_chunk(&data, sink);
+            } else {
+                data.resize(CHUNK_BYTES, 0);
+                data = self.decode_chunk(data, whole, sink);
+            }
+        }
+        data.clear();
+        self.chunk = data;
+        self.chunk_number += 1;
+    }
+
+    /// Read a chunk's records; gives its buffer back.
+    fn decode_chunk(&mut self, data: Vec<u8>, whole: bool, sink: &mut dyn RecordSink) -> Vec<u8> {
+        let offset = self.chunk_offset();
+        let number = self.chunk_number;
+        let truncated = if whole {
+            String::new()
+        } else {
+            " (the file ends inside this chunk)".to_string()
+        };
+        let mut chunk_data = match EvtxChunkData::new(data, false) {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = format!("chunk {number}: bad chunk header: {}", chain(&e));
+                self.skip(offset, reason, sink);
+                return Vec::with_capacity(CHUNK_BYTES);
+            }
+        };
+        let mut chunk = match chunk_data.parse(Arc::clone(&self.settings)) {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = format!("chunk {number}: {}{truncated}", chain(&e));
+                self.skip(offset, reason, sink);
+                return chunk_data.data;
+            }
+        };
+        for record in chunk.iter() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let byte = error_offset(&e).map_or(offset, |o| offset + o);
+                    let reason = format!("chunk {number}: {}{truncated}", chain(&e));
+                    self.skip(byte, reason, sink);
+                    continue;
+                }
+            };
+            let byte = offset
+                + record
+                    .binxml_offset
+                    .saturating_sub(RECORD_HEADER_BYTES as u64);
+            let id = record.event_record_id;
+            match record.into_xml_bytes() {
+                Ok(xml) => self.rendered(&xml.data, byte, id, sink),
+                Err(e) => {
+                    let reason = format!("record {id} in chunk {number}: {}{truncated}", chain(&e));
+                    self.skip(byte, reason, sink);
+                }
+            }
+        }
+        drop(chunk);
+        chunk_data.data
+    }
+
+    /// One record, rendered as XML by `evtx`.
+    fn rendered(&mut self, xml: &[u8], byte: u64, id: u64, sink: &mut dyn RecordSink) {
+        let text = super::text::lossy(xml);
+        let position = self.next_position(byte);
+        let system = match system_fields(&text) {
+            Ok(fields) => fields,
+            Err(e) => {
+                let reason = format!("record {id}: unreadable rendered XML: {e}");
+                sink.skip(Skip { position, reason });
+                return;
+            }
+        };
+        match event_class(&system) {
+            RecordClass::ProcessCreation => match event_record(&text, position) {
+                Ok(record) => sink.record(&record),
+                Err(e) => {
+                    let reason = format!("record {id}: unreadable rendered XML: {e}");
+                    sink.skip(Skip { position, reason });
+                }
+            },
+            class => sink.record(&LazyEvent {
+                xml: &text,
+                system,
+                position,
+                class,
+                full: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// A chunk whose header magic is wrong: report the records it seems to hold.
+    fn damaged_chunk(&mut self, data: &[u8], sink: &mut dyn RecordSink) {
+        let offset = self.chunk_offset();
+        let number = self.chunk_number;
+        let magic: String = data.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let found = record_signatures(data);
+        if found.is_empty() {
+            let reason = format!(
+                "chunk {number} is not an EVTX chunk (magic {magic}, not ElfChnk) and holds no recognisable record"
+            );
+            self.skip(offset, reason, sink);
+            return;
+        }
+        for (at, id) in found {
+            let reason = format!(
+                "record {id} in chunk {number} cannot be decoded: the chunk's header is damaged (magic {magic}, not ElfChnk), so its string and template tables are lost"
+            );
+            self.skip(offset + at as u64, reason, sink);
+        }
+    }
+}
+
+/// Records that appear whole in a chunk: `(offset in chunk, EventRecordID)`
+/// for each 8-byte aligned record magic whose size fits the chunk and is
+/// repeated at the record's end, as in every written record.
+fn record_signatures(data: &[u8]) -> Vec<(usize, u64)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + RECORD_HEADER_BYTES <= data.len() {
+        let size = read_u32(data, at + 4) as usize;
+        if data[at..].starts_with(RECORD_MAGIC)
+            && size >= RECORD_HEADER_BYTES + 4
+            && at + size <= data.len()
+            && read_u32(data, at + size - 4) as usize == size
+        {
+            out.push((at, read_u64(data, at + 8)));
+            at += size.next_multiple_of(8);
+        } else {
+            at += 8;
+        }
+    }
+    out
+}
+
+fn read_u32(data: &[u8], at: usize) -> u32 {
+    let mut b = [0; 4];
+    if let Some(s) = data.get(at..at + 4) {
+        b.copy_from_slice(s);
+    }
+    u32::from_le_bytes(b)
+}
+
+fn read_u64(data: &[u8], at: usize) -> u64 {
+    let mut b = [0; 8];
+    if let Some(s) = data.get(at..at + 8) {
+        b.copy_from_slice(s);
+    }
+    u64::from_le_bytes(b)
+}
+
+/// An error and its causes, as one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The offset in its chunk of a record that cannot be read, when the error says.
+fn error_offset(e: &evtx::err::EvtxError) -> Option<u64> {
+    match e {
+        evtx::err::EvtxError::FailedToReadRecordAt { offset, .. } => Some(*offset),
+        _ => None,
+    }
+}
+
+/// A record that is not a process creation: its class is known from `System`;
+/// the other fields are read only when asked for.
+struct LazyEvent<'a> {
+    xml: &'a str,
+    system: Vec<(String, String)>,
+    position: Position,
+    class: RecordClass,
+    full: OnceCell<NamedRecord>,
+}
+
+impl LazyEvent<'_> {
+    fn full(&self) -> &NamedRecord {
+        self.full.get_or_init(|| {
+            let fields = super::xml::event_fields(self.xml).unwrap_or_else(|_| self.system.clone());
+            NamedRecord::new(fields, self.position).with_class(self.class.clone())
+        })
+    }
+}
+
+impl Record for LazyEvent<'_> {
+    fn position(&self) -> Position {
+        self.position
+    }
+    fn class(&self) -> RecordClass {
+        self.class.clone()
+    }
+    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
+        self.full().timestamp()
+    }
+    fn file_name(&self) -> alloc::borrow::Cow<'_, str> {
+        self.full().file_name()
+    }
+    fn event(&self) -> ProcessEvent {
+        self.full().event()
+    }
+    fn fields(&self) -> Vec<(String, String)> {
+        self.full().fields()
+    }
+    fn process_ids(&self) -> Option<ProcessIds> {
+        self.full().process_ids()
+    }
+}
+
+impl Decoder for EvtxDecoder {
+    fn push(&mut self, mut chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        if self.header.len() < FILE_HEADER_BYTES {
+            let take = (FILE_HEADER_BYTES - self.header.len()).min(chunk.len());
+            self.header.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            let seen = self.header.len().min(FILE_MAGIC.len());
+            if self.header[..seen] != FILE_MAGIC[..seen] {
+                return Err(DecodeError {
+                    position: Position::default(),
+                    message: "not an EVTX file: it does not start with ElfFile".to_string(),
+                });
+            }
+        }
+        while !chunk.is_empty() {
+            let take = (CHUNK_BYTES - self.chunk.len()).min(chunk.len());
+            self.chunk.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if self.chunk.len() == CHUNK_BYTES {
+                self.chunk_done(true, sink);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        if self.header.len() < FILE_HEADER_BYTES {
+            return Err(DecodeError {
+                position: Position {
+                    byte: self.header.len() as u64,
+                    ..Position::default()
+                },
+                message: format!(
+                    "the file ends inside the EVTX file header ({} of {FILE_HEADER_BYTES} bytes)",
+                    self.header.len()
+                ),
+            });
+        }
+        if !self.chunk.is_empty() {
+            self.chunk_done(false, sink);
+        }
+        Ok(())
+    }
+}
