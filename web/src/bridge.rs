@@ -1,0 +1,166 @@
+//! The page's side of the workers: start one per file run, route its
+//! messages into the reducer, stop it when its run is over.
+//!
+//! Workers come from `globalThis.cmdhuntSpawnWorker()` (defined by
+//! `static/bootstrap.js`): a Blob URL of the page's own inline script in the
+//! single-file build, the script's URL when served. The wasm is not fetched
+//! again: the page posts its compiled `WebAssembly.Module`
+//! (`wasm_bindgen::module()`), which the worker instantiates.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+
+use crate::protocol::{self, FromWorker, ToWorker, CHUNK_BYTES};
+use crate::state::{Action, AppState};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
+    fn spawn_worker() -> Result<Worker, JsValue>;
+}
+
+/// A running worker and the closures that must outlive it.
+struct Running {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// A run to start: what [`AppState::jobs_to_start`] names, with what the worker needs.
+pub struct JobStart {
+    /// The job.
+    pub job: u32,
+    /// The file id.
+    pub file: u32,
+    /// The file name.
+    pub name: String,
+    /// The forced format's name.
+    pub format: Option<String>,
+}
+
+impl JobStart {
+    /// The runs `state` wants started now.
+    pub fn pending(state: &AppState) -> Vec<JobStart> {
+        state
+            .jobs_to_start()
+            .into_iter()
+            .filter_map(|(id, job)| {
+                let f = state.files.get(id as usize)?;
+                Some(JobStart {
+                    job,
+                    file: id,
+                    name: f.name.clone(),
+                    format: f.forced.map(|f| f.name().to_owned()),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The `File` handles (by file id) and the live workers (by job).
+#[derive(Default)]
+pub struct Workers {
+    files: HashMap<u32, File>,
+    running: HashMap<u32, Running>,
+}
+
+impl Workers {
+    /// Keep a file's handle so it can be read (and re-read with another format).
+    pub fn add_file(&mut self, id: u32, file: File) {
+        self.files.insert(id, file);
+    }
+
+    /// Forget every file and stop every worker.
+    pub fn clear(&mut self) {
+        self.running.clear();
+        self.files.clear();
+    }
+
+    /// Bring the workers in line with the state: stop those whose job is not
+    /// in `live`, start the `to_start` jobs. `dispatch` feeds actions back to
+    /// the reducer (never called while the state is borrowed).
+    pub fn sync(&mut self, live: &[u32], to_start: &[JobStart], dispatch: &Rc<dyn Fn(Action)>) {
+        self.running.retain(|job, _| live.contains(job));
+        for start in to_start {
+            let started = match self.files.get(&start.file).cloned() {
+                Some(file) => self.start(start, &file, dispatch),
+                None => Err(format!(
+                    "{}: the file handle was lost; add the file again",
+                    start.name
+                )),
+            };
+            let job = start.job;
+            match started {
+                Ok(()) => dispatch(Action::Started {
+                    job,
+                    now_ms: crate::browser::now_ms(),
+                }),
+                Err(message) => dispatch(Action::WorkerFailed { job, message }),
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        start: &JobStart,
+        file: &File,
+        dispatch: &Rc<dyn Fn(Action)>,
+    ) -> Result<(), String> {
+        let job = start.job;
+        let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
+        let d = dispatch.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let text = event.data().as_string().unwrap_or_default();
+            match protocol::decode::<FromWorker>(&text) {
+                Ok(message) => d(Action::Worker(message, crate::browser::now_ms())),
+                Err(message) => d(Action::WorkerFailed { job, message }),
+            }
+        });
+        let d = dispatch.clone();
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            let message = format!("the worker stopped: {}", event.message());
+            d(Action::WorkerFailed { job, message });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let msg = protocol::encode(&ToWorker::Scan {
+            job,
+            file: start.file,
+            name: start.name.clone(),
+            format: start.format.clone(),
+            chunk_bytes: CHUNK_BYTES,
+        });
+        let envelope = Object::new();
+        let set = |k: &str, v: &JsValue| Reflect::set(&envelope, &JsValue::from_str(k), v);
+        set("module", &wasm_bindgen::module())
+            .and_then(|_| set("msg", &JsValue::from_str(&msg)))
+            .and_then(|_| set("file", file.as_ref()))
+            .map_err(|e| format!("{e:?}"))?;
+        worker
+            .post_message(&envelope)
+            .map_err(|e| format!("could not send the file to its worker: {e:?}"))?;
+        self.running.insert(
+            job,
+            Running {
+                worker,
+                _on_message: on_message,
+                _on_error: on_error,
+            },
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! Small browser services: the clock, Blob downloads, and the error banner
+//! shown when the page's wasm panics.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+/// Milliseconds since the Unix epoch (`Date.now()`).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Show `text` in the `#panic-banner` element (as text).
+pub fn show_banner(text: &str) {
+    let banner = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("panic-banner"));
+    if let Some(banner) = banner {
+        banner.set_text_content(Some(text));
+        let _ = banner.remove_attribute("hidden");
+    }
+}
+
+/// A panic on the page logs to the console and shows the banner instead of
+/// leaving a dead page without a word.
+pub fn install_panic_banner() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = format!("cmdhunt hit an internal error and stopped: {info}. Reload the page to start again; your files were not sent anywhere.");
+        web_sys::console::error_1(&JsValue::from_str(&text));
+        show_banner(&text);
+    }));
+}
+
+/// Offer `text` as a file download named `file_name` (a Blob URL clicked
+/// through a temporary link; nothing leaves the machine).
+pub fn download(text: &str, file_name: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let link: HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    // Revoke once the download has taken the Blob.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000)?;
+    }
+    Ok(())
+}

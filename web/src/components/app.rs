@@ -1,0 +1,126 @@
+//! The page: layout, the shared store, and the effect that keeps workers in
+//! line with the state.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::bridge::{JobStart, Workers};
+use crate::state::{Action, AppState};
+
+use super::detail::Detail;
+use super::drop_zone::DropZone;
+use super::file_list::FileList;
+use super::results_table::ResultsTable;
+use super::rule_panel::RulePanel;
+use super::summary::Summary;
+use super::toolbar::Toolbar;
+
+/// The reducer's state: the [`AppState`] behind a shared cell (so streaming
+/// 100,000 rows never clones them) and a version that changes on every action.
+pub struct Store {
+    /// The state.
+    pub state: Rc<RefCell<AppState>>,
+    /// Bumped by every action (what Yew compares).
+    pub version: u64,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            state: Rc::new(RefCell::new(AppState::default())),
+            version: 0,
+        }
+    }
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && Rc::ptr_eq(&self.state, &other.state)
+    }
+}
+
+impl Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        self.state.borrow_mut().apply(action);
+        Rc::new(Store {
+            state: self.state.clone(),
+            version: self.version + 1,
+        })
+    }
+}
+
+/// What every component gets from context.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The store.
+    pub store: UseReducerHandle<Store>,
+    /// File handles and workers.
+    pub workers: Rc<RefCell<Workers>>,
+}
+
+impl PartialEq for Ctx {
+    fn eq(&self, other: &Self) -> bool {
+        self.store == other.store && Rc::ptr_eq(&self.workers, &other.workers)
+    }
+}
+
+impl Ctx {
+    /// Send an action.
+    pub fn dispatch(&self, action: Action) {
+        self.store.dispatch(action);
+    }
+
+    /// Read the state (never hold this across a dispatch).
+    pub fn state(&self) -> std::cell::Ref<'_, AppState> {
+        self.store.state.borrow()
+    }
+}
+
+/// The whole page.
+#[function_component(App)]
+pub fn app() -> Html {
+    let store = use_reducer(Store::default);
+    let workers = use_mut_ref(Workers::default);
+    {
+        let workers = workers.clone();
+        let dispatcher = store.dispatcher();
+        let state = store.state.clone();
+        use_effect_with(store.version, move |_| {
+            let (live, to_start) = {
+                let st = state.borrow();
+                (st.live_jobs(), JobStart::pending(&st))
+            };
+            let dispatch: Rc<dyn Fn(Action)> = Rc::new(move |a| dispatcher.dispatch(a));
+            workers.borrow_mut().sync(&live, &to_start, &dispatch);
+        });
+    }
+    let ctx = Ctx { store, workers };
+    let has_files = !ctx.state().files.is_empty();
+    html! {
+        <ContextProvider<Ctx> context={ctx}>
+            <header class="top">
+                <h1>{ "cmdhunt" }</h1>
+                <p class="tagline">
+                    { "Windows command shell (T1059.003) hunting over your exports, entirely in this page: files are read locally and nothing is sent anywhere." }
+                </p>
+            </header>
+            <main>
+                <DropZone />
+                if has_files {
+                    <FileList />
+                    <Summary />
+                }
+                <Toolbar />
+                <div class="results-area">
+                    <ResultsTable />
+                    <Detail />
+                </div>
+                <RulePanel />
+            </main>
+        </ContextProvider<Ctx>>
+    }
+}

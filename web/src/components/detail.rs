@@ -1,0 +1,89 @@
+//! The detail panel of one row: where it came from, the command line with
+//! the matched patterns marked (text pieces, never markup), what matched,
+//! and every original field of the record.
+
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::rule::FLAGS;
+use yew::prelude::*;
+
+use super::app::Ctx;
+use crate::highlight::pieces;
+use crate::state::Action;
+use crate::text;
+
+thread_local! {
+    /// The rule, compiled once for highlighting.
+    static RULE: CompiledRule = CompiledRule::new();
+}
+
+fn marked(text: &str, parent: bool) -> Html {
+    let spans = RULE.with(|r| {
+        if parent {
+            r.parent_spans(text)
+        } else {
+            r.pattern_spans(text)
+        }
+    });
+    pieces(text, &spans)
+        .into_iter()
+        .map(|p| {
+            if p.matched {
+                html! { <mark>{ p.text }</mark> }
+            } else {
+                html! { { p.text } }
+            }
+        })
+        .collect::<Html>()
+}
+
+/// The panel (`data-testid="detail"`), shown while a row is selected.
+#[function_component(Detail)]
+pub fn detail() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return Html::default();
+    };
+    let state = ctx.state();
+    let Some(row) = state.selected.and_then(|i| state.rows.get(i)) else {
+        return Html::default();
+    };
+    let e = &row.event;
+    let file = state
+        .files
+        .get(row.file as usize)
+        .map_or("", |f| f.name.as_str());
+    let close = {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Select(None)))
+    };
+    let flags: Vec<&str> = FLAGS
+        .iter()
+        .zip(row.verdict.flags.0)
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| f.name)
+        .collect();
+    let matched: Vec<&str> = row.verdict.matched().collect();
+    html! {
+        <aside class="detail" data-testid="detail" aria-label="Record detail">
+            <div class="detail-head">
+                <h2>{ "Record" }</h2>
+                <button type="button" class="secondary" data-testid="detail-close" onclick={close}>{ "Close" }</button>
+            </div>
+            <p class="source" data-testid="detail-source">{ text::place(file, &row.position) }</p>
+            <h3>{ "ProcessCommandLine" }</h3>
+            <pre class="cmdline" data-testid="detail-cmdline">{ marked(&e.process_command_line, false) }</pre>
+            <h3>{ "InitiatingProcessFileName" }</h3>
+            <pre class="cmdline" data-testid="detail-parent">
+                { marked(&e.initiating_process_file_name, true) }
+                if e.parent_inferred { { " (inferred from an earlier event)" } }
+            </pre>
+            <p>{ "Flags: " }{ if flags.is_empty() { "none (matched a suspicious pattern only)".to_string() } else { flags.join(", ") } }</p>
+            <p data-testid="detail-matched">{ "Matched: " }{ matched.join(", ") }</p>
+            <h3>{ "Every field of the record" }</h3>
+            <table class="fields" data-testid="detail-fields">
+                <tbody>
+                    { for row.fields.iter().map(|(k, v)| html! { <tr><th scope="row">{ k }</th><td>{ v }</td></tr> }) }
+                </tbody>
+            </table>
+        </aside>
+    }
+}

@@ -1,0 +1,149 @@
+//! Above the table: the time window, the flag chips, the search box, the
+//! row count (`data-testid="flagged-count"`) and the exports.
+
+use cmdhunt_core::rule::FLAGS;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::app::Ctx;
+use crate::browser;
+use crate::export;
+use crate::state::Action;
+use crate::window::WindowChoice;
+
+fn window_control(ctx: &Ctx, choice: &WindowChoice, error: Option<&String>) -> Html {
+    let on_mode = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            ctx.dispatch(Action::SetWindow(
+                WindowChoice::from_key(&s.value()),
+                browser::now_ms(),
+            ));
+        })
+    };
+    let custom = match choice {
+        WindowChoice::Custom { duration, anchor } => {
+            let (d, a) = (duration.clone(), anchor.clone());
+            let on_duration = {
+                let (ctx, a) = (ctx.clone(), a.clone());
+                Callback::from(move |e: Event| {
+                    let i: HtmlInputElement = e.target_unchecked_into();
+                    let c = WindowChoice::Custom {
+                        duration: i.value(),
+                        anchor: a.clone(),
+                    };
+                    ctx.dispatch(Action::SetWindow(c, browser::now_ms()));
+                })
+            };
+            let on_anchor = {
+                let (ctx, d) = (ctx.clone(), d.clone());
+                Callback::from(move |e: Event| {
+                    let i: HtmlInputElement = e.target_unchecked_into();
+                    let c = WindowChoice::Custom {
+                        duration: d.clone(),
+                        anchor: i.value(),
+                    };
+                    ctx.dispatch(Action::SetWindow(c, browser::now_ms()));
+                })
+            };
+            html! { <>
+                <label>{ "Look back " }
+                    <input type="text" size="5" value={d} data-testid="window-duration" onchange={on_duration}
+                        title="A Kusto timespan: 24h, 7d, 90m" />
+                </label>
+                <label>{ " from (UTC; empty = newest event) " }
+                    <input type="datetime-local" step="1" value={a} data-testid="window-anchor" onchange={on_anchor} />
+                </label>
+            </> }
+        }
+        _ => Html::default(),
+    };
+    let key = choice.key();
+    let opt = |value: &'static str, label: &'static str| {
+        html! { <option value={value} selected={key == value}>{ label }</option> }
+    };
+    html! {
+        <div class="window" role="group" aria-label="Time window">
+            <label>{ "Time window " }
+                <select data-testid="window-select" onchange={on_mode}>
+                    { opt("newest", "last 24h before the newest event (rule default)") }
+                    { opt("now", "last 24h before now") }
+                    { opt("custom", "custom") }
+                    { opt("all", "all time") }
+                </select>
+            </label>
+            { custom }
+            if let Some(e) = error {
+                <span class="error" role="alert" data-testid="window-error">{ e }</span>
+            }
+        </div>
+    }
+}
+
+/// The toolbar.
+#[function_component(Toolbar)]
+pub fn toolbar() -> Html {
+    let Some(ctx) = use_context::<Ctx>() else {
+        return Html::default();
+    };
+    let state = ctx.state();
+    let chips = FLAGS.iter().enumerate().map(|(i, f)| {
+        let on = state.spec.flags[i];
+        let ctx = ctx.clone();
+        let onclick = Callback::from(move |_: MouseEvent| ctx.dispatch(Action::ToggleFlag(i)));
+        html! {
+            <button type="button" class={classes!("chip", on.then_some("on"))} aria-pressed={on.to_string()}
+                data-testid={format!("chip-{}", f.name)} title={f.meaning} {onclick}>{ f.name }</button>
+        }
+    });
+    let on_search = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            ctx.dispatch(Action::Search(i.value()));
+        })
+    };
+    let exporter = |json: bool| {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            let st = ctx.state();
+            let names = st.file_names();
+            let (text, name, mime) = if json {
+                (
+                    export::json_text(&st.rows, &st.shown, &names),
+                    "cmdhunt-results.json",
+                    "application/json",
+                )
+            } else {
+                (
+                    export::csv_text(&st.rows, &st.shown, &names),
+                    "cmdhunt-results.csv",
+                    "text/csv",
+                )
+            };
+            drop(st);
+            if let Err(e) = browser::download(&text, name, mime) {
+                browser::show_banner(&format!("the export failed: {e:?}"));
+            }
+        })
+    };
+    html! {
+        <section class="toolbar" aria-label="Filters and export">
+            { window_control(&ctx, &state.window_choice, state.window_error.as_ref()) }
+            <div class="chips" role="group" aria-label="Show only rows with these flags">{ for chips }</div>
+            <label class="search">{ "Search " }
+                <input type="search" data-testid="search" value={state.spec.search.clone()} oninput={on_search}
+                    placeholder="device, account, command line, parent" />
+            </label>
+            <p class="count" aria-live="polite">
+                <span data-testid="flagged-count">{ state.shown.len() }</span>
+                { format!(" rows shown of {} flagged", state.rows.len()) }
+            </p>
+            <div class="exports">
+                <button type="button" data-testid="export-csv" onclick={exporter(false)}>{ "Export CSV" }</button>
+                <button type="button" data-testid="export-json" onclick={exporter(true)}>{ "Export JSON" }</button>
+            </div>
+        </section>
+    }
+}

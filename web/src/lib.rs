@@ -1,0 +1,74 @@
+//! # cmdhunt-web
+//!
+//! The analyst's page: drop Defender/Sentinel/Sysmon exports on it, and the
+//! T1059.003 rule runs on them locally, in Web Workers, with nothing sent anywhere.
+//!
+//! Plain Rust (tested natively with `cargo test -p cmdhunt-web`):
+//! [`protocol`] (the worker message enums), [`session`] (one scan inside a
+//! worker), [`state`] (the reducer), [`view`] (window, chips, search, sort,
+//! virtual scrolling), [`window`], [`export`], [`highlight`], [`text`].
+//!
+//! Browser glue (wasm32 only): [`worker`] (the worker's read loop),
+//! [`bridge`] (starting and stopping workers), [`browser`] (downloads, clock,
+//! panic banner) and the Yew [`components`], one per file.
+//!
+//! The JS side is `static/bootstrap.js`, appended by `cargo xtask dist` to
+//! wasm-bindgen's glue: it compiles the wasm once, starts [`start_app`] on the
+//! page, and in a worker instantiates the same module and calls [`worker_run`].
+//!
+//! ```
+//! use cmdhunt_web::state::{Action, AppState};
+//! let mut state = AppState::default();
+//! state.apply(Action::AddFiles(vec![("export.csv".into(), 1234)]));
+//! assert_eq!(state.jobs_to_start(), vec![(0, 1)]);
+//! ```
+
+pub mod export;
+pub mod highlight;
+pub mod protocol;
+pub mod sample;
+pub mod session;
+pub mod state;
+pub mod text;
+pub mod view;
+pub mod window;
+
+#[cfg(target_arch = "wasm32")]
+pub mod bridge;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+
+#[cfg(test)]
+mod testdata;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::prelude::*;
+
+/// Mount the page into `<div id="app">` (called by the bootstrap script once
+/// the wasm is instantiated on the main thread).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+pub fn start_app() {
+    browser::install_panic_banner();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            yew::Renderer::<components::app::App>::with_root(root).render();
+        }
+        None => browser::show_banner("cmdhunt: the page has no element with id \"app\"."),
+    }
+}
+
+/// Scan one file inside a worker: `message` is a [`protocol::ToWorker`] as
+/// JSON, `file` the `File` to read (called by the bootstrap script).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+pub fn worker_run(message: &str, file: web_sys::File) {
+    worker::run(message, &file);
+}

@@ -1,0 +1,273 @@
+//! The worker's side of one scan, free of browser APIs so it tests natively:
+//! chunks in, [`FromWorker`] messages out.
+//!
+//! The browser shell ([`crate::worker`]) only reads `File.slice`s and posts
+//! what this returns.
+
+use cmdhunt_core::event::Position;
+use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::scan::{FileScan, FlaggedRow};
+
+use crate::protocol::{FromWorker, RowDto, SummaryDto};
+
+/// Rows are sent when this many are waiting...
+pub const ROWS_PER_BATCH: usize = 2000;
+/// ...or when this many milliseconds passed since the last batch.
+pub const BATCH_INTERVAL_MS: f64 = 250.0;
+
+/// One file being scanned in a worker.
+pub struct ScanSession<'r> {
+    job: u32,
+    scan: FileScan<'r>,
+    pending: Vec<FlaggedRow>,
+    last_batch_ms: f64,
+}
+
+impl<'r> ScanSession<'r> {
+    /// Start run `job` of file number `file`; `format` is a forced format
+    /// name, `None` to recognise it. An unknown format name is an error.
+    pub fn new(
+        rule: &'r CompiledRule,
+        job: u32,
+        file: u32,
+        name: &str,
+        format: Option<&str>,
+        now_ms: f64,
+    ) -> Result<Self, String> {
+        let forced = match format {
+            None => None,
+            Some(n) => Some(Format::from_name(n).ok_or_else(|| format!("unknown format {n:?}"))?),
+        };
+        Ok(ScanSession {
+            job,
+            scan: FileScan::new(rule, file, name, forced),
+            pending: Vec::new(),
+            last_batch_ms: now_ms,
+        })
+    }
+
+    /// Feed the next slice; returns a progress message and, when due, a batch of rows.
+    pub fn push(&mut self, chunk: &[u8], now_ms: f64) -> Vec<FromWorker> {
+        self.scan.push(chunk);
+        self.pending.extend(self.scan.take_rows());
+        let mut out = Vec::with_capacity(2);
+        let due = now_ms - self.last_batch_ms >= BATCH_INTERVAL_MS;
+        if !self.pending.is_empty() && (due || self.pending.len() >= ROWS_PER_BATCH) {
+            out.push(self.rows_message());
+            self.last_batch_ms = now_ms;
+        }
+        let s = self.scan.summary();
+        out.push(FromWorker::Progress {
+            job: self.job,
+            bytes: s.bytes,
+            records: s.records,
+            flagged: s.flagged,
+            format: s.format.map(|f| f.name().to_owned()),
+            newest: s.newest.map(|t| t.0),
+        });
+        out
+    }
+
+    /// End of file: the last rows and the summary.
+    pub fn finish(mut self) -> Vec<FromWorker> {
+        let job = self.job;
+        let (summary, rows) = self.scan.finish();
+        self.pending.extend(rows);
+        let mut out = Vec::with_capacity(2);
+        if !self.pending.is_empty() {
+            out.push(FromWorker::Rows {
+                job,
+                rows: self.pending.iter().map(RowDto::from).collect(),
+            });
+        }
+        out.push(FromWorker::Done {
+            job,
+            summary: SummaryDto::from(&summary),
+        });
+        out
+    }
+
+    /// The file could not be read at byte `byte`: the rows found so far and a
+    /// summary whose error names the position.
+    pub fn fail_read(mut self, byte: u64, message: &str) -> Vec<FromWorker> {
+        self.pending.extend(self.scan.take_rows());
+        let mut summary = self.scan.summary().clone();
+        summary.error = Some(DecodeError {
+            position: Position {
+                byte,
+                line: 0,
+                record: summary.records,
+            },
+            message: format!("the file could not be read: {message}"),
+        });
+        let mut out = Vec::with_capacity(2);
+        if !self.pending.is_empty() {
+            out.push(self.rows_message());
+        }
+        out.push(FromWorker::Done {
+            job: self.job,
+            summary: SummaryDto::from(&summary),
+        });
+        out
+    }
+
+    fn rows_message(&mut self) -> FromWorker {
+        let rows = std::mem::take(&mut self.pending);
+        FromWorker::Rows {
+            job: self.job,
+            rows: rows.iter().map(RowDto::from).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::{sample_csv, scan_all, shared_data};
+    use cmdhunt_core::scan::FileSummary;
+
+    /// Run a session over `bytes` in `chunk`-byte slices, one millisecond apart.
+    fn run(bytes: &[u8], chunk: usize) -> (Vec<FromWorker>, FileSummary, Vec<FlaggedRow>) {
+        let rule = CompiledRule::new();
+        let mut s = ScanSession::new(&rule, 7, 0, "test", None, 0.0).expect("session");
+        let mut messages = Vec::new();
+        for (i, c) in bytes.chunks(chunk).enumerate() {
+            messages.extend(s.push(c, i as f64));
+        }
+        messages.extend(s.finish());
+        let mut rows = Vec::new();
+        let mut summary = None;
+        for m in &messages {
+            assert_eq!(m.job(), 7);
+            match m {
+                FromWorker::Rows { rows: r, .. } => {
+                    rows.extend(r.iter().cloned().map(FlaggedRow::from))
+                }
+                FromWorker::Done { summary: s, .. } => summary = Some(FileSummary::from(s.clone())),
+                _ => {}
+            }
+        }
+        (messages, summary.expect("a Done message"), rows)
+    }
+
+    #[test]
+    fn streamed_rows_and_summary_equal_a_one_shot_scan() {
+        let (one_summary, one_rows) = scan_all(sample_csv(), 0, None);
+        for chunk in [1, 7, 4096, 1 << 20] {
+            let (messages, summary, rows) = run(sample_csv(), chunk);
+            let mut expected = one_summary.clone();
+            expected.name = "test".into();
+            assert_eq!(summary, expected, "chunk {chunk}");
+            assert_eq!(rows, one_rows, "chunk {chunk}");
+            assert!(matches!(messages.last(), Some(FromWorker::Done { .. })));
+        }
+    }
+
+    #[test]
+    fn progress_counts_bytes_and_reports_the_format() {
+        let (messages, summary, _) = run(sample_csv(), 1000);
+        let progress: Vec<(u64, Option<String>)> = messages
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::Progress { bytes, format, .. } => Some((*bytes, format.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(progress.len(), sample_csv().len().div_ceil(1000));
+        assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(progress.last().map(|p| p.0), Some(summary.bytes));
+        assert_eq!(
+            progress.last().and_then(|p| p.1.clone()).as_deref(),
+            Some("csv")
+        );
+    }
+
+    #[test]
+    fn rows_are_batched_not_sent_per_slice() {
+        // One-byte slices one millisecond apart: rows go out every 250 ms, so
+        // far fewer Rows messages than slices that completed a flagged record.
+        let (messages, summary, _) = run(sample_csv(), 1);
+        let batches = messages
+            .iter()
+            .filter(|m| matches!(m, FromWorker::Rows { .. }))
+            .count() as u64;
+        assert!(
+            batches >= 2 && batches < summary.flagged,
+            "{batches} batches"
+        );
+    }
+
+    #[test]
+    fn a_read_failure_keeps_rows_and_names_the_position() {
+        let rule = CompiledRule::new();
+        let mut s = ScanSession::new(&rule, 1, 0, "x.csv", None, 0.0).expect("session");
+        let half = sample_csv().len() / 2;
+        let mut messages = s.push(&sample_csv()[..half], 0.0);
+        messages.extend(s.fail_read(half as u64, "NotReadableError"));
+        let Some(FromWorker::Done { summary, .. }) = messages.last() else {
+            panic!("no Done");
+        };
+        let (pos, message) = summary.error.clone().expect("an error");
+        assert_eq!(pos.0, half as u64);
+        assert!(message.contains("NotReadableError"), "{message}");
+        let rows: usize = messages
+            .iter()
+            .map(|m| match m {
+                FromWorker::Rows { rows, .. } => rows.len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(rows > 0 && (rows as u64) == summary.flagged);
+    }
+
+    #[test]
+    fn forced_format_and_unknown_format_name() {
+        let rule = CompiledRule::new();
+        assert!(ScanSession::new(&rule, 1, 0, "x", Some("docx"), 0.0).is_err());
+        // The sample forced as JSON fails with a positioned error, not a panic.
+        let s = ScanSession::new(&rule, 1, 0, "x", Some("json"), 0.0).expect("session");
+        let mut s = s;
+        let mut messages = s.push(sample_csv(), 0.0);
+        messages.extend(s.finish());
+        let Some(FromWorker::Done { summary, .. }) = messages.last() else {
+            panic!("no Done");
+        };
+        assert_eq!(summary.format.as_deref(), Some("json"));
+        assert!(
+            summary.error.is_some() || summary.skipped > 0,
+            "{summary:?}"
+        );
+    }
+
+    #[test]
+    fn a_real_defender_export_streams_like_a_one_shot_scan() {
+        let Some(dir) = std::fs::read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/defender"
+        ))
+        .ok() else {
+            return; // no shared data beside this checkout
+        };
+        let mut checked = 0;
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".csv") {
+                continue;
+            }
+            let Some(bytes) = shared_data(&format!("defender/{name}")) else {
+                continue;
+            };
+            let (one, one_rows) = scan_all(&bytes, 0, None);
+            let (_, summary, rows) = run(&bytes, 65_536);
+            assert_eq!(
+                (summary.records, summary.flagged),
+                (one.records, one.flagged),
+                "{name}"
+            );
+            assert_eq!(rows, one_rows, "{name}");
+            checked += 1;
+        }
+        assert!(checked > 0, "shared/data/defender has CSV files");
+    }
+}

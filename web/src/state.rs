@@ -1,0 +1,506 @@
+//! The page's state and its reducer: every change is an [`Action`] applied by
+//! [`AppState::apply`], a plain function that tests natively. Side effects
+//! (starting and stopping workers) are decided from the state afterwards by
+//! [`AppState::jobs_to_start`] and [`AppState::live_jobs`].
+
+use cmdhunt_core::format::Format;
+use cmdhunt_core::results;
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
+use cmdhunt_core::time::Timestamp;
+
+use crate::protocol::FromWorker;
+use crate::view::{visible_rows, Column, ViewSpec};
+use crate::window::WindowChoice;
+
+/// How many files are scanned at once (one worker each).
+pub const MAX_PARALLEL: usize = 2;
+
+/// Where a file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for a free worker.
+    Queued,
+    /// Being scanned.
+    Running,
+    /// Finished (the summary may still carry a decoding error).
+    Done,
+    /// Stopped by the analyst.
+    Cancelled,
+    /// The worker died (panic, failed start); the message says why.
+    Failed(String),
+}
+
+/// One file given to the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// Index, also [`FlaggedRow::file`] of its rows.
+    pub id: u32,
+    /// The file's name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The format forced by the analyst, `None` to detect.
+    pub forced: Option<Format>,
+    /// The current run's job number.
+    pub job: u32,
+    /// Where it is.
+    pub status: Status,
+    /// Bytes read in this run.
+    pub bytes_done: u64,
+    /// Records read so far.
+    pub records: u64,
+    /// Rows flagged so far.
+    pub flagged: u64,
+    /// The format being decoded, once known.
+    pub format: Option<Format>,
+    /// Newest process-creation time so far.
+    pub newest: Option<Timestamp>,
+    /// When the run started and when progress last came (ms, `Date.now()`).
+    pub started_ms: f64,
+    /// Last progress time.
+    pub updated_ms: f64,
+    /// The final account, once done.
+    pub summary: Option<FileSummary>,
+}
+
+impl FileEntry {
+    /// Read rate in MB/s (10^6 bytes) so far.
+    pub fn rate_mb_s(&self) -> f64 {
+        let secs = (self.updated_ms - self.started_ms) / 1000.0;
+        if secs <= 0.0 {
+            0.0
+        } else {
+            self.bytes_done as f64 / 1e6 / secs
+        }
+    }
+
+    /// Whether the file is finished one way or another.
+    pub fn is_settled(&self) -> bool {
+        !matches!(self.status, Status::Queued | Status::Running)
+    }
+}
+
+/// Everything the page changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Files were dropped or picked: `(name, size)`; ids are assigned in order.
+    AddFiles(Vec<(String, u64)>),
+    /// The page started a worker for this job.
+    Started {
+        /// The job.
+        job: u32,
+        /// `Date.now()`.
+        now_ms: f64,
+    },
+    /// A worker message (stale jobs are ignored).
+    Worker(FromWorker, f64),
+    /// A worker could not start or died without a message.
+    WorkerFailed {
+        /// The job.
+        job: u32,
+        /// Why.
+        message: String,
+    },
+    /// Stop a file.
+    Cancel(u32),
+    /// Scan a file again with a forced format (`None`: detect).
+    Rerun(u32, Option<Format>),
+    /// Remove every file and row.
+    Clear,
+    /// Header click.
+    SortBy(Column),
+    /// Flip a flag chip.
+    ToggleFlag(usize),
+    /// New search text.
+    Search(String),
+    /// New window choice, with `Date.now()` for "now".
+    SetWindow(WindowChoice, f64),
+    /// Open (or close, `None`) the detail panel of a row.
+    Select(Option<usize>),
+}
+
+/// The page's state.
+#[derive(Debug, Clone, Default)]
+pub struct AppState {
+    /// Files, by id (index).
+    pub files: Vec<FileEntry>,
+    /// Every flagged row received, in arrival order.
+    pub rows: Vec<FlaggedRow>,
+    /// What the table shows.
+    pub spec: ViewSpec,
+    /// The window control's value.
+    pub window_choice: WindowChoice,
+    /// Why the window control's value is unusable (the previous window stays).
+    pub window_error: Option<String>,
+    /// Indices of `rows` shown, in order (kept up to date by `apply`).
+    pub shown: Vec<usize>,
+    /// The row in the detail panel.
+    pub selected: Option<usize>,
+    next_job: u32,
+}
+
+impl AppState {
+    /// Apply one action.
+    pub fn apply(&mut self, action: Action) {
+        let mut refresh = true;
+        match action {
+            Action::AddFiles(files) => {
+                for (name, size) in files {
+                    let id = self.files.len() as u32;
+                    let job = self.new_job();
+                    self.files.push(FileEntry {
+                        id,
+                        name,
+                        size,
+                        forced: None,
+                        job,
+                        status: Status::Queued,
+                        bytes_done: 0,
+                        records: 0,
+                        flagged: 0,
+                        format: None,
+                        newest: None,
+                        started_ms: 0.0,
+                        updated_ms: 0.0,
+                        summary: None,
+                    });
+                }
+                refresh = false;
+            }
+            Action::Started { job, now_ms } => {
+                if let Some(f) = self.file_of_job(job) {
+                    f.status = Status::Running;
+                    f.started_ms = now_ms;
+                    f.updated_ms = now_ms;
+                }
+                refresh = false;
+            }
+            Action::Worker(message, now_ms) => refresh = self.on_worker(message, now_ms),
+            Action::WorkerFailed { job, message } => {
+                if let Some(f) = self.file_of_job(job) {
+                    if !f.is_settled() {
+                        f.status = Status::Failed(message);
+                    }
+                }
+                refresh = false;
+            }
+            Action::Cancel(id) => {
+                if let Some(f) = self.files.get_mut(id as usize) {
+                    if !f.is_settled() {
+                        f.status = Status::Cancelled;
+                    }
+                }
+                refresh = false;
+            }
+            Action::Rerun(id, forced) => {
+                let job = self.new_job();
+                if let Some(f) = self.files.get_mut(id as usize) {
+                    f.forced = forced;
+                    f.job = job;
+                    f.status = Status::Queued;
+                    f.bytes_done = 0;
+                    f.records = 0;
+                    f.flagged = 0;
+                    f.format = forced;
+                    f.newest = None;
+                    f.summary = None;
+                    self.rows.retain(|r| r.file != id);
+                    self.selected = None;
+                }
+            }
+            Action::Clear => {
+                self.files.clear();
+                self.rows.clear();
+                self.selected = None;
+            }
+            Action::SortBy(column) => self.spec.sort = self.spec.sort.clicked(column),
+            Action::ToggleFlag(f) => {
+                if let Some(chip) = self.spec.flags.get_mut(f) {
+                    *chip = !*chip;
+                }
+            }
+            Action::Search(text) => self.spec.search = text,
+            Action::SetWindow(choice, now_ms) => {
+                match choice.window(now_ms) {
+                    Ok(w) => {
+                        self.spec.window = w;
+                        self.window_error = None;
+                    }
+                    Err(e) => self.window_error = Some(e),
+                }
+                self.window_choice = choice;
+            }
+            Action::Select(row) => {
+                self.selected = row.filter(|&i| i < self.rows.len());
+                refresh = false;
+            }
+        }
+        if refresh {
+            self.refresh();
+        }
+    }
+
+    /// Handle a worker message; returns whether the rows shown may have changed.
+    fn on_worker(&mut self, message: FromWorker, now_ms: f64) -> bool {
+        let job = message.job();
+        let Some(f) = self.file_of_job(job) else {
+            return false; // a cancelled or superseded run
+        };
+        if f.status != Status::Running {
+            return false;
+        }
+        match message {
+            FromWorker::Progress {
+                bytes,
+                records,
+                flagged,
+                format,
+                newest,
+                ..
+            } => {
+                f.bytes_done = bytes;
+                f.records = records;
+                f.flagged = flagged;
+                f.format = format.as_deref().and_then(Format::from_name).or(f.format);
+                f.newest = newest.map(Timestamp);
+                f.updated_ms = now_ms;
+                false
+            }
+            FromWorker::Rows { rows, .. } => {
+                let id = f.id;
+                // A row's file index is the page's, whatever the worker says.
+                self.rows.extend(rows.into_iter().map(|r| FlaggedRow {
+                    file: id,
+                    ..FlaggedRow::from(r)
+                }));
+                true
+            }
+            FromWorker::Done { summary, .. } => {
+                let summary = FileSummary::from(summary);
+                f.bytes_done = summary.bytes;
+                f.records = summary.records;
+                f.flagged = summary.flagged;
+                f.format = summary.format;
+                f.newest = summary.newest;
+                f.updated_ms = now_ms;
+                f.summary = Some(summary);
+                f.status = Status::Done;
+                true
+            }
+            FromWorker::Panicked { message, .. } => {
+                f.status = Status::Failed(format!("the decoder crashed: {message}"));
+                false
+            }
+        }
+    }
+
+    /// Recompute the newest event time and the rows shown.
+    fn refresh(&mut self) {
+        self.spec.newest = results::newest(self.files.iter().map(|f| f.newest));
+        self.shown = visible_rows(&self.rows, &self.spec);
+    }
+
+    fn new_job(&mut self) -> u32 {
+        self.next_job += 1;
+        self.next_job
+    }
+
+    fn file_of_job(&mut self, job: u32) -> Option<&mut FileEntry> {
+        self.files.iter_mut().find(|f| f.job == job)
+    }
+
+    /// Queued files that may start now, oldest first (at most [`MAX_PARALLEL`] run).
+    pub fn jobs_to_start(&self) -> Vec<(u32, u32)> {
+        let running = self
+            .files
+            .iter()
+            .filter(|f| f.status == Status::Running)
+            .count();
+        self.files
+            .iter()
+            .filter(|f| f.status == Status::Queued)
+            .take(MAX_PARALLEL.saturating_sub(running))
+            .map(|f| (f.id, f.job))
+            .collect()
+    }
+
+    /// Jobs whose worker should be alive (running ones); any other worker is stopped.
+    pub fn live_jobs(&self) -> Vec<u32> {
+        self.files
+            .iter()
+            .filter(|f| f.status == Status::Running)
+            .map(|f| f.job)
+            .collect()
+    }
+
+    /// The names of the files, by id (for exports).
+    pub fn file_names(&self) -> Vec<String> {
+        self.files.iter().map(|f| f.name.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::ScanSession;
+    use crate::testdata::sample_csv;
+    use cmdhunt_core::matcher::CompiledRule;
+
+    /// Messages a worker would send for `bytes` as job `job`.
+    fn worker_messages(job: u32, bytes: &[u8], format: Option<&str>) -> Vec<FromWorker> {
+        let rule = CompiledRule::new();
+        let mut s = ScanSession::new(&rule, job, 99, "w", format, 0.0).expect("session");
+        let mut out = Vec::new();
+        for c in bytes.chunks(512) {
+            out.extend(s.push(c, 1000.0));
+        }
+        out.extend(s.finish());
+        out
+    }
+
+    fn loaded(files: usize) -> AppState {
+        let mut st = AppState::default();
+        st.apply(Action::AddFiles(
+            (0..files)
+                .map(|i| (format!("f{i}.csv"), sample_csv().len() as u64))
+                .collect(),
+        ));
+        st
+    }
+
+    fn run_job(st: &mut AppState, job: u32, bytes: &[u8]) {
+        st.apply(Action::Started { job, now_ms: 0.0 });
+        for m in worker_messages(job, bytes, None) {
+            st.apply(Action::Worker(m, 2000.0));
+        }
+    }
+
+    #[test]
+    fn files_queue_two_at_a_time_and_finish() {
+        let mut st = loaded(3);
+        assert_eq!(st.jobs_to_start(), vec![(0, 1), (1, 2)]);
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        assert_eq!(st.jobs_to_start(), vec![(1, 2)]);
+        st.apply(Action::Started {
+            job: 2,
+            now_ms: 0.0,
+        });
+        assert!(st.jobs_to_start().is_empty());
+        for m in worker_messages(1, sample_csv(), None) {
+            st.apply(Action::Worker(m, 2000.0));
+        }
+        assert_eq!(st.files[0].status, Status::Done);
+        assert_eq!(st.jobs_to_start(), vec![(2, 3)]);
+        assert_eq!(st.live_jobs(), vec![2]);
+        assert_eq!(st.rows.len(), 15);
+        assert!(
+            st.rows.iter().all(|r| r.file == 0),
+            "file index is the page's"
+        );
+        assert_eq!(st.shown.len(), 14);
+        let rate = st.files[0].rate_mb_s();
+        assert!(
+            (rate - sample_csv().len() as f64 / 1e6 / 2.0).abs() < 1e-9,
+            "{rate}"
+        );
+    }
+
+    #[test]
+    fn the_window_uses_the_newest_event_of_all_files_and_refilters() {
+        let mut st = loaded(1);
+        run_job(&mut st, 1, sample_csv());
+        assert_eq!(st.shown.len(), 14);
+        st.apply(Action::SetWindow(WindowChoice::All, 0.0));
+        assert_eq!(st.shown.len(), 15);
+        // "now" is 2026: nothing from 2024 is within 24 hours of it.
+        st.apply(Action::SetWindow(WindowChoice::NowDay, 1_780_000_000_000.0));
+        assert_eq!(st.shown.len(), 0);
+        let bad = WindowChoice::Custom {
+            duration: "x".into(),
+            anchor: String::new(),
+        };
+        st.apply(Action::SetWindow(bad, 0.0));
+        assert!(st.window_error.is_some());
+        assert_eq!(st.shown.len(), 0, "the previous window stays");
+    }
+
+    #[test]
+    fn cancel_ignores_later_messages_and_rerun_replaces_rows() {
+        let mut st = loaded(1);
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        st.apply(Action::Cancel(0));
+        for m in worker_messages(1, sample_csv(), None) {
+            st.apply(Action::Worker(m, 1.0));
+        }
+        assert_eq!(st.files[0].status, Status::Cancelled);
+        assert!(st.rows.is_empty() && st.live_jobs().is_empty());
+
+        st.apply(Action::Rerun(0, Some(Format::Csv)));
+        assert_eq!(st.jobs_to_start(), vec![(0, 2)]);
+        run_job(&mut st, 2, sample_csv());
+        assert_eq!(st.rows.len(), 15);
+        st.apply(Action::Rerun(0, Some(Format::Json)));
+        assert!(st.rows.is_empty(), "rows of the earlier run are gone");
+        assert_eq!(st.files[0].forced, Some(Format::Json));
+        // Messages of the superseded job 2 change nothing.
+        for m in worker_messages(2, sample_csv(), None) {
+            st.apply(Action::Worker(m, 1.0));
+        }
+        assert!(st.rows.is_empty());
+    }
+
+    #[test]
+    fn a_panic_fails_one_file_and_the_other_finishes() {
+        let mut st = loaded(2);
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        run_job(&mut st, 2, sample_csv());
+        st.apply(Action::Worker(
+            FromWorker::Panicked {
+                job: 1,
+                message: "boom".into(),
+            },
+            1.0,
+        ));
+        st.apply(Action::WorkerFailed {
+            job: 1,
+            message: "RuntimeError: unreachable".into(),
+        });
+        assert_eq!(
+            st.files[0].status,
+            Status::Failed("the decoder crashed: boom".into())
+        );
+        assert_eq!(st.files[1].status, Status::Done);
+        assert_eq!(st.rows.len(), 15);
+    }
+
+    #[test]
+    fn sort_chips_search_and_selection() {
+        let mut st = loaded(1);
+        run_job(&mut st, 1, sample_csv());
+        st.apply(Action::ToggleFlag(3));
+        assert_eq!(st.shown.len(), 2, "two ShadowDelete rows");
+        st.apply(Action::ToggleFlag(3));
+        st.apply(Action::Search("certutil".into()));
+        assert_eq!(st.shown.len(), 2);
+        st.apply(Action::Search(String::new()));
+        st.apply(Action::SortBy(Column(1)));
+        assert_eq!(st.spec.sort.column, Column(1));
+        let first = &st.rows[st.shown[0]].event.device_name;
+        assert!(first.starts_with("dev-ws-031"), "{first}");
+        st.apply(Action::Select(Some(st.shown[0])));
+        assert!(st.selected.is_some());
+        st.apply(Action::Select(Some(10_000)));
+        assert_eq!(st.selected, None);
+        st.apply(Action::Clear);
+        assert!(st.rows.is_empty() && st.files.is_empty() && st.shown.is_empty());
+    }
+}
