@@ -1,0 +1,342 @@
+//! The page under test, opened in a [`Browser`] and driven through its
+//! `data-testid` hooks: file input, file lines, time window, flag chips,
+//! sortable headers, the virtual table, exports, the summary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+use crate::browser::Browser;
+use crate::server::StaticServer;
+use crate::{dist, paths, Target};
+
+/// How long the page may take to start, or to read the test files.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The rows of the results table in the DOM: `(row index, cell texts)`, the
+/// index taken from `aria-rowindex` (header = 1, first row = 2).
+const RENDERED_ROWS_JS: &str = r#"
+const rows = document.querySelectorAll('[data-testid="results"] tbody tr[data-testid="result-row"]');
+return Array.from(rows, r => [Number(r.getAttribute('aria-rowindex')) - 2, Array.from(r.cells, c => c.textContent)]);
+"#;
+
+/// Every file line's name and status text.
+const FILE_STATUS_JS: &str = r#"
+return Array.from(document.querySelectorAll('[data-testid="file-line"]'), l => {
+  const s = l.querySelector('[data-testid="file-status"]');
+  return [l.getAttribute('data-file') || '', s ? s.textContent : ''];
+});
+"#;
+
+/// The page open in a fresh browser.
+pub struct Page {
+    /// The browser.
+    pub browser: Browser,
+    /// The server of `dist/` (served target only).
+    pub server: Option<StaticServer>,
+    /// How the page was opened.
+    pub target: Target,
+    /// The URL opened.
+    pub url: String,
+}
+
+impl Page {
+    /// Build `dist/` if needed, start a browser (and a server for
+    /// [`Target::Served`]) and open the page until its file input is there.
+    pub async fn open(target: Target) -> Result<Page, crate::Error> {
+        dist::ensure_built()?;
+        let browser = Browser::start().await?;
+        let (server, url) = match target {
+            Target::Served => {
+                let server = StaticServer::start(&paths::dist_dir())?;
+                let url = format!("{}/index.html", server.origin());
+                (Some(server), url)
+            }
+            Target::SingleFile => {
+                let file = paths::absolute(&dist::single_file())?;
+                (None, format!("file://{}", file.display()))
+            }
+        };
+        let page = Page {
+            browser,
+            server,
+            target,
+            url,
+        };
+        page.browser.client.goto(&page.url).await?;
+        page.wait_ready().await?;
+        Ok(page)
+    }
+
+    /// End the browser session (always call it; a failed test still gets its
+    /// browser stopped by `Drop`).
+    pub async fn close(self) {
+        self.browser.close().await;
+    }
+
+    /// Run a script (a function body) and return its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value, crate::Error> {
+        Ok(self.browser.client.execute(script, args).await?)
+    }
+
+    /// Poll `check` every 100 ms until it returns `Some`, or fail after
+    /// `timeout` with `what` and the page's state.
+    pub async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> Result<T, crate::Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, crate::Error>>,
+    {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = check().await? {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{} ({}): timed out after {timeout:?} waiting for {what}; {}", self.url, self.label(), self.diagnose().await).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `served` or `single file`.
+    pub fn label(&self) -> &'static str {
+        match self.target {
+            Target::Served => "served",
+            Target::SingleFile => "single file",
+        }
+    }
+
+    /// What the page shows that explains a failure: the error banner, file
+    /// statuses, errors, and the console.
+    pub async fn diagnose(&self) -> String {
+        let state = self
+            .js(
+                r#"const b = document.getElementById('panic-banner');
+                   const t = s => Array.from(document.querySelectorAll(s), e => e.textContent);
+                   return { banner: b && !b.hidden ? b.textContent : null,
+                            files: t('[data-testid="file-line"]'), errors: t('[data-testid="file-error"]'),
+                            count: t('[data-testid="flagged-count"]'), app: (document.getElementById('app') || {}).childElementCount };"#,
+                vec![],
+            )
+            .await
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| format!("(page state unreadable: {e})"));
+        let console: Vec<String> = self
+            .browser
+            .log("browser")
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        format!("page state: {state}; console: {console:?}")
+    }
+
+    async fn wait_ready(&self) -> Result<(), crate::Error> {
+        self.until("the page to start (its file input)", TIMEOUT, || async {
+            let v = self
+                .js("return !!document.querySelector('[data-testid=\"file-input\"]');", vec![])
+                .await?;
+            Ok(v.as_bool().unwrap_or(false).then_some(()))
+        })
+        .await
+    }
+
+    /// Pick `files` in the file input at once, then wait until every file
+    /// line has finished (done, stopped on an error, or failed) and the row
+    /// count has settled.
+    pub async fn upload(&self, files: &[PathBuf]) -> Result<(), crate::Error> {
+        let before = self.file_statuses().await?.len();
+        let mut absolute = Vec::new();
+        for f in files {
+            absolute.push(paths::absolute(f)?.display().to_string());
+        }
+        let input = self.browser.client.find(Locator::Css("[data-testid=\"file-input\"]")).await?;
+        input.send_keys(&absolute.join("\n")).await?;
+        let want = before + files.len();
+        self.until(&format!("{want} files to be read"), TIMEOUT, || async {
+            let statuses = self.file_statuses().await?;
+            let finished = statuses.len() >= want
+                && statuses
+                    .iter()
+                    .all(|(_, s)| !(s.is_empty() || s.starts_with("queued") || s.starts_with("reading")));
+            Ok(finished.then_some(()))
+        })
+        .await?;
+        self.settled_count().await.map(|_| ())
+    }
+
+    /// Every file line: `(data-file name, status text)`.
+    pub async fn file_statuses(&self) -> Result<Vec<(String, String)>, crate::Error> {
+        let v = self.js(FILE_STATUS_JS, vec![]).await?;
+        let lines = serde_json::from_value::<Vec<(String, String)>>(v)?;
+        Ok(lines)
+    }
+
+    /// The number in `data-testid="flagged-count"`.
+    pub async fn flagged_count(&self) -> Result<usize, crate::Error> {
+        let v = self
+            .js("const e = document.querySelector('[data-testid=\"flagged-count\"]'); return e ? e.textContent : null;", vec![])
+            .await?;
+        let text = v.as_str().ok_or("the page has no data-testid=\"flagged-count\"")?;
+        let digits: String = text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == ',').filter(char::is_ascii_digit).collect();
+        digits
+            .parse()
+            .map_err(|_| format!("flagged-count {text:?} holds no number").into())
+    }
+
+    /// The flagged count once it has read the same for 300 ms.
+    pub async fn settled_count(&self) -> Result<usize, crate::Error> {
+        let deadline = Instant::now() + TIMEOUT;
+        let (mut last, mut same) = (self.flagged_count().await?, 0);
+        while same < 3 {
+            if Instant::now() > deadline {
+                return Err(format!("{}: the row count never settled; {}", self.url, self.diagnose().await).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let n = self.flagged_count().await?;
+            same = if n == last { same + 1 } else { 0 };
+            last = n;
+        }
+        Ok(last)
+    }
+
+    /// Choose a time window option by its value (`newest`, `now`, `custom`, `all`).
+    pub async fn choose_window(&self, value: &str) -> Result<(), crate::Error> {
+        let select = self.browser.client.find(Locator::Css("[data-testid=\"window-select\"]")).await?;
+        select.select_by_value(value).await?;
+        self.until(&format!("the window select to read {value}"), TIMEOUT, || async {
+            let v = self
+                .js("return document.querySelector('[data-testid=\"window-select\"]').value;", vec![])
+                .await?;
+            Ok((v.as_str() == Some(value)).then_some(()))
+        })
+        .await
+    }
+
+    /// The rows in the DOM now, by row index.
+    pub async fn rendered_rows(&self) -> Result<Vec<(usize, Vec<String>)>, crate::Error> {
+        let v = self.js(RENDERED_ROWS_JS, vec![]).await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// Scroll the table so row `index` is at the top.
+    pub async fn scroll_to_row(&self, index: usize) -> Result<(), crate::Error> {
+        self.js(
+            r#"const s = document.querySelector('[data-testid="results-scroll"]');
+               const row = document.querySelector('[data-testid="results"] tbody tr[data-testid="result-row"]');
+               const h = row ? row.getBoundingClientRect().height : 30;
+               s.scrollTop = arguments[0] * h; s.dispatchEvent(new Event('scroll'));"#,
+            vec![json!(index)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The first `n` rows shown (scrolling the virtual table as needed), then
+    /// scrolled back to the top.
+    pub async fn first_rows(&self, n: usize) -> Result<Vec<Vec<String>>, crate::Error> {
+        let mut seen: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let mut next = 0;
+        for _ in 0..(n + 10) {
+            for (i, cells) in self.rendered_rows().await? {
+                seen.insert(i, cells);
+            }
+            while seen.contains_key(&next) {
+                next += 1;
+            }
+            if next >= n {
+                break;
+            }
+            self.scroll_to_row(next).await?;
+            let want = next;
+            self.until(&format!("row {want} to be rendered"), Duration::from_secs(10), || async {
+                let rows = self.rendered_rows().await?;
+                Ok(rows.iter().any(|(i, _)| *i == want).then_some(()))
+            })
+            .await?;
+        }
+        self.scroll_to_row(0).await?;
+        Ok((0..n).filter_map(|i| seen.remove(&i)).collect())
+    }
+
+    /// Every header: `(text, aria-sort)`.
+    pub async fn headers(&self) -> Result<Vec<(String, String)>, crate::Error> {
+        let v = self
+            .js(
+                r#"return Array.from(document.querySelectorAll('[data-testid="results"] thead th'),
+                   th => [th.textContent.replace(/[▲▼]/g, '').trim(), th.getAttribute('aria-sort') || '']);"#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// Click header `col` and wait until its `aria-sort` reads `expect`.
+    pub async fn sort_by(&self, col: usize, expect: &str) -> Result<(), crate::Error> {
+        let headers = self.browser.client.find_all(Locator::Css("[data-testid=\"results\"] thead th")).await?;
+        let th = headers.get(col).ok_or_else(|| format!("no header {col}"))?;
+        th.click().await?;
+        self.until(&format!("header {col} to read aria-sort={expect}"), Duration::from_secs(10), || async {
+            let h = self.headers().await?;
+            Ok((h.get(col).map(|(_, a)| a.as_str()) == Some(expect)).then_some(()))
+        })
+        .await
+    }
+
+    /// Click the chip of flag `name` and wait until `aria-pressed` reads `on`.
+    pub async fn toggle_chip(&self, name: &str, on: bool) -> Result<(), crate::Error> {
+        let css = format!("[data-testid=\"chip-{name}\"]");
+        let chip = self.browser.client.find(Locator::Css(&css)).await?;
+        chip.click().await?;
+        let want = on.to_string();
+        self.until(&format!("chip {name} pressed={on}"), Duration::from_secs(10), || async {
+            Ok((chip.attr("aria-pressed").await?.as_deref() == Some(want.as_str())).then_some(()))
+        })
+        .await
+    }
+
+    /// Click the element with `data-testid` = `id`.
+    pub async fn click(&self, id: &str) -> Result<(), crate::Error> {
+        let el = self.browser.client.find(Locator::Css(&format!("[data-testid=\"{id}\"]"))).await?;
+        el.click().await?;
+        Ok(())
+    }
+
+    /// The text of every element with `data-testid` = `id`.
+    pub async fn texts(&self, id: &str) -> Result<Vec<String>, crate::Error> {
+        let v = self
+            .js(
+                "return Array.from(document.querySelectorAll(`[data-testid=\"${arguments[0]}\"]`), e => e.textContent);",
+                vec![json!(id)],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// The summary table: per file `(name, cells)` (format, records,
+    /// process creations, cmd.exe, flagged, five flags, skipped).
+    pub async fn summary_rows(&self) -> Result<Vec<(String, Vec<String>)>, crate::Error> {
+        let v = self
+            .js(
+                r#"return Array.from(document.querySelectorAll('[data-testid="summary-row"]'),
+                   r => [r.querySelector('th').textContent, Array.from(r.querySelectorAll('td'), c => c.textContent)]);"#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// Save a PNG of the page to `path`.
+    pub async fn screenshot(&self, path: &Path) -> Result<(), crate::Error> {
+        let png = self.browser.client.screenshot().await?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+}
