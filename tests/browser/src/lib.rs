@@ -35,3 +35,56 @@ impl Target {
     /// Both targets, in test order.
     pub const BOTH: [Target; 2] = [Target::Served, Target::SingleFile];
 }
+
+/// Open the page on `target`, run `body` on it, and always close the
+/// browser; a failure carries what the page showed at that moment.
+pub async fn with_page<F>(target: Target, body: F) -> Result<(), Error>
+where
+    F: AsyncFnOnce(&page::Page) -> Result<(), Error>,
+{
+    let page = page::Page::open(target).await?;
+    let result = match body(&page).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(format!("[{}] {e}\n{}", page.label(), page.diagnose().await).into()),
+    };
+    page.close().await;
+    result
+}
+
+/// `return Err(...)` unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+).into());
+        }
+    };
+}
+
+/// `return Err(...)` unless both sides are equal (both shown on failure).
+#[macro_export]
+macro_rules! ensure_eq {
+    ($left:expr, $right:expr, $($msg:tt)+) => {
+        match (&$left, &$right) {
+            (l, r) if l == r => {}
+            (l, r) => return Err(format!("{}:\n  page: {:?}\n  core: {:?}", format!($($msg)+), l, r).into()),
+        }
+    };
+}
+
+/// Two tests from one body: `served` (dist/index.html over 127.0.0.1) and
+/// `single_file` (dist/cmdhunt.html from file://).
+#[macro_export]
+macro_rules! on_both_targets {
+    ($body:path) => {
+        #[tokio::test(flavor = "current_thread")]
+        async fn served() -> Result<(), $crate::Error> {
+            $crate::with_page($crate::Target::Served, $body).await
+        }
+
+        #[tokio::test(flavor = "current_thread")]
+        async fn single_file() -> Result<(), $crate::Error> {
+            $crate::with_page($crate::Target::SingleFile, $body).await
+        }
+    };
+}

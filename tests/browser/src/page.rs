@@ -66,9 +66,14 @@ impl Page {
             target,
             url,
         };
-        page.browser.client.goto(&page.url).await?;
-        page.wait_ready().await?;
+        page.reopen().await?;
         Ok(page)
+    }
+
+    /// Load the page again (a clean state: no files, default window).
+    pub async fn reopen(&self) -> Result<(), crate::Error> {
+        self.browser.client.goto(&self.url).await?;
+        self.wait_ready().await
     }
 
     /// End the browser session (always call it; a failed test still gets its
@@ -156,7 +161,12 @@ impl Page {
         }
         let input = self.browser.client.find(Locator::Css("[data-testid=\"file-input\"]")).await?;
         input.send_keys(&absolute.join("\n")).await?;
-        let want = before + files.len();
+        self.wait_files(before + files.len()).await
+    }
+
+    /// Wait until the page lists `want` files, all finished (done, stopped
+    /// on an error, failed or cancelled), and the row count has settled.
+    pub async fn wait_files(&self, want: usize) -> Result<(), crate::Error> {
         self.until(&format!("{want} files to be read"), TIMEOUT, || async {
             let statuses = self.file_statuses().await?;
             let finished = statuses.len() >= want
