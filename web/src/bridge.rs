@@ -13,7 +13,7 @@ use std::rc::Rc;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{Event, File, MessageEvent, Worker};
 
 use crate::protocol::{self, FromWorker, ToWorker, CHUNK_BYTES};
 use crate::state::{Action, AppState};
@@ -28,7 +28,7 @@ extern "C" {
 struct Running {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 impl Drop for Running {
@@ -130,9 +130,15 @@ impl Workers {
             }
         });
         let d = dispatch.clone();
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
-            let message = format!("the worker stopped: {}", event.message());
+            // An ErrorEvent (uncaught error, wasm trap) has a message; a
+            // script that failed to load gives a plain Event.
+            let detail = Reflect::get(&event, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "its script could not be loaded".into());
+            let message = format!("the worker stopped: {detail}");
             d(Action::WorkerFailed { job, message });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -1,4 +1,62 @@
+//! Build helper for the workspace: `cargo xtask <command>`.
+//!
+//! * `dist [--serve] [--no-opt] [--no-install]`: build the page into `dist/`
+//!   (`dist/index.html` + assets, and the self-contained `dist/cmdhunt.html`).
+//! * `serve [--port N]`: serve `dist/` at `http://127.0.0.1:8080` (loopback only).
+//! * `wasm-test`: the web crate's wasm-bindgen tests in headless Chromium.
+
+mod digest;
+mod dist;
+mod page;
+mod serve;
+mod tools;
+mod wasm_test;
+
+use std::path::PathBuf;
+
+const USAGE: &str = "usage: cargo xtask dist [--serve] [--no-opt] [--no-install]
+       cargo xtask serve [--port N]
+       cargo xtask wasm-test";
+
 fn main() {
-    eprintln!("xtask: not yet");
-    std::process::exit(2)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("xtask: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn port(args: &[String]) -> Result<u16, String> {
+    match args.iter().position(|a| a == "--port") {
+        None => Ok(8080),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("--port needs a number\n{USAGE}")),
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let root = root();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    match args.first().map(String::as_str) {
+        Some("dist") => {
+            let opts = dist::Options {
+                no_opt: flag("--no-opt"),
+                no_install: flag("--no-install"),
+            };
+            dist::dist(&root, &opts)?;
+            if flag("--serve") {
+                serve::serve(&root.join("dist"), port(args)?)?;
+            }
+            Ok(())
+        }
+        Some("serve") => serve::serve(&root.join("dist"), port(args)?),
+        Some("wasm-test") => wasm_test::wasm_test(&root),
+        _ => Err(USAGE.into()),
+    }
 }
