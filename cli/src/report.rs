@@ -69,10 +69,11 @@ fn write_table(
         "DeviceName",
         "AccountName",
         "Flags",
+        "Matched",
         "Parent",
         "ProcessCommandLine",
     ];
-    let cells: Vec<[String; 6]> = order
+    let cells: Vec<[String; 7]> = order
         .iter()
         .map(|&i| {
             let r = &rows[i];
@@ -98,6 +99,7 @@ fn write_table(
                 } else {
                     flags.join(",")
                 },
+                r.verdict.matched().collect::<Vec<_>>().join("; "),
                 terminal_safe(&parent),
                 terminal_safe(&e.process_command_line),
             ]
@@ -105,19 +107,24 @@ fn write_table(
         .collect();
     let mut widths = header.map(str::len);
     for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row.iter()).take(5) {
+        for (w, c) in widths.iter_mut().zip(row.iter()).take(6) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |out: &mut dyn Write, cols: [&str; 6]| -> io::Result<()> {
-        for (w, c) in widths.iter().zip(cols.iter()).take(5) {
+    let line = |out: &mut dyn Write, cols: [&str; 7]| -> io::Result<()> {
+        for (w, c) in widths.iter().zip(cols.iter()).take(6) {
             write!(out, "{c:<w$}  ", w = *w)?;
         }
-        writeln!(out, "{}", cols[5])
+        writeln!(out, "{}", cols[6])
     };
     line(out, header)?;
     for row in &cells {
-        line(out, [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])?;
+        line(
+            out,
+            [
+                &row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6],
+            ],
+        )?;
     }
     let _ = file_names;
     Ok(())
