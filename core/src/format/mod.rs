@@ -13,6 +13,8 @@ pub mod json;
 pub mod named;
 pub mod text;
 #[cfg(feature = "std")]
+pub mod xlsx;
+#[cfg(feature = "std")]
 pub mod xml;
 
 use alloc::boxed::Box;
@@ -77,6 +79,10 @@ impl Format {
             Format::Evtx => Box::new(evtx::EvtxDecoder::new()),
             #[cfg(feature = "std")]
             Format::Xml => Box::new(xml::XmlDecoder::new()),
+            #[cfg(feature = "std")]
+            Format::Xlsx => Box::new(xlsx::XlsxDecoder::new()),
+            // Reached only without `std`, where EVTX, XML and XLSX are not built.
+            #[allow(unreachable_patterns)]
             other => Box::new(Unsupported(other)),
         }
     }
