@@ -11,6 +11,8 @@ Needs openpyxl 3.1.5 (pip install openpyxl==3.1.5). Output is deterministic
   milliseconds, and these have 7 fractional digits.
 - defender_portal.xlsx: tests/data/defender_portal.csv (real cmd.exe events),
   with Timestamp as real Excel date/time cells and ReportId as numbers.
+- xlsx_missing_command_line.xlsx: a blank row, then the advanced-hunting
+  header with ProcessCommandLine renamed, then 3 rows: the missing-column error.
 
 The Rust tests decode each XLSX and its CSV and require the same rows.
 """
@@ -112,6 +114,21 @@ def defender_portal():
     save(wb, "defender_portal.xlsx")
 
 
+def missing_command_line():
+    """A blank first row, then a header without ProcessCommandLine (renamed)."""
+    header, rows = read_csv(os.path.join(DATA, "defender", "advanced_hunting_test.csv"))
+    header = ["ProcessCmdLine" if h == "ProcessCommandLine" else h for h in header]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append([None])
+    ws.append(header)
+    for row in rows[:3]:
+        ws.append([number_or_text(v) for v in row])
+    save(wb, "xlsx_missing_command_line.xlsx")
+
+
 if __name__ == "__main__":
     advanced_hunting()
     defender_portal()
+    missing_command_line()
