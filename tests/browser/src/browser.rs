@@ -61,8 +61,16 @@ struct SessionPost {
 }
 
 impl WebDriverCompatibleCommand for SessionPost {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/{}", session_id.unwrap_or(""), self.path))
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or(""),
+            self.path
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
@@ -93,13 +101,19 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("could not start {driver_path}: {e} (run `bash scripts/setup.sh --browser`)"))?;
+            .map_err(|e| {
+                format!(
+                    "could not start {driver_path}: {e} (run `bash scripts/setup.sh --browser`)"
+                )
+            })?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
                 let _ = driver.kill();
                 let _ = driver.wait();
-                return Err(format!("{driver_path} did not listen on port {port} within 20 s").into());
+                return Err(
+                    format!("{driver_path} did not listen on port {port} within 20 s").into(),
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -207,7 +221,11 @@ impl Browser {
     }
 
     /// Wait up to `timeout` for a finished download called `name`.
-    pub async fn wait_for_download(&self, name: &str, timeout: Duration) -> Result<PathBuf, crate::Error> {
+    pub async fn wait_for_download(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<PathBuf, crate::Error> {
         let path = self.download_dir().join(name);
         let partial = self.download_dir().join(format!("{name}.crdownload"));
         let deadline = Instant::now() + timeout;
@@ -219,7 +237,10 @@ impl Browser {
                 let seen: Vec<String> = std::fs::read_dir(self.download_dir())?
                     .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
                     .collect();
-                return Err(format!("no download {name} within {timeout:?}; the download folder holds {seen:?}").into());
+                return Err(format!(
+                    "no download {name} within {timeout:?}; the download folder holds {seen:?}"
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -228,7 +249,10 @@ impl Browser {
     /// End the session (Chromium exits) and stop chromedriver.
     pub async fn close(mut self) {
         let client = self.client.clone();
-        if tokio::time::timeout(Duration::from_secs(10), client.close()).await.is_ok() {
+        if tokio::time::timeout(Duration::from_secs(10), client.close())
+            .await
+            .is_ok()
+        {
             self.session = None;
         }
         stop_driver(&mut self.driver);
@@ -240,7 +264,10 @@ fn stop_driver(driver: &mut Child) {
     if let Ok(Some(_)) = driver.try_wait() {
         return;
     }
-    let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(driver.id().to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = driver.try_wait() {

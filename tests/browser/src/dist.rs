@@ -48,7 +48,10 @@ fn build() -> Result<(), String> {
     }
     for file in [index_html(), single_file()] {
         if !file.is_file() {
-            return Err(format!("{} is missing after `cargo xtask dist`", file.display()));
+            return Err(format!(
+                "{} is missing after `cargo xtask dist`",
+                file.display()
+            ));
         }
     }
     Ok(())

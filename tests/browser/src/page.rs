@@ -47,8 +47,22 @@ impl Page {
     /// Build `dist/` if needed, start a browser (and a server for
     /// [`Target::Served`]) and open the page until its file input is there.
     pub async fn open(target: Target) -> Result<Page, crate::Error> {
+        Page::open_with(target, &[]).await
+    }
+
+    /// [`Page::open`], with `init_scripts` run in every new document before
+    /// the page's own scripts (to observe it, e.g. record the workers it starts).
+    pub async fn open_with(target: Target, init_scripts: &[&str]) -> Result<Page, crate::Error> {
         dist::ensure_built()?;
         let browser = Browser::start().await?;
+        for script in init_scripts {
+            browser
+                .cdp(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": script }),
+                )
+                .await?;
+        }
         let (server, url) = match target {
             Target::Served => {
                 let server = StaticServer::start(&paths::dist_dir())?;
@@ -89,7 +103,12 @@ impl Page {
 
     /// Poll `check` every 100 ms until it returns `Some`, or fail after
     /// `timeout` with `what` and the page's state.
-    pub async fn until<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> Result<T, crate::Error>
+    pub async fn until<T, F, Fut>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: F,
+    ) -> Result<T, crate::Error>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, crate::Error>>,
@@ -100,7 +119,13 @@ impl Page {
                 return Ok(v);
             }
             if Instant::now() > deadline {
-                return Err(format!("{} ({}): timed out after {timeout:?} waiting for {what}; {}", self.url, self.label(), self.diagnose().await).into());
+                return Err(format!(
+                    "{} ({}): timed out after {timeout:?} waiting for {what}; {}",
+                    self.url,
+                    self.label(),
+                    self.diagnose().await
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -143,7 +168,10 @@ impl Page {
     async fn wait_ready(&self) -> Result<(), crate::Error> {
         self.until("the page to start (its file input)", TIMEOUT, || async {
             let v = self
-                .js("return !!document.querySelector('[data-testid=\"file-input\"]');", vec![])
+                .js(
+                    "return !!document.querySelector('[data-testid=\"file-input\"]');",
+                    vec![],
+                )
                 .await?;
             Ok(v.as_bool().unwrap_or(false).then_some(()))
         })
@@ -159,7 +187,11 @@ impl Page {
         for f in files {
             absolute.push(paths::absolute(f)?.display().to_string());
         }
-        let input = self.browser.client.find(Locator::Css("[data-testid=\"file-input\"]")).await?;
+        let input = self
+            .browser
+            .client
+            .find(Locator::Css("[data-testid=\"file-input\"]"))
+            .await?;
         input.send_keys(&absolute.join("\n")).await?;
         self.wait_files(before + files.len()).await
     }
@@ -170,9 +202,9 @@ impl Page {
         self.until(&format!("{want} files to be read"), TIMEOUT, || async {
             let statuses = self.file_statuses().await?;
             let finished = statuses.len() >= want
-                && statuses
-                    .iter()
-                    .all(|(_, s)| !(s.is_empty() || s.starts_with("queued") || s.starts_with("reading")));
+                && statuses.iter().all(|(_, s)| {
+                    !(s.is_empty() || s.starts_with("queued") || s.starts_with("reading"))
+                });
             Ok(finished.then_some(()))
         })
         .await?;
@@ -191,8 +223,15 @@ impl Page {
         let v = self
             .js("const e = document.querySelector('[data-testid=\"flagged-count\"]'); return e ? e.textContent : null;", vec![])
             .await?;
-        let text = v.as_str().ok_or("the page has no data-testid=\"flagged-count\"")?;
-        let digits: String = text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == ',').filter(char::is_ascii_digit).collect();
+        let text = v
+            .as_str()
+            .ok_or("the page has no data-testid=\"flagged-count\"")?;
+        let digits: String = text
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(char::is_ascii_digit)
+            .collect();
         digits
             .parse()
             .map_err(|_| format!("flagged-count {text:?} holds no number").into())
@@ -204,7 +243,12 @@ impl Page {
         let (mut last, mut same) = (self.flagged_count().await?, 0);
         while same < 3 {
             if Instant::now() > deadline {
-                return Err(format!("{}: the row count never settled; {}", self.url, self.diagnose().await).into());
+                return Err(format!(
+                    "{}: the row count never settled; {}",
+                    self.url,
+                    self.diagnose().await
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
             let n = self.flagged_count().await?;
@@ -216,14 +260,25 @@ impl Page {
 
     /// Choose a time window option by its value (`newest`, `now`, `custom`, `all`).
     pub async fn choose_window(&self, value: &str) -> Result<(), crate::Error> {
-        let select = self.browser.client.find(Locator::Css("[data-testid=\"window-select\"]")).await?;
+        let select = self
+            .browser
+            .client
+            .find(Locator::Css("[data-testid=\"window-select\"]"))
+            .await?;
         select.select_by_value(value).await?;
-        self.until(&format!("the window select to read {value}"), TIMEOUT, || async {
-            let v = self
-                .js("return document.querySelector('[data-testid=\"window-select\"]').value;", vec![])
-                .await?;
-            Ok((v.as_str() == Some(value)).then_some(()))
-        })
+        self.until(
+            &format!("the window select to read {value}"),
+            TIMEOUT,
+            || async {
+                let v = self
+                    .js(
+                        "return document.querySelector('[data-testid=\"window-select\"]').value;",
+                        vec![],
+                    )
+                    .await?;
+                Ok((v.as_str() == Some(value)).then_some(()))
+            },
+        )
         .await
     }
 
@@ -263,10 +318,14 @@ impl Page {
             }
             self.scroll_to_row(next).await?;
             let want = next;
-            self.until(&format!("row {want} to be rendered"), Duration::from_secs(10), || async {
-                let rows = self.rendered_rows().await?;
-                Ok(rows.iter().any(|(i, _)| *i == want).then_some(()))
-            })
+            self.until(
+                &format!("row {want} to be rendered"),
+                Duration::from_secs(10),
+                || async {
+                    let rows = self.rendered_rows().await?;
+                    Ok(rows.iter().any(|(i, _)| *i == want).then_some(()))
+                },
+            )
             .await?;
         }
         self.scroll_to_row(0).await?;
@@ -287,13 +346,21 @@ impl Page {
 
     /// Click header `col` and wait until its `aria-sort` reads `expect`.
     pub async fn sort_by(&self, col: usize, expect: &str) -> Result<(), crate::Error> {
-        let headers = self.browser.client.find_all(Locator::Css("[data-testid=\"results\"] thead th")).await?;
+        let headers = self
+            .browser
+            .client
+            .find_all(Locator::Css("[data-testid=\"results\"] thead th"))
+            .await?;
         let th = headers.get(col).ok_or_else(|| format!("no header {col}"))?;
         th.click().await?;
-        self.until(&format!("header {col} to read aria-sort={expect}"), Duration::from_secs(10), || async {
-            let h = self.headers().await?;
-            Ok((h.get(col).map(|(_, a)| a.as_str()) == Some(expect)).then_some(()))
-        })
+        self.until(
+            &format!("header {col} to read aria-sort={expect}"),
+            Duration::from_secs(10),
+            || async {
+                let h = self.headers().await?;
+                Ok((h.get(col).map(|(_, a)| a.as_str()) == Some(expect)).then_some(()))
+            },
+        )
         .await
     }
 
@@ -303,15 +370,26 @@ impl Page {
         let chip = self.browser.client.find(Locator::Css(&css)).await?;
         chip.click().await?;
         let want = on.to_string();
-        self.until(&format!("chip {name} pressed={on}"), Duration::from_secs(10), || async {
-            Ok((chip.attr("aria-pressed").await?.as_deref() == Some(want.as_str())).then_some(()))
-        })
+        self.until(
+            &format!("chip {name} pressed={on}"),
+            Duration::from_secs(10),
+            || async {
+                Ok(
+                    (chip.attr("aria-pressed").await?.as_deref() == Some(want.as_str()))
+                        .then_some(()),
+                )
+            },
+        )
         .await
     }
 
     /// Click the element with `data-testid` = `id`.
     pub async fn click(&self, id: &str) -> Result<(), crate::Error> {
-        let el = self.browser.client.find(Locator::Css(&format!("[data-testid=\"{id}\"]"))).await?;
+        let el = self
+            .browser
+            .client
+            .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await?;
         el.click().await?;
         Ok(())
     }

@@ -82,7 +82,9 @@ impl Reference {
 
     /// The name of the file a row came from.
     pub fn file_name(&self, row: &FlaggedRow) -> &str {
-        self.files.get(row.file as usize).map_or("", |(n, _)| n.as_str())
+        self.files
+            .get(row.file as usize)
+            .map_or("", |(n, _)| n.as_str())
     }
 
     /// The CSV export of the rows `select(window)` would show: the CLI's lines.
@@ -100,7 +102,12 @@ impl Reference {
     pub fn json_export(&self, window: &Window) -> Result<Vec<serde_json::Value>, crate::Error> {
         self.select(window)
             .into_iter()
-            .map(|row| Ok(serde_json::from_str(&export::json_row(row, self.file_name(row)))?))
+            .map(|row| {
+                Ok(serde_json::from_str(&export::json_row(
+                    row,
+                    self.file_name(row),
+                ))?)
+            })
             .collect()
     }
 }
@@ -162,7 +169,11 @@ pub fn sort_key(row: &FlaggedRow, col: usize) -> String {
 /// `rows` ordered as the page promises for a click-sorted column: times
 /// chronologically, flags `false` < `true`, text case-insensitively (ASCII
 /// folding); empty values last in both directions; ties keep their order.
-pub fn sorted<'a>(rows: &[&'a FlaggedRow], col: usize, direction: Direction) -> Vec<&'a FlaggedRow> {
+pub fn sorted<'a>(
+    rows: &[&'a FlaggedRow],
+    col: usize,
+    direction: Direction,
+) -> Vec<&'a FlaggedRow> {
     let mut out = rows.to_vec();
     out.sort_by(|a, b| {
         let (ea, eb) = (empty(a, col), empty(b, col));
@@ -198,7 +209,9 @@ fn compare(a: &FlaggedRow, b: &FlaggedRow, col: usize) -> Ordering {
         }
         _ => {
             let (x, y) = (sort_key(a, col), sort_key(b, col));
-            x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()).then_with(|| x.cmp(&y))
+            x.to_ascii_lowercase()
+                .cmp(&y.to_ascii_lowercase())
+                .then_with(|| x.cmp(&y))
         }
     }
 }

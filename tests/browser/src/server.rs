@@ -87,7 +87,10 @@ fn content_type(path: &Path) -> &'static str {
 fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     let path = target.split(['?', '#']).next().unwrap_or("");
     let relative = Path::new(path.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
         return None;
     }
     let mut full = root.join(relative);
@@ -170,10 +173,16 @@ mod tests {
             Ok(text)
         };
         let ok = get("/")?;
-        assert!(ok.starts_with("HTTP/1.1 200") && ok.ends_with("<p>hi</p>"), "{ok}");
+        assert!(
+            ok.starts_with("HTTP/1.1 200") && ok.ends_with("<p>hi</p>"),
+            "{ok}"
+        );
         assert!(ok.contains("text/html"));
         assert!(get("/missing.js")?.starts_with("HTTP/1.1 404"));
-        assert_eq!(server.requests(), vec!["/".to_string(), "/missing.js".to_string()]);
+        assert_eq!(
+            server.requests(),
+            vec!["/".to_string(), "/missing.js".to_string()]
+        );
         Ok(())
     }
 }

@@ -16,7 +16,8 @@ impl TempDir {
     /// Create `cmdhunt-e2e-<label>-<pid>-<n>`.
     pub fn new(label: &str) -> Result<TempDir, crate::Error> {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("cmdhunt-e2e-{label}-{}-{n}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("cmdhunt-e2e-{label}-{}-{n}", std::process::id()));
         if path.exists() {
             std::fs::remove_dir_all(&path)?;
         }

@@ -26,25 +26,44 @@ async fn unreadable_files_are_named(page: &Page) -> Result<(), Error> {
     let empty = dir.write("empty-export.csv", b"")?;
     for bad in [&garbage, &empty] {
         let r = Reference::scan_one(bad)?;
-        ensure!(r.files.iter().all(|(_, s)| s.error.is_some()), "core: {} should be unreadable", bad.display());
+        ensure!(
+            r.files.iter().all(|(_, s)| s.error.is_some()),
+            "core: {} should be unreadable",
+            bad.display()
+        );
     }
     let good = super::mde_proc();
     let reference = Reference::scan_one(&good)?;
 
-    page.upload(&[garbage.clone(), empty.clone(), good.clone()]).await?;
+    page.upload(&[garbage.clone(), empty.clone(), good.clone()])
+        .await?;
     page.choose_window("all").await?;
-    ensure_eq!(page.settled_count().await?, reference.count_all_time(), "rows of the good file");
+    ensure_eq!(
+        page.settled_count().await?,
+        reference.count_all_time(),
+        "rows of the good file"
+    );
     let errors = page.texts("file-error").await?;
     for name in ["garbage-export.csv", "empty-export.csv"] {
-        ensure!(errors.iter().any(|e| e.contains(name)), "no error names {name}: {errors:?}");
+        ensure!(
+            errors.iter().any(|e| e.contains(name)),
+            "no error names {name}: {errors:?}"
+        );
     }
     ensure!(
         !errors.iter().any(|e| e.contains("mde_proc_cs1.csv")),
         "the good file is reported as an error: {errors:?}"
     );
     let statuses = page.file_statuses().await?;
-    let good_status = statuses.iter().find(|(n, _)| n == "mde_proc_cs1.csv").map(|(_, s)| s.as_str());
-    ensure_eq!(good_status, Some("done"), "status of the good file ({statuses:?})");
+    let good_status = statuses
+        .iter()
+        .find(|(n, _)| n == "mde_proc_cs1.csv")
+        .map(|(_, s)| s.as_str());
+    ensure_eq!(
+        good_status,
+        Some("done"),
+        "status of the good file ({statuses:?})"
+    );
     Ok(())
 }
 

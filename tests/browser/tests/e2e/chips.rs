@@ -8,7 +8,11 @@ use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
 
 async fn chips_filter_like_the_core(page: &Page) -> Result<(), Error> {
-    let real = [super::mde_proc(), super::sysmon_fields(), super::sysmon_evtx()];
+    let real = [
+        super::mde_proc(),
+        super::sysmon_fields(),
+        super::sysmon_evtx(),
+    ];
     let mut all_files = vec![paths::sample_csv()];
     all_files.extend(real.iter().cloned());
     let reference = Reference::scan(&all_files)?;
@@ -18,18 +22,37 @@ async fn chips_filter_like_the_core(page: &Page) -> Result<(), Error> {
     page.upload(&real).await?;
     page.choose_window("all").await?;
     let total = page.settled_count().await?;
-    ensure_eq!(total, reference.count_all_time(), "rows, all time (sample + real files)");
+    ensure_eq!(
+        total,
+        reference.count_all_time(),
+        "rows, all time (sample + real files)"
+    );
 
     for (f, flag) in FLAGS.iter().enumerate() {
         let want = reference.count_with_flag(f);
         ensure!(want > 0, "the inputs should have {} rows", flag.name);
         page.toggle_chip(flag.name, true).await?;
-        ensure_eq!(page.settled_count().await?, want, "rows with chip {} on", flag.name);
+        ensure_eq!(
+            page.settled_count().await?,
+            want,
+            "rows with chip {} on",
+            flag.name
+        );
         for (i, cells) in page.rendered_rows().await? {
-            ensure_eq!(cells.get(6 + f).map(String::as_str), Some("true"), "row {i} under chip {}", flag.name);
+            ensure_eq!(
+                cells.get(6 + f).map(String::as_str),
+                Some("true"),
+                "row {i} under chip {}",
+                flag.name
+            );
         }
         page.toggle_chip(flag.name, false).await?;
-        ensure_eq!(page.settled_count().await?, total, "rows with chip {} off again", flag.name);
+        ensure_eq!(
+            page.settled_count().await?,
+            total,
+            "rows with chip {} off again",
+            flag.name
+        );
     }
 
     // Two chips: rows with either flag.
@@ -41,7 +64,13 @@ async fn chips_filter_like_the_core(page: &Page) -> Result<(), Error> {
         .count();
     page.toggle_chip(FLAGS[a].name, true).await?;
     page.toggle_chip(FLAGS[b].name, true).await?;
-    ensure_eq!(page.settled_count().await?, want, "rows with {} or {}", FLAGS[a].name, FLAGS[b].name);
+    ensure_eq!(
+        page.settled_count().await?,
+        want,
+        "rows with {} or {}",
+        FLAGS[a].name,
+        FLAGS[b].name
+    );
     Ok(())
 }
 

@@ -21,9 +21,17 @@ async fn check_summary(page: &Page, reference: &Reference) -> Result<(), Error> 
             .chain([s.skipped].iter())
             .map(u64::to_string)
             .collect();
-        ensure_eq!(cells.get(1..).map(<[String]>::to_vec), Some(want), "summary counts of {name}");
+        ensure_eq!(
+            cells.get(1..).map(<[String]>::to_vec),
+            Some(want),
+            "summary counts of {name}"
+        );
         let format = s.format.map(|f| f.name()).unwrap_or("-");
-        ensure_eq!(cells.first().map(String::as_str), Some(format), "summary format of {name}");
+        ensure_eq!(
+            cells.first().map(String::as_str),
+            Some(format),
+            "summary format of {name}"
+        );
     }
     Ok(())
 }
@@ -36,7 +44,11 @@ async fn counts_match_the_core(page: &Page) -> Result<(), Error> {
         let name = paths::file_name(file);
         page.reopen().await?;
         page.upload(std::slice::from_ref(file)).await?;
-        ensure_eq!(page.settled_count().await?, reference.count_default_window(), "{name}: rows in the rule's 24 h window");
+        ensure_eq!(
+            page.settled_count().await?,
+            reference.count_default_window(),
+            "{name}: rows in the rule's 24 h window"
+        );
         page.choose_window("all").await?;
         let all = page.settled_count().await?;
         ensure_eq!(all, reference.count_all_time(), "{name}: rows, all time");
@@ -48,13 +60,26 @@ async fn counts_match_the_core(page: &Page) -> Result<(), Error> {
     page.reopen().await?;
     page.upload(&files).await?;
     let together = Reference::scan(&files)?;
-    ensure_eq!(page.settled_count().await?, together.count_default_window(), "all files at once: rule's window (anchored at the newest event of all)");
+    ensure_eq!(
+        page.settled_count().await?,
+        together.count_default_window(),
+        "all files at once: rule's window (anchored at the newest event of all)"
+    );
     page.choose_window("all").await?;
-    ensure_eq!(page.settled_count().await?, sum, "all files at once, all time: the sum of each");
-    ensure_eq!(sum, together.count_all_time(), "core: sum of each vs all at once");
+    ensure_eq!(
+        page.settled_count().await?,
+        sum,
+        "all files at once, all time: the sum of each"
+    );
+    ensure_eq!(
+        sum,
+        together.count_all_time(),
+        "core: sum of each vs all at once"
+    );
     check_summary(page, &together).await?;
     let label = page.label().replace(' ', "-");
-    page.screenshot(&super::screenshot_path(&format!("screenshot-{label}.png"))).await?;
+    page.screenshot(&super::screenshot_path(&format!("screenshot-{label}.png")))
+        .await?;
     Ok(())
 }
 

@@ -16,7 +16,10 @@ const JSON: &str = "cmdhunt-results.json";
 /// and remove it (so the next export gets the same name).
 async fn download(page: &Page, button: &str, name: &str) -> Result<String, Error> {
     page.click(button).await?;
-    let path = page.browser.wait_for_download(name, Duration::from_secs(20)).await?;
+    let path = page
+        .browser
+        .wait_for_download(name, Duration::from_secs(20))
+        .await?;
     let text = std::fs::read_to_string(&path)?;
     std::fs::remove_file(&path)?;
     Ok(text)
@@ -31,7 +34,11 @@ fn first_difference(got: &str, want: &str) -> String {
             got.lines().nth(i),
             want.lines().nth(i)
         ),
-        None => format!("{} lines on the page, {} from the core", got.lines().count(), want.lines().count()),
+        None => format!(
+            "{} lines on the page, {} from the core",
+            got.lines().count(),
+            want.lines().count()
+        ),
     }
 }
 
@@ -44,12 +51,20 @@ async fn exports_match_the_cli(page: &Page) -> Result<(), Error> {
     for (window, key) in [(Window::default(), "newest"), (Window::All, "all")] {
         page.choose_window(key).await?;
         let shown = page.settled_count().await?;
-        ensure_eq!(shown, reference.select(&window).len(), "rows in window {key}");
+        ensure_eq!(
+            shown,
+            reference.select(&window).len(),
+            "rows in window {key}"
+        );
         ensure!(shown > 0, "window {key} should show rows");
 
         let csv = download(page, "export-csv", CSV).await?;
         let want = reference.csv_export(&window);
-        ensure!(csv == want, "CSV export, window {key}: {}", first_difference(&csv, &want));
+        ensure!(
+            csv == want,
+            "CSV export, window {key}: {}",
+            first_difference(&csv, &want)
+        );
 
         let json = download(page, "export-json", JSON).await?;
         let got: serde_json::Value = serde_json::from_str(&json)?;

@@ -40,7 +40,12 @@ pub fn sysmon_evtx() -> PathBuf {
 
 /// The real files the counting tests load, one by one and together.
 pub fn real_files() -> Vec<PathBuf> {
-    vec![mde_proc(), defender_portal(), sysmon_fields(), sysmon_evtx()]
+    vec![
+        mde_proc(),
+        defender_portal(),
+        sysmon_fields(),
+        sysmon_evtx(),
+    ]
 }
 
 /// Where screenshots go (`target/tmp`).

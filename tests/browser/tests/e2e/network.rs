@@ -8,21 +8,34 @@ use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::{ensure, on_both_targets, paths, Error, Target};
 
 async fn only_its_own_files(page: &Page) -> Result<(), Error> {
+    // Drop what the fresh browser loaded before the page (its new-tab page),
+    // then load the page again: from here on every request is the page's.
+    page.browser.requested_urls().await?;
+    page.reopen().await?;
     let csp = page
         .js(
             "const m = document.querySelector('meta[http-equiv=\"Content-Security-Policy\" i]'); return m ? m.content : null;",
             vec![],
         )
         .await?;
-    let csp = csp.as_str().ok_or("the page has no Content-Security-Policy meta tag")?.to_string();
-    ensure!(csp.contains("connect-src 'none'"), "the CSP lacks connect-src 'none': {csp}");
+    let csp = csp
+        .as_str()
+        .ok_or("the page has no Content-Security-Policy meta tag")?
+        .to_string();
+    ensure!(
+        csp.contains("connect-src 'none'"),
+        "the CSP lacks connect-src 'none': {csp}"
+    );
 
-    page.upload(&[super::mde_proc(), super::sysmon_evtx()]).await?;
+    page.upload(&[super::mde_proc(), super::sysmon_evtx()])
+        .await?;
     page.choose_window("all").await?;
     page.settled_count().await?;
     page.sort_by(1, "ascending").await?;
     page.click("export-csv").await?;
-    page.browser.wait_for_download("cmdhunt-results.csv", std::time::Duration::from_secs(20)).await?;
+    page.browser
+        .wait_for_download("cmdhunt-results.csv", std::time::Duration::from_secs(20))
+        .await?;
     page.browser
         .client
         .find(fantoccini::Locator::Css("[data-testid=\"result-row\"]"))
@@ -31,10 +44,16 @@ async fn only_its_own_files(page: &Page) -> Result<(), Error> {
         .await?;
 
     let urls = page.browser.requested_urls().await?;
-    ensure!(!urls.is_empty(), "the performance log recorded no request at all (not even the page)");
+    ensure!(
+        !urls.is_empty(),
+        "the performance log recorded no request at all (not even the page)"
+    );
     let own: Box<dyn Fn(&str) -> bool> = match page.target {
         Target::Served => {
-            let origin = format!("{}/", page.server.as_ref().map(|s| s.origin()).unwrap_or_default());
+            let origin = format!(
+                "{}/",
+                page.server.as_ref().map(|s| s.origin()).unwrap_or_default()
+            );
             Box::new(move |u: &str| u.starts_with(&origin))
         }
         Target::SingleFile => {
@@ -42,19 +61,28 @@ async fn only_its_own_files(page: &Page) -> Result<(), Error> {
             Box::new(move |u: &str| u.split('#').next() == Some(me.as_str()))
         }
     };
-    ensure!(urls.iter().any(|u| own(u)), "the page's own load is missing from the log: {urls:?}");
+    ensure!(
+        urls.iter().any(|u| own(u)),
+        "the page's own load is missing from the log: {urls:?}"
+    );
     let foreign: Vec<&String> = urls
         .iter()
         .filter(|u| !(own(u) || u.starts_with("blob:") || u.starts_with("data:")))
         .collect();
-    ensure!(foreign.is_empty(), "requests to anything but the page's own files: {foreign:?}");
+    ensure!(
+        foreign.is_empty(),
+        "requests to anything but the page's own files: {foreign:?}"
+    );
 
     if let Some(server) = &page.server {
         let dist = paths::dist_dir();
         for path in server.requests() {
             let file = path.split('?').next().unwrap_or("").trim_start_matches('/');
             let file = if file.is_empty() { "index.html" } else { file };
-            ensure!(dist.join(file).is_file(), "the page asked for {path}, which dist/ does not have");
+            ensure!(
+                dist.join(file).is_file(),
+                "the page asked for {path}, which dist/ does not have"
+            );
         }
     }
     Ok(())

@@ -2,8 +2,8 @@
 //! sorted the same way, `aria-sort` says so, and the default is the rule's
 //! `sort by Timestamp desc`. Every row is read, scrolling the virtual table.
 
-use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_core::results::Window;
+use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::{cell_texts, sort_key, sorted, Direction, Reference};
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
@@ -23,7 +23,12 @@ fn page_key(cells: &[String], col: usize) -> String {
     }
 }
 
-async fn check_order(page: &Page, reference: &Reference, col: usize, direction: Direction) -> Result<(), Error> {
+async fn check_order(
+    page: &Page,
+    reference: &Reference,
+    col: usize,
+    direction: Direction,
+) -> Result<(), Error> {
     let all = reference.select(&Window::All);
     let want = sorted(&all, col, direction);
     let shown = page.first_rows(want.len()).await?;
@@ -31,19 +36,37 @@ async fn check_order(page: &Page, reference: &Reference, col: usize, direction: 
     let name = PROJECTED_COLUMNS[col];
     let got_keys: Vec<String> = shown.iter().map(|c| page_key(c, col)).collect();
     let want_keys: Vec<String> = want.iter().map(|r| sort_key(r, col)).collect();
-    ensure_eq!(got_keys, want_keys, "{name} {}: the column's values in row order", direction.aria());
+    ensure_eq!(
+        got_keys,
+        want_keys,
+        "{name} {}: the column's values in row order",
+        direction.aria()
+    );
     let want_rows: Vec<Vec<String>> = want.iter().map(|r| cell_texts(r)).collect();
-    ensure_eq!(multiset(shown), multiset(want_rows), "{name} {}: the rows shown", direction.aria());
+    ensure_eq!(
+        multiset(shown),
+        multiset(want_rows),
+        "{name} {}: the rows shown",
+        direction.aria()
+    );
     let headers = page.headers().await?;
     for (i, (text, aria)) in headers.iter().enumerate() {
         let expect = if i == col { direction.aria() } else { "none" };
-        ensure_eq!(aria.as_str(), expect, "aria-sort of {text} while sorted by {name}");
+        ensure_eq!(
+            aria.as_str(),
+            expect,
+            "aria-sort of {text} while sorted by {name}"
+        );
     }
     Ok(())
 }
 
 async fn headers_sort_like_the_core(page: &Page) -> Result<(), Error> {
-    let files = [super::mde_proc(), super::sysmon_fields(), super::sysmon_evtx()];
+    let files = [
+        super::mde_proc(),
+        super::sysmon_fields(),
+        super::sysmon_evtx(),
+    ];
     let reference = Reference::scan(&files)?;
     page.upload(&files).await?;
     page.choose_window("all").await?;
@@ -52,7 +75,11 @@ async fn headers_sort_like_the_core(page: &Page) -> Result<(), Error> {
     ensure!(total > 40, "enough rows ({total}) to need scrolling");
 
     let headers: Vec<String> = page.headers().await?.into_iter().map(|(t, _)| t).collect();
-    ensure_eq!(headers, PROJECTED_COLUMNS.to_vec(), "the 11 projected columns");
+    ensure_eq!(
+        headers,
+        PROJECTED_COLUMNS.to_vec(),
+        "the 11 projected columns"
+    );
     check_order(page, &reference, 0, Direction::Descending).await?;
 
     // (column, direction after each click), from the default sort.

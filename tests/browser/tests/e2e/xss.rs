@@ -10,7 +10,8 @@ use cmdhunt_e2e::tmp::TempDir;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 
 const PROBE: &str = "<img src=x onerror=alert(1)>";
-const REG_ADD: &str = r#"cmd.exe /c reg add HKCU\Software\Probe /v x /d "<img src=x onerror=alert(1)>" /f"#;
+const REG_ADD: &str =
+    r#"cmd.exe /c reg add HKCU\Software\Probe /v x /d "<img src=x onerror=alert(1)>" /f"#;
 const DEVICE: &str = "<script>alert(2)</script>ws-07";
 
 /// A Defender-shaped CSV: one `reg add` row carrying the probe, one row that
@@ -45,7 +46,11 @@ async fn command_lines_render_as_text(page: &Page) -> Result<(), Error> {
     let dir = TempDir::new("xss")?;
     let file = dir.write("probe.csv", probe_csv().as_bytes())?;
     let reference = Reference::scan_one(&file)?;
-    ensure_eq!(reference.count_all_time(), 2, "core: both probe rows are flagged");
+    ensure_eq!(
+        reference.count_all_time(),
+        2,
+        "core: both probe rows are flagged"
+    );
 
     page.upload(std::slice::from_ref(&file)).await?;
     page.choose_window("all").await?;
@@ -55,11 +60,24 @@ async fn command_lines_render_as_text(page: &Page) -> Result<(), Error> {
 
     let rows = page.rendered_rows().await?;
     let commands: Vec<String> = rows.iter().filter_map(|(_, c)| c.get(3).cloned()).collect();
-    ensure!(commands.iter().any(|c| c == REG_ADD), "the reg add command line shows literally: {commands:?}");
-    ensure!(commands.iter().any(|c| c == PROBE), "the bare probe shows literally: {commands:?}");
+    ensure!(
+        commands.iter().any(|c| c == REG_ADD),
+        "the reg add command line shows literally: {commands:?}"
+    );
+    ensure!(
+        commands.iter().any(|c| c == PROBE),
+        "the bare probe shows literally: {commands:?}"
+    );
     let devices: Vec<String> = rows.iter().filter_map(|(_, c)| c.get(1).cloned()).collect();
-    ensure!(devices.iter().any(|d| d == DEVICE), "the device name shows literally: {devices:?}");
-    ensure_eq!(page.js(INJECTED_JS, vec![]).await?.as_u64(), Some(0), "elements created from event text");
+    ensure!(
+        devices.iter().any(|d| d == DEVICE),
+        "the device name shows literally: {devices:?}"
+    );
+    ensure_eq!(
+        page.js(INJECTED_JS, vec![]).await?.as_u64(),
+        Some(0),
+        "elements created from event text"
+    );
 
     // The detail panel marks matched patterns: still text only.
     let row = page
@@ -74,9 +92,16 @@ async fn command_lines_render_as_text(page: &Page) -> Result<(), Error> {
             Ok(t.into_iter().next())
         })
         .await?;
-    ensure!(detail == REG_ADD || detail == PROBE, "the detail shows the command line literally: {detail:?}");
+    ensure!(
+        detail == REG_ADD || detail == PROBE,
+        "the detail shows the command line literally: {detail:?}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    ensure_eq!(page.js(INJECTED_JS, vec![]).await?.as_u64(), Some(0), "elements created after opening the detail");
+    ensure_eq!(
+        page.js(INJECTED_JS, vec![]).await?.as_u64(),
+        Some(0),
+        "elements created after opening the detail"
+    );
     no_dialog(page).await
 }
 
