@@ -8,7 +8,7 @@ use cmdhunt_core::event::ProcessEvent;
 use cmdhunt_core::event::{Position, Record, RecordClass, RecordSink, Skip};
 use cmdhunt_core::format::json::JsonDecoder;
 use cmdhunt_core::format::{DecodeError, Decoder, Format};
-use cmdhunt_core::matcher::{CompiledRule, Verdict};
+use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 
@@ -74,7 +74,10 @@ fn decode(bytes: &[u8], chunk: usize) -> (Vec<Item>, Result<(), DecodeError>) {
     (sink.0, end)
 }
 
-fn events(items: &[Item]) -> Vec<(&RecordClass, &ProcessEvent, &[(String, String)])> {
+/// An event as the tests look at it: class, projection, original fields.
+type Seen<'a> = (&'a RecordClass, &'a ProcessEvent, &'a [(String, String)]);
+
+fn events(items: &[Item]) -> Vec<Seen<'_>> {
     items
         .iter()
         .filter_map(|i| match i {
@@ -139,7 +142,7 @@ fn lines_opening_objects(bytes: &[u8]) -> usize {
 fn serde_values(bytes: &[u8]) -> usize {
     serde_json::Deserializer::from_slice(bytes)
         .into_iter::<serde_json::Value>()
-        .map(|v| v.expect("the shared data is valid JSON"))
+        .inspect(|v| assert!(v.is_ok(), "the shared data is valid JSON"))
         .count()
 }
 
@@ -161,11 +164,30 @@ fn every_shared_json_file_decodes_with_counts_matching_an_independent_count() {
             summary.records, lines,
             "{name}: records vs lines opening objects"
         );
-        assert_eq!(
-            summary.records,
-            serde_values(&bytes) as u64,
-            "{name}: vs serde_json"
-        );
+        if bytes.len() < 4 << 20 {
+            assert_eq!(
+                summary.records,
+                serde_values(&bytes) as u64,
+                "{name}: vs serde_json"
+            );
+        }
+        if name.to_string().contains("/otrf/") {
+            // Mordor JSON lines: Sysmon 1 and Security 4688 counted on the raw
+            // lines; cmd.exe runs `schtasks /create` only in the schtask dataset
+            // (the other tools run without cmd.exe).
+            assert_eq!(
+                summary.process_creations,
+                creations_in_lines(&bytes),
+                "{name}"
+            );
+            assert_eq!(summary.bad_timestamps, 0, "{name}");
+            let flagged = if name.to_string().contains("schtask_create") {
+                2
+            } else {
+                0
+            };
+            assert_eq!(summary.flagged, flagged, "{name}");
+        }
         assert_eq!(summary.records, summary.analysed(), "{name}");
         if bytes.len() > 100_000 || name.to_string().contains("defender") {
             eprintln!(
@@ -208,7 +230,10 @@ const DEFENDER_ROW: &str = r#"{"Timestamp":"2024-05-01T10:00:00Z","DeviceName":"
 const DEFENDER_OTHER: &str = r#"{"Timestamp":"2024-05-01T09:00:00Z","DeviceName":"ws1","AccountName":"bob","ActionType":"FileCreated","FileName":"a.txt","ProcessCommandLine":"","InitiatingProcessFileName":"explorer.exe","InitiatingProcessCommandLine":""}"#;
 
 /// Each shape: its name, the text, the expected events (class, event) in order.
-fn shapes() -> Vec<(&'static str, String, Vec<(RecordClass, ProcessEvent)>)> {
+/// A shape's name, its text, and the events it must give.
+type Shape = (&'static str, String, Vec<(RecordClass, ProcessEvent)>);
+
+fn shapes() -> Vec<Shape> {
     let pc = RecordClass::ProcessCreation;
     let file_created = RecordClass::Other("ActionType FileCreated".into());
     let defender = expected_event("ws1", "bob");
@@ -448,10 +473,461 @@ fn evtx_dump_pretty_json_with_record_lines_equals_its_json_lines() {
         )
     );
     assert_eq!(a.records, 565);
-    let key = |r: &FlaggedRow| (r.event.clone(), r.verdict.clone());
+    let key = |r: &FlaggedRow| (r.event.clone(), r.verdict);
     assert_eq!(
         rows_a.iter().map(key).collect::<Vec<_>>(),
         rows_b.iter().map(key).collect::<Vec<_>>()
     );
     assert!(!rows_a.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Broken input: skips and errors with positions, never a panic.
+
+#[test]
+fn a_value_nested_two_million_deep_is_one_skip() {
+    let n = 2_000_000;
+    let mut closed = "[".repeat(n);
+    closed.push_str(&"]".repeat(n));
+    closed.push_str("\n{\"EventID\":1}\n");
+    for chunk in [closed.len(), 64 << 10] {
+        let (items, end) = decode(closed.as_bytes(), chunk);
+        assert_eq!(end, Ok(()));
+        let s = skips(&items);
+        assert_eq!(s.len(), 1);
+        assert!(
+            s[0].reason.contains("nested deeper than 127"),
+            "{}",
+            s[0].reason
+        );
+        assert_eq!((s[0].position.byte, s[0].position.record), (1, 1));
+        assert_eq!(events(&items).len(), 1, "the value after it is still read");
+    }
+    // Unclosed, object keys all the way down.
+    let open = "{\"a\":".repeat(n);
+    let (items, end) = decode(open.as_bytes(), 1 << 20);
+    assert_eq!(end, Ok(()));
+    let s = skips(&items);
+    assert_eq!(s.len(), 1);
+    assert!(
+        s[0].reason.contains("not closed at end of file"),
+        "{}",
+        s[0].reason
+    );
+    assert!(s[0].reason.contains("nested too deep"), "{}", s[0].reason);
+}
+
+#[test]
+fn depth_limit_is_serde_jsons_own() {
+    let nested = |levels: usize| format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels));
+    let (items, _) = decode(nested(127).as_bytes(), 1000);
+    assert_eq!(skips(&items), Vec::<&Skip>::new());
+    let (_, _, fields) = events(&items)[0];
+    assert_eq!(fields[0].0, vec!["a"; 127].join("."));
+    let (items, _) = decode(nested(128).as_bytes(), 1000);
+    assert!(skips(&items)[0].reason.contains("nested deeper than 127"));
+    // serde_json draws the line at the same depth.
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(128)).is_err());
+    assert!(serde_json::from_str::<serde_json::Value>(&nested(127)).is_ok());
+}
+
+/// The first `n` lines of a real JSON lines file.
+fn otrf_lines(n: usize) -> Vec<String> {
+    let bytes = read(&shared(
+        "otrf/cmd_bitsadmin_download_psh_script_2020-10-2302365189.json",
+    ));
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .take(n)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_line_cut_short_is_reported_and_the_next_line_read() {
+    let mut lines = otrf_lines(10);
+    let cut = lines[4].len() / 2;
+    lines[4].truncate(cut);
+    let text = lines.join("\n") + "\n";
+    for chunk in [1, 7, text.len()] {
+        let (items, end) = decode(text.as_bytes(), chunk);
+        assert_eq!(end, Ok(()));
+        assert_eq!(events(&items).len(), 9);
+        let s = skips(&items);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].position.line, s[0].position.record), (5, 5));
+        let byte: usize = lines[..4].iter().map(|l| l.len() + 1).sum();
+        assert_eq!(s[0].position.byte, byte as u64);
+        assert!(
+            s[0].reason.contains("not closed before line 6"),
+            "{}",
+            s[0].reason
+        );
+    }
+}
+
+#[test]
+fn a_file_cut_short_reports_its_last_value() {
+    let lines = otrf_lines(4);
+    let mut text = lines[..3].join("\n") + "\n";
+    text.push_str(&lines[3][..lines[3].len() / 2]);
+    let (items, end) = decode(text.as_bytes(), 7);
+    assert_eq!(end, Ok(()));
+    assert_eq!(events(&items).len(), 3);
+    let s = skips(&items);
+    assert_eq!(
+        (s.len(), s[0].position.line, s[0].position.record),
+        (1, 4, 4)
+    );
+    assert!(s[0].reason.contains("not closed at end of file"));
+
+    // A truncated array: the complete elements count, the cut one is
+    // skipped, and the file is reported as truncated.
+    let text = format!("[{},\n{}", lines[0], &lines[1][..40]);
+    let (items, end) = decode(text.as_bytes(), 3);
+    assert_eq!((events(&items).len(), skips(&items).len()), (1, 1));
+    let err = end.expect_err("truncated array");
+    assert!(err.message.contains("ends inside a JSON array"), "{err}");
+    assert_eq!((err.position.line, err.position.byte), (1, 0));
+}
+
+#[test]
+fn malformed_values_are_skipped_with_serde_jsons_message() {
+    let text = "{\"EventID\":1}\n{\"EventID\": tru}\n\"just a string\"\nhello there\nRecord 12\n,\n[1, {\"EventID\":1}, null]\n{\"EventID\":4688}\n";
+    let (items, end) = decode(text.as_bytes(), 2);
+    assert_eq!(end, Ok(()));
+    let s = skips(&items);
+    let got: Vec<(u64, u64)> = s
+        .iter()
+        .map(|s| (s.position.line, s.position.record))
+        .collect();
+    assert_eq!(got, vec![(2, 2), (3, 3), (4, 4), (7, 5), (7, 7)]);
+    assert!(
+        s[0].reason
+            .starts_with("invalid JSON: expected ident at line 1 column"),
+        "{}",
+        s[0].reason
+    );
+    assert!(
+        s[1].reason
+            .contains("text outside any JSON object or array: `\"just a string\"`"),
+        "{}",
+        s[1].reason
+    );
+    assert!(s[2].reason.contains("`hello there`"), "{}", s[2].reason);
+    assert_eq!(s[3].reason, "array element is a number, not an event");
+    assert_eq!(s[4].reason, "array element is null, not an event");
+    assert_eq!(events(&items).len(), 3);
+    // The summary counts each skip once, with the records.
+    let (summary, _) = scan(text.as_bytes(), 3);
+    assert_eq!((summary.records, summary.skipped), (8, 5));
+}
+
+#[test]
+fn a_value_over_the_record_cap_is_skipped_and_the_next_read() {
+    let cap = cmdhunt_core::format::MAX_RECORD_BYTES;
+    let mut text = String::with_capacity(cap + 200);
+    text.push_str("{\"CommandLine\":\"");
+    text.push_str(&"x".repeat(cap));
+    text.push_str("\"}\n{\"EventID\":1}\n");
+    let (items, end) = decode(text.as_bytes(), 1 << 20);
+    assert_eq!(end, Ok(()));
+    let s = skips(&items);
+    assert_eq!(s.len(), 1);
+    assert!(
+        s[0].reason.contains("over the 64 MiB record cap"),
+        "{}",
+        s[0].reason
+    );
+    assert_eq!(events(&items).len(), 1);
+    assert_eq!(
+        events(&items)[0].2[0],
+        ("EventID".to_string(), "1".to_string())
+    );
+}
+
+#[test]
+fn empty_input_is_an_error_and_utf16_is_read() {
+    for text in ["", "  \n\n", "Record 1\n"] {
+        let (items, end) = decode(text.as_bytes(), 1);
+        assert!(items.is_empty());
+        assert_eq!(end.expect_err(text).message, "no JSON value in the file");
+    }
+    let text =
+        "{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"Note\":\"é€😀\"}\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let (a, _) = decode(text.as_bytes(), 1);
+    let (b, end) = decode(&utf16, 1);
+    assert_eq!(end, Ok(()));
+    assert_eq!(events(&a)[0].2, events(&b)[0].2);
+    assert_eq!(events(&b)[0].1.file_name, "cmd.exe");
+}
+
+// ---------------------------------------------------------------------------
+// Real data.
+
+#[test]
+fn chunk_size_never_changes_the_result() {
+    let small = shared("sigma-regression/rules/windows/process_creation/proc_creation_win_findstr_recon_everyone/47e4bab7-c626-47dc-967b-255608c9a920.json");
+    let bytes = read(&small);
+    let whole = scan(&bytes, bytes.len());
+    assert_eq!(whole.0.records, 3);
+    assert_eq!(scan(&bytes, 1), whole);
+    let (items, _) = decode(&bytes, bytes.len());
+    assert_eq!(decode(&bytes, 1).0, items);
+    for big in [
+        "otrf/aptsimulator_cobaltstrike_2021-06-11T21081492.json",
+        "otrf/empire_wmic_add_user_backdoor_2020-09-14080546.json",
+    ] {
+        let bytes = read(&shared(big));
+        let reference = scan(&bytes, 64 << 10);
+        assert_eq!(scan(&bytes, bytes.len()), reference, "{big} whole");
+        if bytes.len() < 8 << 20 {
+            assert_eq!(scan(&bytes, 7), reference, "{big} @7");
+        }
+    }
+}
+
+/// Process creations counted on the raw lines: Sysmon event 1 and Security 4688.
+fn creations_in_lines(bytes: &[u8]) -> u64 {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter(|l| {
+            let id = |n: &str| {
+                l.contains(&format!("\"EventID\":{n},"))
+                    || l.contains(&format!("\"EventID\":{n}}}"))
+            };
+            (l.contains("\"SourceName\":\"Microsoft-Windows-Sysmon\"") && id("1"))
+                || (l.contains("\"SourceName\":\"Microsoft-Windows-Security-Auditing\"")
+                    && id("4688"))
+        })
+        .count() as u64
+}
+
+#[test]
+fn otrf_datasets_yield_their_on_target_process_creations() {
+    // (file, image, command-line text, how many such process creations:
+    // each is logged by Sysmon and by Security 4688).
+    let table = [
+        (
+            "cmd_bitsadmin_download_psh_script_2020-10-2302365189.json",
+            "bitsadmin.exe",
+            "/transfer /Download",
+            2,
+        ),
+        (
+            "cmd_dumping_ntds_dit_file_volume_shadow_copy.json",
+            "vssadmin.exe",
+            "create shadow /for=C:",
+            2,
+        ),
+        (
+            "cmd_mshta_vbscript_execute_psh_2020-10-2202580804.json",
+            "mshta.exe",
+            "vbscript:Execute(",
+            2,
+        ),
+        (
+            "empire_wmic_add_user_backdoor_2020-09-14080546.json",
+            "WMIC.exe",
+            "process call create \"net user /add",
+            2,
+        ),
+        (
+            "empire_wmic_add_user_backdoor_2020-09-14080546.json",
+            "net.exe",
+            "net user /add backdoor",
+            2,
+        ),
+        (
+            "schtask_create_2020-12-1907003032.json",
+            "schtasks.exe",
+            "/create /F /tn",
+            2,
+        ),
+        (
+            "cmd_psexec_lsa_secrets_dump_2020-10-1903305471.json",
+            "reg.exe",
+            "save HKLM\\security\\policy\\secrets",
+            2,
+        ),
+    ];
+    let mut decoded: Vec<(&str, Vec<ProcessEvent>)> = Vec::new();
+    for (file, image, text, count) in table {
+        if !decoded.iter().any(|(f, _)| *f == file) {
+            let bytes = read(&shared(&format!("otrf/{file}")));
+            let mut d = JsonDecoder::new();
+            let mut sink = Creations::default();
+            for c in bytes.chunks(64 << 10) {
+                d.push(c, &mut sink).expect("push");
+            }
+            assert_eq!(d.finish(&mut sink), Ok(()));
+            decoded.push((file, sink.0));
+        }
+        let creations = &decoded.iter().find(|(f, _)| *f == file).expect("decoded").1;
+        let found = creations
+            .iter()
+            .filter(|e| {
+                e.file_name.eq_ignore_ascii_case(image)
+                    && e.process_command_line.contains(text)
+                    && e.timestamp.is_some()
+                    && !e.device_name.is_empty()
+                    && !e.initiating_process_file_name.is_empty()
+            })
+            .count();
+        assert_eq!(found, count, "{file}: {image} {text}");
+    }
+}
+
+/// Keeps the process creations only.
+#[derive(Default)]
+struct Creations(Vec<ProcessEvent>);
+
+impl RecordSink for Creations {
+    fn record(&mut self, r: &dyn Record) {
+        if r.class() == RecordClass::ProcessCreation {
+            self.0.push(r.event());
+        }
+    }
+    fn skip(&mut self, skip: Skip) {
+        panic!("unexpected skip {skip:?}");
+    }
+}
+
+#[test]
+fn otrf_schtask_dataset_flags_cmd_running_schtasks_create() {
+    let bytes = read(&shared("otrf/schtask_create_2020-12-1907003032.json"));
+    let (summary, rows) = scan(&bytes, 64 << 10);
+    assert_eq!((summary.shell, summary.flagged), (2, 2));
+    assert_eq!(summary.flag_counts, [0, 2, 0, 0, 0]);
+    let mut providers = Vec::new();
+    for i in results::select(&rows, &Window::All, summary.newest) {
+        let row = &rows[i];
+        assert!(row.verdict.flags.scheduled_task());
+        assert!(row.event.process_command_line.starts_with("\"C:\\Windows\\system32\\cmd.exe\" /C schtasks /create /F /tn \\Microsoft\\Windows\\SoftwareProtectionPlatform\\EventCacheManager"));
+        assert_eq!(
+            row.event.initiating_process_file_name.to_lowercase(),
+            "powershell.exe"
+        );
+        assert!(row.event.device_name.starts_with("WORKSTATION5"));
+        providers.push(field(&row.fields, "SourceName").unwrap_or("").to_string());
+    }
+    providers.sort();
+    assert_eq!(
+        providers,
+        [
+            "Microsoft-Windows-Security-Auditing",
+            "Microsoft-Windows-Sysmon"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Cross-format parity: the same events as EVTX and as JSON.
+
+/// What the rule returns for a file, in its order: projected event and verdict.
+fn rule_output(summary: &FileSummary, rows: &[FlaggedRow]) -> Vec<String> {
+    results::select(rows, &Window::All, summary.newest)
+        .into_iter()
+        .map(|i| format!("{:?} {:?}", rows[i].event, rows[i].verdict))
+        .collect()
+}
+
+fn assert_same_events(json: &Path, evtx: &Path) -> (FileSummary, usize) {
+    let (j, j_rows) = scan_as(&read(json), 64 << 10, None);
+    let (e, e_rows) = scan_as(&read(evtx), 64 << 10, None);
+    let name = json.display();
+    assert_eq!(
+        (j.format, e.format),
+        (Some(Format::Json), Some(Format::Evtx)),
+        "{name}"
+    );
+    assert_eq!(
+        (&j.error, &e.error, j.skipped, e.skipped),
+        (&None, &None, 0, 0),
+        "{name}"
+    );
+    assert_eq!(
+        (
+            j.records,
+            j.process_creations,
+            j.shell,
+            j.flagged,
+            j.flag_counts,
+            &j.other_events
+        ),
+        (
+            e.records,
+            e.process_creations,
+            e.shell,
+            e.flagged,
+            e.flag_counts,
+            &e.other_events
+        ),
+        "{name}"
+    );
+    assert_eq!((j.newest, j.oldest), (e.newest, e.oldest), "{name}");
+    let rows = rule_output(&j, &j_rows);
+    assert_eq!(rows, rule_output(&e, &e_rows), "{name}");
+    (j, rows.len())
+}
+
+#[test]
+fn sigma_regression_json_gives_what_its_evtx_gives() {
+    let mut dirs = Vec::new();
+    let mut files = Vec::new();
+    json_files(&shared("sigma-regression"), &mut files);
+    for json in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let evtx = json.with_extension("evtx");
+        if evtx.exists() {
+            dirs.push((json.clone(), evtx));
+        }
+    }
+    assert_eq!(dirs.len(), 138);
+    let (mut records, mut creations, mut shell, mut flagged) = (0, 0, 0, 0);
+    let mut cmd_images = 0;
+    for (json, evtx) in &dirs {
+        let (summary, rows) = assert_same_events(json, evtx);
+        records += summary.records;
+        creations += summary.process_creations;
+        shell += summary.shell;
+        flagged += rows;
+        cmd_images += sysmon_cmd_events(&read(json));
+    }
+    eprintln!(
+        "sigma regression: {records} events, {creations} process creations, {shell} cmd.exe, \
+         {flagged} rows flagged, all as the EVTX gives them"
+    );
+    // cmd.exe events counted by walking serde_json values of the same files.
+    assert_eq!(shell, cmd_images);
+    assert!(shell > 0);
+}
+
+/// Sysmon event 1 whose `Image` is cmd.exe, found with serde_json alone.
+fn sysmon_cmd_events(bytes: &[u8]) -> u64 {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<serde_json::Value>()
+        .filter_map(Result::ok)
+        .filter(|v| {
+            let event = &v["Event"];
+            let provider = &event["System"]["Provider"]["#attributes"]["Name"];
+            let image = event["EventData"]["Image"].as_str().unwrap_or("");
+            provider == "Microsoft-Windows-Sysmon"
+                && event["System"]["EventID"] == 1
+                && image.to_lowercase().ends_with("\\cmd.exe")
+        })
+        .count() as u64
+}
+
+#[test]
+fn panache_sysmon_json_lines_give_what_the_evtx_gives() {
+    let (summary, flagged) = assert_same_events(
+        &shared("xml/PanacheSysmon_vs_AtomicRedTeam01.evtx_dump.jsonl"),
+        &shared("sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
+    );
+    assert_eq!((summary.records, flagged), (565, 21));
 }
