@@ -164,6 +164,12 @@ impl EvtxDecoder {
                 return Vec::with_capacity(CHUNK_BYTES);
             }
         };
+        let listed = (
+            chunk_data.header.first_event_record_id,
+            chunk_data.header.last_event_record_id,
+        );
+        let reported_before = self.records;
+        let mut next = (listed.0, offset + CHUNK_HEADER_BYTES as u64);
         let mut chunk = match chunk_data.parse(Arc::clone(&self.settings)) {
             Ok(c) => c,
             Err(e) => {
@@ -187,6 +193,19 @@ impl EvtxDecoder {
                     .binxml_offset
                     .saturating_sub(RECORD_HEADER_BYTES as u64);
             let id = record.event_record_id;
+            let end = record.binxml_offset + u64::from(record.binxml_size) + 4;
+            next = (id.saturating_add(1), offset + end);
+            // A written record repeats its size at its end; a record cut off
+            // (or zeroed) there was parsed from padding: not the event.
+            let size = end - byte.saturating_sub(offset);
+            if u64::from(read_u32(record.chunk.data, end as usize - 4)) != size {
+                let reason = format!(
+                    "record {id} in chunk {number}: incomplete, its size ({size} bytes) is not repeated at its end (cut off or zeroed){truncated}"
+                );
+                self.skip(byte, reason, sink);
+                next.1 = byte;
+                continue;
+            }
             match record.into_xml_bytes() {
                 Ok(xml) => self.rendered(&xml.data, byte, id, sink),
                 Err(e) => {
@@ -196,7 +215,43 @@ impl EvtxDecoder {
             }
         }
         drop(chunk);
+        let reported = self.records - reported_before;
+        self.cut_off(listed, reported, next, &truncated, sink);
         chunk_data.data
+    }
+
+    /// Report the records a chunk's header lists (`first..=last` ids) beyond
+    /// the `reported` ones read or skipped: records lost to a file cut inside
+    /// the chunk (or zeroed out), which `evtx` takes for free space.
+    /// `next` is the id and byte where the first of them would start.
+    fn cut_off(
+        &mut self,
+        (first, last): (u64, u64),
+        reported: u64,
+        (next_id, next_byte): (u64, u64),
+        truncated: &str,
+        sink: &mut dyn RecordSink,
+    ) {
+        let number = self.chunk_number;
+        let listed = last.checked_sub(first).map_or(0, |n| n.saturating_add(1));
+        let missing = listed.saturating_sub(reported);
+        if missing == 0 {
+            return;
+        }
+        let most = (CHUNK_BYTES - CHUNK_HEADER_BYTES) / RECORD_HEADER_BYTES;
+        if listed > most as u64 {
+            let reason = format!(
+                "chunk {number}: its header lists records {first}..={last}, more than a chunk holds; records after byte {next_byte} may be lost{truncated}"
+            );
+            self.skip(next_byte, reason, sink);
+            return;
+        }
+        for id in (0..missing).map(|k| next_id.saturating_add(k)) {
+            let reason = format!(
+                "record {id} in chunk {number}: listed in the chunk header but not found (cut off or zeroed){truncated}"
+            );
+            self.skip(next_byte, reason, sink);
+        }
     }
 
     /// One record, rendered as XML by `evtx`.
