@@ -84,7 +84,7 @@ pub enum FromWorker {
         /// The run.
         job: u32,
         /// Every count, skip and error.
-        summary: SummaryDto,
+        summary: Box<SummaryDto>,
     },
     /// The decoder panicked; the file failed, the worker is dead.
     Panicked {
@@ -329,12 +329,12 @@ mod tests {
 
         let wire = encode(&FromWorker::Done {
             job: 3,
-            summary: SummaryDto::from(&summary),
+            summary: Box::new(SummaryDto::from(&summary)),
         });
         let Ok(FromWorker::Done { summary: back, .. }) = decode::<FromWorker>(&wire) else {
             panic!("done message did not decode");
         };
-        assert_eq!(FileSummary::from(back), summary);
+        assert_eq!(FileSummary::from(*back), summary);
     }
 
     #[test]

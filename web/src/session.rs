@@ -83,7 +83,7 @@ impl<'r> ScanSession<'r> {
         }
         out.push(FromWorker::Done {
             job,
-            summary: SummaryDto::from(&summary),
+            summary: Box::new(SummaryDto::from(&summary)),
         });
         out
     }
@@ -107,7 +107,7 @@ impl<'r> ScanSession<'r> {
         }
         out.push(FromWorker::Done {
             job: self.job,
-            summary: SummaryDto::from(&summary),
+            summary: Box::new(SummaryDto::from(&summary)),
         });
         out
     }
@@ -144,7 +144,9 @@ mod tests {
                 FromWorker::Rows { rows: r, .. } => {
                     rows.extend(r.iter().cloned().map(FlaggedRow::from))
                 }
-                FromWorker::Done { summary: s, .. } => summary = Some(FileSummary::from(s.clone())),
+                FromWorker::Done { summary: s, .. } => {
+                    summary = Some(FileSummary::from((**s).clone()))
+                }
                 _ => {}
             }
         }

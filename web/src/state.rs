@@ -276,7 +276,7 @@ impl AppState {
                 true
             }
             FromWorker::Done { summary, .. } => {
-                let summary = FileSummary::from(summary);
+                let summary = FileSummary::from(*summary);
                 f.bytes_done = summary.bytes;
                 f.records = summary.records;
                 f.flagged = summary.flagged;
