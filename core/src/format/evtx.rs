@@ -40,15 +40,14 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::cell::OnceCell;
 
 use evtx::{EvtxChunkData, ParserSettings};
 
-use super::named::NamedRecord;
-use super::xml::{event_class, event_record, system_fields};
+mod fast;
+
+use super::xml::event_record;
 use super::{DecodeError, Decoder};
-use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
-use crate::time::Timestamp;
+use crate::event::{Position, RecordClass, RecordSink, Skip};
 
 /// Size of the file header block.
 pub const FILE_HEADER_BYTES: usize = 4096;
@@ -73,6 +72,12 @@ pub struct EvtxDecoder {
     settings: Arc<ParserSettings>,
     /// Records reported (read or skipped).
     records: u64,
+    /// Field spans of the record being read (kept for their allocation).
+    spans: Vec<fast::FieldSpan>,
+    /// Field maps of process creations, one per set of field names.
+    schemas: fast::Schemas,
+    /// The quick class read.
+    head: fast::Head,
 }
 
 impl Default for EvtxDecoder {
@@ -102,6 +107,9 @@ impl EvtxDecoder {
             // compact XML (no indentation to write and read past).
             settings: Arc::new(ParserSettings::new().indent(false)),
             records: 0,
+            spans: Vec::new(),
+            schemas: fast::Schemas::default(),
+            head: fast::Head::default(),
         }
     }
 
@@ -129,18 +137,16 @@ impl EvtxDecoder {
         let offset = self.chunk_offset();
         let number = self.chunk_number;
         let got = data.len();
-        if data.iter().any(|&b| b != 0) {
-            if !whole && got < CHUNK_HEADER_BYTES {
-                let reason = format!(
-                    "the file ends {got} bytes into chunk {number}, inside its header: its records cannot be read"
-                );
-                self.skip(offset, reason, sink);
-            } else if !data.starts_with(CHUNK_MAGIC) {
-                self.damaged_chunk(&data, sink);
-            } else {
-                data.resize(CHUNK_BYTES, 0);
-                data = self.decode_chunk(data, whole, sink);
-            }
+        if !whole && got < CHUNK_HEADER_BYTES && data.iter().any(|&b| b != 0) {
+            let reason = format!(
+                "the file ends {got} bytes into chunk {number}, inside its header: its records cannot be read"
+            );
+            self.skip(offset, reason, sink);
+        } else if data.starts_with(CHUNK_MAGIC) {
+            data.resize(CHUNK_BYTES, 0);
+            data = self.decode_chunk(data, whole, sink);
+        } else if data.iter().any(|&b| b != 0) {
+            self.damaged_chunk(&data, sink);
         }
         data.clear();
         self.chunk = data;
@@ -256,32 +262,68 @@ impl EvtxDecoder {
 
     /// One record, rendered as XML by `evtx`.
     fn rendered(&mut self, xml: &[u8], byte: u64, id: u64, sink: &mut dyn RecordSink) {
-        let text = super::text::lossy(xml);
+        // `evtx` writes UTF-8; the check is cheap when it holds.
+        let text = match core::str::from_utf8(xml) {
+            Ok(text) => alloc::borrow::Cow::Borrowed(text),
+            Err(_) => super::text::lossy(xml),
+        };
         let position = self.next_position(byte);
-        let system = match system_fields(&text) {
-            Ok(fields) => fields,
-            Err(e) => {
-                let reason = format!("record {id}: unreadable rendered XML: {e}");
-                sink.skip(Skip { position, reason });
+        let mut spans = core::mem::take(&mut self.spans);
+        spans.clear();
+        // The class needs `System` only, most often just its head; process
+        // creations are read on.
+        let mut scan = fast::Scan::new(text.as_bytes());
+        let mut read = match self.head.class(text.as_bytes()) {
+            Some(RecordClass::ProcessCreation) | None => scan.run(&mut spans, true),
+            Some(class) => {
+                sink.record(&fast::SystemOnly {
+                    xml: &text,
+                    system: &spans,
+                    position,
+                    class,
+                    full: core::cell::OnceCell::new(),
+                });
+                self.spans = spans;
                 return;
             }
         };
-        match event_class(&system) {
-            RecordClass::ProcessCreation => match event_record(&text, position) {
+        if read.is_some() {
+            let class = fast::class_of(&text, &spans);
+            if class != RecordClass::ProcessCreation {
+                sink.record(&fast::SystemOnly {
+                    xml: &text,
+                    system: &spans,
+                    position,
+                    class,
+                    full: core::cell::OnceCell::new(),
+                });
+                self.spans = spans;
+                return;
+            }
+            if read == Some(fast::Reached::SystemEnd) {
+                read = scan.run(&mut spans, false);
+            }
+        }
+        if read.is_some() {
+            let schema = self.schemas.get(&text, &spans);
+            sink.record(&fast::SpanRecord {
+                xml: &text,
+                spans: &spans,
+                schema,
+                position,
+                class: RecordClass::ProcessCreation,
+            });
+        } else {
+            // Markup the fast reader does not take (none seen in real logs): the full parser.
+            match event_record(&text, position) {
                 Ok(record) => sink.record(&record),
                 Err(e) => {
                     let reason = format!("record {id}: unreadable rendered XML: {e}");
                     sink.skip(Skip { position, reason });
                 }
-            },
-            class => sink.record(&LazyEvent {
-                xml: &text,
-                system,
-                position,
-                class,
-                full: OnceCell::new(),
-            }),
+            }
         }
+        self.spans = spans;
     }
 
     /// A chunk whose header magic is wrong: report the records it seems to hold.
@@ -361,49 +403,6 @@ fn error_offset(e: &evtx::err::EvtxError) -> Option<u64> {
     match e {
         evtx::err::EvtxError::FailedToReadRecordAt { offset, .. } => Some(*offset),
         _ => None,
-    }
-}
-
-/// A record that is not a process creation: its class is known from `System`;
-/// the other fields are read only when asked for.
-struct LazyEvent<'a> {
-    xml: &'a str,
-    system: Vec<(String, String)>,
-    position: Position,
-    class: RecordClass,
-    full: OnceCell<NamedRecord>,
-}
-
-impl LazyEvent<'_> {
-    fn full(&self) -> &NamedRecord {
-        self.full.get_or_init(|| {
-            let fields = super::xml::event_fields(self.xml).unwrap_or_else(|_| self.system.clone());
-            NamedRecord::new(fields, self.position).with_class(self.class.clone())
-        })
-    }
-}
-
-impl Record for LazyEvent<'_> {
-    fn position(&self) -> Position {
-        self.position
-    }
-    fn class(&self) -> RecordClass {
-        self.class.clone()
-    }
-    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        self.full().timestamp()
-    }
-    fn file_name(&self) -> alloc::borrow::Cow<'_, str> {
-        self.full().file_name()
-    }
-    fn event(&self) -> ProcessEvent {
-        self.full().event()
-    }
-    fn fields(&self) -> Vec<(String, String)> {
-        self.full().fields()
-    }
-    fn process_ids(&self) -> Option<ProcessIds> {
-        self.full().process_ids()
     }
 }
 

@@ -84,19 +84,11 @@ struct Capture {
 /// ```
 pub fn event_fields(xml: &str) -> Result<Vec<(String, String)>, String> {
     let mut fields = Vec::with_capacity(32);
-    walk(xml, false, &mut fields)?;
+    walk(xml, &mut fields)?;
     Ok(fields)
 }
 
-/// The `System` fields only: a cheaper read for events whose class is all
-/// that is needed.
-pub(crate) fn system_fields(xml: &str) -> Result<Vec<(String, String)>, String> {
-    let mut fields = Vec::with_capacity(8);
-    walk(xml, true, &mut fields)?;
-    Ok(fields)
-}
-
-fn walk(xml: &str, system_only: bool, out: &mut Vec<(String, String)>) -> Result<(), String> {
+fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
     let mut reader = Reader::from_str(xml);
     let mut depth = 0usize;
     let mut section = Section::Ignored;
@@ -157,9 +149,6 @@ fn walk(xml: &str, system_only: bool, out: &mut Vec<(String, String)>) -> Result
                     if c.depth == depth {
                         out.push((c.name, c.value));
                     }
-                }
-                if depth == 2 && system_only && section == Section::System {
-                    return Ok(());
                 }
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
@@ -287,7 +276,8 @@ pub fn event_class(fields: &[(String, String)]) -> RecordClass {
     classify(get("Provider"), get("EventID"))
 }
 
-fn classify(provider: Option<&str>, event_id: Option<&str>) -> RecordClass {
+/// [`event_class`] from the `Provider` and `EventID` values.
+pub(crate) fn classify(provider: Option<&str>, event_id: Option<&str>) -> RecordClass {
     let id = event_id.unwrap_or("");
     let provider = provider.unwrap_or("");
     let sysmon = provider.eq_ignore_ascii_case(SYSMON_PROVIDER);
