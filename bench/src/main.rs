@@ -10,6 +10,7 @@
 //! See `bench/README.md` for what is measured and the recorded numbers.
 
 mod baseline;
+mod catalog;
 mod gen;
 
 use std::fs::{self, File};
@@ -208,17 +209,6 @@ fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// A child process pinned to CPU 0 (`taskset -c 0`) when taskset exists.
-fn pinned(program: &Path, taskset: bool) -> Command {
-    if taskset {
-        let mut c = Command::new("taskset");
-        c.arg("-c").arg("0").arg(program);
-        c
-    } else {
-        Command::new(program)
-    }
-}
-
 fn run_to_null(mut cmd: Command) -> Result<(), String> {
     let status = cmd
         .stdout(Stdio::null())
@@ -254,7 +244,9 @@ fn cmd_run(args: &[String]) -> Result<bool, String> {
             expected.bytes
         ));
     }
-    let taskset = have("taskset");
+    // Every contender runs on one thread (the CLI scans on its main thread, rg
+    // searches one file on one); children are not pinned, as pinning to a core
+    // that another process is using would only add noise.
     let bench_dir = root().join("target/bench");
     fs::create_dir_all(&bench_dir).map_err(|e| e.to_string())?;
     let patterns = bench_dir.join("patterns.txt");
@@ -270,14 +262,9 @@ fn cmd_run(args: &[String]) -> Result<bool, String> {
     );
     println!("page cache: warmed (the file was read once in full before timing; every contender reads it from memory)");
     println!(
-        "cpu: {} ({} online); children pinned to CPU 0 with taskset: {}",
+        "cpu: {} ({} online); every contender runs on one thread",
         cpu_model(),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if taskset {
-            "yes"
-        } else {
-            "no (taskset missing)"
-        }
+        std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("each figure is the best of {runs} runs; MB = 10^6 bytes");
     println!();
@@ -292,12 +279,12 @@ fn cmd_run(args: &[String]) -> Result<bool, String> {
                 .arg(&path);
         };
         let (best, _) = best_of(runs, || {
-            let mut c = pinned(&cli, taskset);
+            let mut c = Command::new(&cli);
             scan(&mut c);
             run_to_null(c).map(|()| 0)
         });
         // One more, untimed run to count the flagged rows it prints.
-        let mut c = pinned(&cli, taskset);
+        let mut c = Command::new(&cli);
         scan(&mut c);
         let count = c.stderr(Stdio::null()).output().ok().map(|o| {
             o.stdout
@@ -374,7 +361,7 @@ fn cmd_run(args: &[String]) -> Result<bool, String> {
     if have("rg") {
         let mut count = None;
         let (best, _) = best_of(runs, || {
-            let out = pinned(rg, taskset)
+            let out = Command::new(rg)
                 .args(["-i", "-F", "-f"])
                 .arg(&patterns)
                 .arg(&path)

@@ -22,6 +22,8 @@
 //! `FileName`) are split; the whole record is split only when its `FileName`
 //! is wanted in full, which the rule does for `cmd.exe` only.
 
+mod blocks;
+
 use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -32,11 +34,14 @@ use memchr::{memchr, memchr2};
 use super::text::{self, Encoding, Transcoder};
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
-use crate::mapping::{self, Schema, Target, FIELD_MAP};
+use crate::mapping::{self, Schema, Target, Transform, FIELD_MAP};
 use crate::time::Timestamp;
 
 /// A field's raw byte range within its record.
 type Span = (usize, usize);
+
+/// The Defender `ActionType` of a process creation.
+const PROCESS_CREATED: &str = "ProcessCreated";
 
 /// The header, resolved.
 #[derive(Debug, Clone)]
@@ -45,6 +50,10 @@ struct Header {
     schema: Schema,
     /// How many leading fields every record must be split into.
     prefix: usize,
+    /// `ActionType` field index when a raw `ProcessCreated` there alone makes
+    /// a record a process creation (Verbatim mapping, no `EventID` column):
+    /// lets [`CsvRecord::class`] skip decoding the field.
+    created_fast: Option<usize>,
 }
 
 /// Streaming CSV decoder. See the [module docs](self).
@@ -121,7 +130,25 @@ impl CsvDecoder {
         let mut start = 0;
         let mut i = 0;
         let len = data.len();
+        // Try the block splitter at each record start; after it declines, the
+        // exact loop below takes the record to its end.
+        let mut fast = true;
         while i < len {
+            if fast
+                && i == start
+                && self.quote == QuoteState::Unquoted
+                && self.carry.is_empty()
+                && self.overflow == 0
+            {
+                if let Some((j, newlines)) = blocks::record_end(&data[start..]) {
+                    let end = start + j;
+                    self.complete(&data[start..end], Some(newlines), sink)?;
+                    start = end + 1;
+                    i = start;
+                    continue;
+                }
+                fast = false;
+            }
             match self.quote {
                 QuoteState::Quoted => match memchr(b'"', &data[i..]) {
                     Some(j) => {
@@ -151,13 +178,14 @@ impl CsvDecoder {
                     Some(j) => {
                         let end = i + j;
                         if self.carry.is_empty() && self.overflow == 0 {
-                            self.complete(&data[start..end], sink)?;
+                            self.complete(&data[start..end], None, sink)?;
                         } else {
                             let carried = core::mem::take(&mut self.carry);
                             self.carried(carried, &data[start..end], sink)?;
                         }
                         start = end + 1;
                         i = start;
+                        fast = true;
                     }
                     None => break,
                 },
@@ -193,7 +221,7 @@ impl CsvDecoder {
             return Ok(());
         }
         carried.extend_from_slice(tail);
-        let result = self.complete(&carried, sink);
+        let result = self.complete(&carried, None, sink);
         carried.clear();
         self.carry = carried; // keep the allocation
         result
@@ -221,13 +249,19 @@ impl CsvDecoder {
         self.overflow_lines = 0;
     }
 
-    /// One complete record (without its `\n`).
-    fn complete(&mut self, raw: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+    /// One complete record (without its `\n`), with its count of interior
+    /// line breaks when the splitter already knows it.
+    fn complete(
+        &mut self,
+        raw: &[u8],
+        newlines: Option<u64>,
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), DecodeError> {
         let rec = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let newlines = if memchr(b'"', rec).is_some() {
-            count_newlines(rec)
-        } else {
-            0
+        let newlines = match newlines {
+            Some(n) => n,
+            None if memchr(b'"', rec).is_some() => count_newlines(rec),
+            None => 0,
         };
         let result = if rec.iter().all(|b| *b == b' ' || *b == b'\t') {
             Ok(()) // blank line: not a record
@@ -282,10 +316,19 @@ impl CsvDecoder {
                 Target::FileName,
             ])
             .map_or(0, |m| m + 1);
+        let created_fast = match (schema.get(Target::ActionType), schema.get(Target::EventId)) {
+            (Some((i, Transform::Verbatim)), None)
+                if mapping::classify(Some(PROCESS_CREATED), None).is_ok() =>
+            {
+                Some(i)
+            }
+            _ => None,
+        };
         self.header = Some(Header {
             names,
             schema,
             prefix,
+            created_fast,
         });
         Ok(())
     }
@@ -374,7 +417,7 @@ impl Decoder for CsvDecoder {
                 reason,
             });
         } else if !carried.is_empty() {
-            self.complete(&carried, sink)?;
+            self.complete(&carried, None, sink)?;
         }
         if self.header.is_none() {
             return Err(DecodeError {
@@ -448,7 +491,10 @@ fn quoted_end(rec: &[u8], mut from: usize) -> usize {
 /// rest kept as is.
 fn unescape(raw: &[u8]) -> Cow<'_, str> {
     if raw.first() != Some(&b'"') {
-        return text::lossy(raw);
+        return match core::str::from_utf8(raw) {
+            Ok(valid) => Cow::Borrowed(valid),
+            Err(_) => text::lossy(raw),
+        };
     }
     let end = quoted_end(raw, 1);
     let closed = end > 1 && raw.get(end - 1) == Some(&b'"') && end <= raw.len();
@@ -463,6 +509,52 @@ fn unescape(raw: &[u8]) -> Cow<'_, str> {
         out.extend_from_slice(&raw[end..]);
     }
     Cow::Owned(text::lossy(&out).into_owned())
+}
+
+/// The common export form `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, read without the
+/// general parser; `None` for any other text (the caller then uses
+/// [`Timestamp::parse`], which gives the same answer for this form).
+fn iso_utc(raw: &[u8]) -> Option<Timestamp> {
+    let (&b'Z', body) = raw.split_last()? else {
+        return None;
+    };
+    let head = body.get(..19)?;
+    let digits = |r: core::ops::Range<usize>| -> Option<u32> {
+        head.get(r)?.iter().try_fold(0u32, |v, &b| {
+            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
+        })
+    };
+    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if seps.iter().any(|&(at, sep)| head.get(at) != Some(&sep)) {
+        return None;
+    }
+    let mut ticks = 0u32;
+    let fraction = &body[19..];
+    if let Some((&b'.', frac)) = fraction.split_first() {
+        if frac.is_empty() || frac.len() > 9 {
+            return None;
+        }
+        let mut scale = crate::time::TICKS_PER_SEC as u32;
+        for &b in frac {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            scale /= 10;
+            ticks += u32::from(b - b'0') * scale;
+        }
+    } else if !fraction.is_empty() {
+        return None;
+    }
+    Timestamp::from_parts(
+        i64::from(digits(0..4)?),
+        digits(5..7)?,
+        digits(8..10)?,
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        ticks,
+    )
+    .filter(|t| (Timestamp::MIN..=Timestamp::MAX).contains(t))
 }
 
 /// One data record, split lazily.
@@ -508,6 +600,13 @@ impl Record for CsvRecord<'_> {
     }
 
     fn class(&self) -> RecordClass {
+        if let Some(i) = self.header.created_fast {
+            if let Some(&(s, e)) = self.prefix.get(i) {
+                if self.bytes.get(s..e) == Some(PROCESS_CREATED.as_bytes()) {
+                    return RecordClass::ProcessCreation;
+                }
+            }
+        }
         let action = self.prefix_value(Target::ActionType);
         let event_id = self.prefix_value(Target::EventId);
         match mapping::classify(action.as_deref(), event_id.as_deref()) {
@@ -517,6 +616,12 @@ impl Record for CsvRecord<'_> {
     }
 
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {
+        if let Some((i, Transform::Verbatim)) = self.header.schema.get(Target::Timestamp) {
+            let raw = self.prefix.get(i).and_then(|&(s, e)| self.bytes.get(s..e));
+            if let Some(t) = raw.and_then(iso_utc) {
+                return Ok(Some(t));
+            }
+        }
         match self.prefix_value(Target::Timestamp) {
             Some(text) if !text.trim().is_empty() => Timestamp::parse(&text)
                 .map(Some)

@@ -1,0 +1,197 @@
+//! The CSV record splitter's fast path: 64 bytes at a time with bit masks.
+//!
+//! For each 64-byte block, SSE2 compares give one bit per byte for `"`, `\n`
+//! and `,`. A prefix XOR of the quote bits tells, for every byte, whether it
+//! lies inside quotes under *parity* quoting (every `"` toggles); a `\n`
+//! outside quotes ends the record. Interior line breaks are counted with a
+//! popcount, so the record's line count comes free.
+//!
+//! Parity is only a shortcut for the decoder's real rule (a `"` opens a quoted
+//! field only at the start of a field, see the [module docs](super)). The two
+//! agree at every byte as long as every quote that parity reads as *opening*
+//! follows a `,`, a `\n`, the record's start, or a quote that parity reads as
+//! *closing* (the second half of a `""` escape). Proof by cases on the exact
+//! state machine (`Unquoted` / `Quoted` / `QuoteInQuoted`), which maps to
+//! parity's outside / inside / outside:
+//!
+//! * `Unquoted`, `"` at a field start: both enter quotes.
+//! * `Unquoted`, `"` elsewhere: the exact rule keeps it literal, parity opens
+//!   quotes there; such an opening quote follows neither a separator nor a
+//!   closing quote (that would have put the exact rule in `QuoteInQuoted`), so
+//!   the check below rejects the record.
+//! * `Quoted`, `"`: both leave quotes (`QuoteInQuoted` / outside).
+//! * `QuoteInQuoted`, `"`: an escaped quote, back in quotes; parity opens
+//!   after a closing quote. Both inside.
+//! * `QuoteInQuoted`, another byte: both outside.
+//!
+//! When the check fails, or no terminator is found in the data at hand, the
+//! caller falls back to the exact byte-wise splitter for that record, so the
+//! results are identical by construction; only the speed differs.
+//!
+//! On targets without SSE2 there is no fast path ([`record_end`] always
+//! answers `None`).
+
+/// Masks of one 64-byte block: bit `i` is set when byte `i` is `"`, `\n`, `,`.
+struct Masks {
+    quote: u64,
+    newline: u64,
+    comma: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks(block: &[u8; 64]) -> Masks {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let p = block.as_ptr().cast::<__m128i>();
+    // SAFETY: SSE2 is part of the x86_64 baseline; the four unaligned 16-byte
+    // loads read exactly the 64 bytes of `block`.
+    unsafe {
+        let v = [
+            _mm_loadu_si128(p),
+            _mm_loadu_si128(p.add(1)),
+            _mm_loadu_si128(p.add(2)),
+            _mm_loadu_si128(p.add(3)),
+        ];
+        let find = |byte: u8| {
+            let needle = _mm_set1_epi8(byte as i8);
+            let mut bits = 0u64;
+            for (k, lane) in v.iter().enumerate() {
+                let m = _mm_movemask_epi8(_mm_cmpeq_epi8(*lane, needle)) as u32 & 0xffff;
+                bits |= u64::from(m) << (16 * k);
+            }
+            bits
+        };
+        Masks {
+            quote: find(b'"'),
+            newline: find(b'\n'),
+            comma: find(b','),
+        }
+    }
+}
+
+/// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Where the record starting at `data[0]` ends: `Some((index of its
+/// terminating '\n', line breaks inside it))`, or `None` when the fast path
+/// cannot tell (a quote that is not at a field start, or no terminator in
+/// `data`); the caller then splits the record the exact way.
+///
+/// `data[0]` must start a record outside quotes.
+#[cfg(target_arch = "x86_64")]
+pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
+    let mut base = 0;
+    // All ones when the previous block ended inside quotes.
+    let mut inside = 0u64;
+    // Bit 0: may a quote at the block's first byte open a field? (Yes at the
+    // record's start.)
+    let mut carry_sep = 1u64;
+    let mut newlines = 0u64;
+    let mut tail = [0u8; 64];
+    loop {
+        let (block, valid): (&[u8; 64], usize) = match data.get(base..base + 64) {
+            Some(b) => (b.try_into().ok()?, 64),
+            None => {
+                let rest = data.get(base..)?;
+                if rest.is_empty() {
+                    return None;
+                }
+                tail[..rest.len()].copy_from_slice(rest);
+                (&tail, rest.len())
+            }
+        };
+        let m = masks(block);
+        let ins = prefix_xor(m.quote) ^ inside;
+        let opening = m.quote & ins;
+        let closing = m.quote & !ins;
+        let separators = m.comma | m.newline | closing;
+        let allowed = (separators << 1) | carry_sep;
+        let bad = opening & !allowed;
+        let ends = m.newline & !ins;
+        let in_data = if valid == 64 {
+            u64::MAX
+        } else {
+            (1u64 << valid) - 1
+        };
+        if ends & in_data != 0 {
+            let t = ends.trailing_zeros();
+            let before = (1u64 << t) - 1;
+            if bad & before != 0 {
+                return None;
+            }
+            newlines += u64::from((m.newline & before).count_ones());
+            return Some((base + t as usize, newlines));
+        }
+        if bad & in_data != 0 || valid < 64 {
+            return None;
+        }
+        newlines += u64::from(m.newline.count_ones());
+        inside = 0u64.wrapping_sub(ins >> 63);
+        carry_sep = separators >> 63;
+        base += 64;
+    }
+}
+
+/// No fast path on this target: the exact splitter does all the work.
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) fn record_end(_data: &[u8]) -> Option<(usize, u64)> {
+    None
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_record_ends_and_interior_line_breaks() {
+        type Case<'a> = (&'a [u8], Option<(usize, u64)>);
+        let cases: &[Case] = &[
+            (b"a,b\nc", Some((3, 0))),
+            (b"\"a\nb\",c\nd", Some((7, 1))),
+            (b"\"a\"\"\n\"\"b\"\n", Some((9, 1))),
+            (b"a,\"b,\nc\"\"\",d\r\nx", Some((13, 1))),
+            // No terminator in the data: undecided.
+            (b"a,b", None),
+            (b"\"a\nb", None),
+            // A quote inside an unquoted field: the exact splitter decides.
+            (b"a\"b\nc", None),
+            // A quote after a closed quoted field's tail.
+            (b"\"a\"x\"y\n", None),
+            // But a quote past the terminator does not matter.
+            (b"a\nb\"c", Some((1, 0))),
+        ];
+        for (data, want) in cases {
+            assert_eq!(
+                record_end(data),
+                *want,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+
+    #[test]
+    fn crosses_block_boundaries() {
+        for pad in 0..140 {
+            let mut rec = alloc::vec![b'x'; pad];
+            rec.extend_from_slice(b",\"q,\n\"\"\n\",");
+            rec.extend(core::iter::repeat_n(b'y', pad % 70));
+            let end = rec.len();
+            rec.extend_from_slice(b"\nnext");
+            assert_eq!(record_end(&rec), Some((end, 2)), "pad {pad}");
+        }
+    }
+
+    use alloc::string::String;
+}
