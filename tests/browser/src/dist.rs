@@ -3,7 +3,8 @@
 //! `scripts/test-web.sh` builds `dist/` itself and then sets
 //! `CMDHUNT_E2E_DIST_FRESH=1`, so the tests use it as is; otherwise (for
 //! example inside `cargo test --workspace`) the first test to need the page
-//! runs `cargo xtask dist` and every other test waits for it.
+//! runs `cargo xtask dist` and every other test waits for it. With
+//! `CMDHUNT_E2E_DIST=<dir>` that directory is tested as it is.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,7 +31,8 @@ pub fn ensure_built() -> Result<(), crate::Error> {
 }
 
 fn build() -> Result<(), String> {
-    let fresh = std::env::var("CMDHUNT_E2E_DIST_FRESH").is_ok_and(|v| v == "1");
+    let fresh = std::env::var("CMDHUNT_E2E_DIST_FRESH").is_ok_and(|v| v == "1")
+        || std::env::var_os(paths::DIST_OVERRIDE).is_some_and(|v| !v.is_empty());
     if !fresh {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         eprintln!("cmdhunt-e2e: building the page with `cargo xtask dist` (once per test run)");

@@ -7,10 +7,18 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
-/// The page's build output, `dist/`.
+/// The page's build output: `dist/`, or the directory in `CMDHUNT_E2E_DIST`
+/// (tested as is, never rebuilt: a release to check, or a deliberately
+/// broken copy to see the tests fail).
 pub fn dist_dir() -> PathBuf {
-    repo_root().join("dist")
+    match std::env::var_os(DIST_OVERRIDE) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => repo_root().join("dist"),
+    }
 }
+
+/// The variable naming another page directory to test.
+pub const DIST_OVERRIDE: &str = "CMDHUNT_E2E_DIST";
 
 /// A fixture under `tests/data/`.
 pub fn fixture(name: &str) -> PathBuf {

@@ -26,6 +26,17 @@ async fn only_its_own_files(page: &Page) -> Result<(), Error> {
         csp.contains("connect-src 'none'"),
         "the CSP lacks connect-src 'none': {csp}"
     );
+    // ... and 'none' alone: with another source beside it, 'none' is ignored.
+    let connect: Vec<&str> = csp
+        .split(';')
+        .map(str::split_whitespace)
+        .filter_map(|mut d| (d.next() == Some("connect-src")).then(|| d.collect()))
+        .next()
+        .unwrap_or_default();
+    ensure!(
+        connect == ["'none'"],
+        "connect-src should be exactly 'none': {connect:?} in {csp}"
+    );
 
     page.upload(&[super::mde_proc(), super::sysmon_evtx()])
         .await?;
