@@ -276,10 +276,12 @@ impl Schema {
     /// Resolve field names (a CSV header, say) against [`FIELD_MAP`].
     pub fn resolve<S: AsRef<str>>(names: &[S]) -> Schema {
         let mut slots = [None; TARGETS];
+        // Normalised once, not once per source (named formats resolve per record).
+        let names: Vec<&str> = names.iter().map(|n| normalize_name(n.as_ref())).collect();
         for (target, sources) in FIELD_MAP.iter() {
             'sources: for source in sources.iter() {
                 for (i, name) in names.iter().enumerate() {
-                    if normalize_name(name.as_ref()).eq_ignore_ascii_case(source.name) {
+                    if name.eq_ignore_ascii_case(source.name) {
                         slots[target.slot()] = Some((i, source.transform, source.name));
                         break 'sources;
                     }
