@@ -18,8 +18,9 @@ use super::event;
 use crate::event::{Position, RecordSink};
 use crate::format::{is_record_separator, DecodeError, MAX_RECORD_BYTES};
 
-/// The deepest nesting a captured value may have (serde_json's own limit).
-pub const MAX_DEPTH: u64 = 128;
+/// The deepest nesting a captured value may have: serde_json's own limit
+/// (its depth budget of 128 runs out on entering the 128th level).
+pub const MAX_DEPTH: u64 = 127;
 
 /// Keys longer than this are never wrapper keys; only this much is kept.
 const KEY_CAP: usize = 16;
@@ -389,7 +390,8 @@ impl Scanner {
         let what = match b {
             b't' | b'f' => "a boolean",
             b'n' => "null",
-            _ => "a number",
+            b'-' | b'0'..=b'9' => "a number",
+            _ => "stray text",
         };
         self.scalar_value(what, i, sink);
     }
@@ -405,11 +407,11 @@ impl Scanner {
         }
         f.expect = Expect::Comma;
         let element_of = match f.role {
-            Role::TopArray | Role::Records => "event",
-            Role::Rows => "table row",
+            Role::TopArray | Role::Records => "an event",
+            Role::Rows => "a table row",
             _ => return,
         };
-        let reason = format!("array element is {what}, not an {element_of}");
+        let reason = format!("array element is {what}, not {element_of}");
         self.skip(position, reason, sink);
     }
 
