@@ -619,8 +619,8 @@ impl XmlDecoder {
         self.records += 1;
         let mut position = current.position;
         position.record = self.records;
-        if current.dropped > 0 {
-            let total = current.dropped + (self.scan - self.start) as u64;
+        let total = current.dropped + (self.scan - self.start) as u64;
+        if total > MAX_RECORD_BYTES as u64 {
             let reason = format!(
                 "event is {total} bytes, over the {} MiB record cap",
                 MAX_RECORD_BYTES >> 20
@@ -629,7 +629,10 @@ impl XmlDecoder {
             return;
         }
         let bytes = &self.buf[self.start..self.scan];
-        let xml = text::lossy(bytes);
+        let xml = match core::str::from_utf8(bytes) {
+            Ok(xml) => alloc::borrow::Cow::Borrowed(xml),
+            Err(_) => text::lossy(bytes),
+        };
         match event_record(&xml, position) {
             Ok(record) => sink.record(&record),
             Err(reason) => sink.skip(Skip {
