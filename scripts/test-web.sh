@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 filter=()
+failed=()
 if [ "${1:-}" = "--" ]; then
   shift
   filter=("$@")
@@ -29,7 +30,8 @@ cargo xtask dist
 xtask_usage=$(cargo xtask 2>&1 || true)
 if grep -q "wasm-test" <<<"$xtask_usage"; then
   step "web crate: wasm-bindgen tests in headless Chromium (cargo xtask wasm-test)"
-  cargo xtask wasm-test
+  # A failure here does not stop the end-to-end tests; the script fails at the end.
+  cargo xtask wasm-test || failed+=("cargo xtask wasm-test")
 else
   step "web crate: no wasm-bindgen test command yet (cargo xtask wasm-test), skipped"
 fi
@@ -37,5 +39,11 @@ fi
 step "end-to-end browser tests (cmdhunt-e2e)"
 start=$(date +%s)
 # dist/ was just built: the tests use it as is instead of building it again.
-CMDHUNT_E2E_DIST_FRESH=1 cargo test -p cmdhunt-e2e -- --test-threads=1 "${filter[@]}"
+CMDHUNT_E2E_DIST_FRESH=1 cargo test -p cmdhunt-e2e -- --test-threads=1 "${filter[@]}" ||
+  failed+=("cargo test -p cmdhunt-e2e")
 printf '[test-web] end-to-end tests took %ss\n' "$(( $(date +%s) - start ))" >&2
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf '[test-web] FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
