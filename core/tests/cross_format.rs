@@ -35,7 +35,7 @@ fn rule_output(path: &Path) -> (FileSummary, Vec<(ProcessEvent, Verdict)>) {
     let order = results::select(&rows, &Window::All, summary.newest);
     let rows = order
         .into_iter()
-        .map(|i| (rows[i].event.clone(), rows[i].verdict.clone()))
+        .map(|i| (rows[i].event.clone(), rows[i].verdict))
         .collect();
     (summary, rows)
 }
