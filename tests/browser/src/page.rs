@@ -418,9 +418,18 @@ impl Page {
         Ok(serde_json::from_value(v)?)
     }
 
-    /// Save a PNG of the page to `path`.
+    /// Save a PNG of the page to `path`, taken in a window tall enough to
+    /// show the summary and the first table rows together.
     pub async fn screenshot(&self, path: &Path) -> Result<(), crate::Error> {
-        let png = self.browser.client.screenshot().await?;
+        let client = &self.browser.client;
+        let (w, h) = client.get_window_size().await?;
+        client.set_window_size(1400, 1600).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = client.screenshot().await;
+        client
+            .set_window_size(u32::try_from(w)?, u32::try_from(h)?)
+            .await?;
+        let png = png?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
