@@ -739,3 +739,64 @@ fn defender_json_lines_map_their_columns_directly() {
             .as_deref()
     );
 }
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mangled_input_never_panics_and_never_depends_on_chunking() {
+    // Real events in three shapes, then bytes that matter to the scanner
+    // inserted, deleted and swapped at random.
+    let lines = otrf_lines(6).join("\n");
+    let pretty = String::from_utf8_lossy(&read(&shared(
+        "sigma-regression/rules/windows/process_creation/proc_creation_win_findstr_recon_everyone/47e4bab7-c626-47dc-967b-255608c9a920.json",
+    )))
+    .into_owned();
+    let tables = r#"{"tables":[{"name":"t","columns":[{"name":"EventID"},{"name":"Image"}],"rows":[[1,"C:\\cmd.exe"],[4688,"x"]]}],"Results":[{"EventID":1}]}"#;
+    let alphabet = b"{}[]\":,\\\n \rR0xe";
+    let mut rng = Rng(0x5eed_cafe);
+    for round in 0..300 {
+        let base = [lines.as_str(), pretty.as_str(), tables][round % 3];
+        let mut bytes = base.as_bytes().to_vec();
+        for _ in 0..1 + rng.below(6) {
+            let at = rng.below(bytes.len() + 1);
+            match rng.below(3) {
+                0 => bytes.insert(at, alphabet[rng.below(alphabet.len())]),
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.truncate(at.max(1)),
+            }
+        }
+        let whole = decode(&bytes, bytes.len());
+        for chunk in [1, 2, 3, 5, 64] {
+            assert_eq!(decode(&bytes, chunk), whole, "round {round} @{chunk}");
+        }
+        // Every event and skip has a distinct, increasing record number.
+        let numbers: Vec<u64> = whole
+            .0
+            .iter()
+            .map(|i| match i {
+                Item::Event { position, .. } => position.record,
+                Item::Skipped(s) => s.position.record,
+            })
+            .collect();
+        assert_eq!(
+            numbers,
+            (1..=numbers.len() as u64).collect::<Vec<_>>(),
+            "round {round}"
+        );
+    }
+}
