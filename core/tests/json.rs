@@ -222,7 +222,12 @@ fn evtx_dump_pretty_json_with_record_lines_equals_its_json_lines() {
         pretty.push('\n');
     }
     let (a, rows_a) = scan(&lines, 64 << 10);
-    let (b, rows_b) = scan(pretty.as_bytes(), 4096);
+    let (b, rows_b) = scan_as(pretty.as_bytes(), 4096, None);
+    assert_eq!(
+        b.format,
+        Some(Format::Json),
+        "`Record 1` then `{{` is sniffed as JSON"
+    );
     assert_eq!(b.skipped, 0, "{:?}", b.skips.first());
     assert_eq!(
         (
