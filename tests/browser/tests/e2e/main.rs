@@ -9,6 +9,7 @@ mod bad_files;
 mod chips;
 mod counts;
 mod export;
+mod filters;
 mod network;
 mod single_file;
 mod sort;
