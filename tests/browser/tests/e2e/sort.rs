@@ -73,6 +73,11 @@ async fn headers_sort_like_the_core(page: &Page) -> Result<(), Error> {
     let total = page.settled_count().await?;
     ensure_eq!(total, reference.count_all_time(), "rows, all time");
     ensure!(total > 40, "enough rows ({total}) to need scrolling");
+    let in_dom = page.rendered_rows().await?.len();
+    ensure!(
+        in_dom > 0 && in_dom < total,
+        "virtual rows: {in_dom} of {total} rows should be in the DOM"
+    );
 
     let headers: Vec<String> = page.headers().await?.into_iter().map(|(t, _)| t).collect();
     ensure_eq!(
