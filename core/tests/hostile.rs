@@ -607,3 +607,285 @@ fn mixed_line_ends_give_clean_values() {
         ]
     );
 }
+
+/// `tests/data/xss_corpus.csv` (see tests/data/README.md): markup, script
+/// URLs, attribute breakouts, bidi overrides and terminal escapes in every
+/// attacker-controlled field, and a 1 MiB command line. Every row must be
+/// flagged (so it reaches the table) with its text exactly as the file has it,
+/// as an independent CSV reader (the `csv` crate) reads it.
+#[test]
+fn xss_corpus_rows_are_all_flagged_with_exact_text() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/xss_corpus.csv");
+    let bytes = std::fs::read(path).expect("read the XSS corpus fixture");
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(str::to_owned).collect())
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (s, rows, _) = every_way("xss corpus", bytes, &[usize::MAX, 4096, 1]);
+    assert_eq!(s.format, Some(Format::Csv));
+    assert_eq!(
+        (s.records, s.skipped),
+        (expected.len() as u64, 0),
+        "{}",
+        brief(&s)
+    );
+    assert_eq!(rows.len(), expected.len(), "every row is flagged");
+    assert!(expected
+        .iter()
+        .any(|r| r[column("ProcessCommandLine")].len() > 1 << 20));
+    for (row, want) in rows.iter().zip(&expected) {
+        let e = &row.event;
+        let got = [
+            &e.device_name,
+            &e.account_name,
+            &e.process_command_line,
+            &e.initiating_process_file_name,
+            &e.initiating_process_command_line,
+        ];
+        let names = [
+            "DeviceName",
+            "AccountName",
+            "ProcessCommandLine",
+            "InitiatingProcessFileName",
+            "InitiatingProcessCommandLine",
+        ];
+        for (value, name) in got.into_iter().zip(names) {
+            assert!(
+                *value == want[column(name)],
+                "{name} changed at {}",
+                row.position
+            );
+        }
+        let fields: Vec<(String, String)> =
+            header.iter().cloned().zip(want.iter().cloned()).collect();
+        assert!(row.fields == fields, "fields changed at {}", row.position);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Peak memory, measured in a child process (`VmHWM` of a fresh test binary).
+
+/// One mebibyte.
+const MIB: u64 = 1 << 20;
+
+/// Push `total` bytes of `unit` repeated, in pieces of about 1 MiB.
+fn push_repeated(scan: &mut FileScan<'_>, unit: &[u8], total: u64) {
+    let piece = unit.repeat((MIB as usize / unit.len()).max(1));
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(piece.len() as u64) as usize;
+        scan.push(&piece[..n]);
+        left -= n as u64;
+    }
+}
+
+/// `count` CSV rows, one flagged cmd.exe row in 10,000 (flagged rows are kept).
+fn push_csv_rows(scan: &mut FileScan<'_>, count: u64) {
+    let mut block = String::new();
+    for i in 0..count {
+        if i % 10_000 == 0 {
+            block.push_str(&flagged_row(&format!("cmd /c reg add HKCU\\{i}")));
+        } else {
+            block.push_str(&format!(
+                "2024-05-01T10:00:00Z,ws{},bob,powershell.exe,powershell -nop -c Get-Item {i},explorer.exe",
+                i % 97
+            ));
+        }
+        block.push('\n');
+        if block.len() > MIB as usize {
+            scan.push(block.as_bytes());
+            block.clear();
+        }
+    }
+    scan.push(block.as_bytes());
+}
+
+/// `count` JSON lines, one flagged cmd.exe event in 10,000.
+fn push_json_lines(scan: &mut FileScan<'_>, count: u64) {
+    let mut block = String::new();
+    for i in 0..count {
+        let cmd = format!("cmd /c reg add HKCU\\{i}");
+        let line = json_line(&cmd);
+        if i % 10_000 == 0 {
+            block.push_str(&line);
+        } else {
+            block.push_str(&line.replace("cmd.exe", "powershell.exe"));
+        }
+        if block.len() > MIB as usize {
+            scan.push(block.as_bytes());
+            block.clear();
+        }
+    }
+    scan.push(block.as_bytes());
+}
+
+/// Scan a generated input, never holding all of it. Returns the summary, the
+/// flagged rows and the input size.
+fn stream_case(case: &str) -> (FileSummary, Vec<FlaggedRow>, u64) {
+    let rule = CompiledRule::new();
+    let mut scan = FileScan::new(&rule, 0, case, None);
+    let over_cap = MAX_RECORD_BYTES as u64 + 16 * MIB;
+    match case {
+        "csv_over_cap" => {
+            scan.push(HEADER.as_bytes());
+            push_csv_rows(&mut scan, 100_000);
+            scan.push(b"2024-05-01T10:00:00Z,ws1,bob,cmd.exe,\"cmd /c reg add ");
+            push_repeated(&mut scan, b"A", over_cap);
+            scan.push(b"\",explorer.exe\n");
+            push_csv_rows(&mut scan, 100_000);
+        }
+        "csv_big" => {
+            scan.push(HEADER.as_bytes());
+            push_csv_rows(&mut scan, 3_000_000);
+        }
+        "json_over_cap" => {
+            push_json_lines(&mut scan, 100_000);
+            scan.push(br#"{"FileName":"cmd.exe","ProcessCommandLine":"cmd /c reg add "#);
+            push_repeated(&mut scan, b"A", over_cap);
+            scan.push(b"\"}\n");
+            push_json_lines(&mut scan, 100_000);
+        }
+        "json_big" => push_json_lines(&mut scan, 1_200_000),
+        "json_deep" => {
+            push_repeated(&mut scan, b"[", 50 * MIB);
+            push_repeated(&mut scan, b"]", 50 * MIB);
+            push_json_lines(&mut scan, 10);
+        }
+        "xml_bomb" => scan.push(&billion_laughs()),
+        "evtx_big" => {
+            let path = format!("{DATA}/evtx-samples/samples/security.evtx");
+            let file = std::fs::read(path).expect("read shared EVTX sample");
+            scan.push(&file);
+            let chunks = &file[4096..];
+            let mut total = file.len() as u64;
+            while total < 256 * MIB {
+                scan.push(chunks);
+                total += chunks.len() as u64;
+            }
+        }
+        other => panic!("unknown case {other}"),
+    }
+    let bytes = scan.summary().bytes;
+    let (summary, rows) = scan.finish();
+    (summary, rows, bytes)
+}
+
+/// Peak resident memory of this process, from `/proc/self/status`.
+fn vm_hwm_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM line");
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM value");
+    kib * 1024
+}
+
+/// The child side of [`peak_rss`]: scans the case named by
+/// `HOSTILE_RSS_CASE` and prints its account and peak RSS.
+#[test]
+#[ignore = "run by the rss_* tests in a child process"]
+fn rss_child() {
+    let case = std::env::var("HOSTILE_RSS_CASE").expect("HOSTILE_RSS_CASE names a case");
+    let (s, rows, bytes) = stream_case(&case);
+    assert_sound(&case, bytes as usize, &s, &rows);
+    println!(
+        "RSS-RESULT bytes={bytes} records={} skipped={} flagged={} error={} vmhwm={}",
+        s.records,
+        s.skipped,
+        s.flagged,
+        s.error.is_some(),
+        vm_hwm_bytes()
+    );
+}
+
+/// Run `case` in a fresh test process; returns its `key=value` report.
+fn peak_rss(case: &str) -> std::collections::HashMap<String, u64> {
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new(exe)
+        .args(["rss_child", "--exact", "--ignored", "--nocapture"])
+        .args(["--test-threads=1"])
+        .env("HOSTILE_RSS_CASE", case)
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{case}: child failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("RSS-RESULT ").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("{case}: no result in {stdout}"));
+    eprintln!("{case}: {line}");
+    line.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                if v == "true" {
+                    1
+                } else {
+                    v.parse().unwrap_or(0)
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rss_over_cap_records_stay_under_three_caps() {
+    for case in ["csv_over_cap", "json_over_cap"] {
+        let r = peak_rss(case);
+        assert_eq!((r["records"], r["skipped"]), (200_001, 1), "{case}: {r:?}");
+        assert_eq!(r["flagged"], 20, "{case}: {r:?}");
+        assert!(r["bytes"] > MAX_RECORD_BYTES as u64, "{case}: {r:?}");
+        let bound = 3 * MAX_RECORD_BYTES as u64;
+        assert!(
+            r["vmhwm"] < bound,
+            "{case}: peak RSS {} >= {bound}",
+            r["vmhwm"]
+        );
+    }
+}
+
+#[test]
+fn rss_big_files_stay_far_below_their_size() {
+    for (case, records) in [("csv_big", 3_000_000), ("json_big", 1_200_000)] {
+        let r = peak_rss(case);
+        assert_eq!((r["records"], r["skipped"]), (records, 0), "{case}: {r:?}");
+        assert!(r["bytes"] > 200 * MIB, "{case}: {r:?}");
+        assert!(
+            r["vmhwm"] < 64 * MIB,
+            "{case}: peak RSS {} of {} bytes",
+            r["vmhwm"],
+            r["bytes"]
+        );
+    }
+    let r = peak_rss("evtx_big");
+    assert!(r["bytes"] >= 256 * MIB && r["records"] > 100_000, "{r:?}");
+    assert!(r["vmhwm"] < 64 * MIB, "evtx_big: peak RSS {}", r["vmhwm"]);
+}
+
+#[test]
+fn rss_bombs_stay_small() {
+    let r = peak_rss("json_deep");
+    assert_eq!((r["records"], r["skipped"]), (11, 1), "{r:?}");
+    assert!(r["vmhwm"] < 64 * MIB, "json_deep: peak RSS {}", r["vmhwm"]);
+    let r = peak_rss("xml_bomb");
+    assert_eq!(r["records"], 1, "{r:?}");
+    assert!(r["vmhwm"] < 64 * MIB, "xml_bomb: peak RSS {}", r["vmhwm"]);
+}
