@@ -805,3 +805,51 @@ fn mangled_input_never_panics_and_never_depends_on_chunking() {
         );
     }
 }
+
+/// Counts records, and how many had arrived when each push returned.
+#[derive(Default)]
+struct Arrivals {
+    records: usize,
+}
+
+impl RecordSink for Arrivals {
+    fn record(&mut self, _: &dyn Record) {
+        self.records += 1;
+    }
+    fn skip(&mut self, skip: Skip) {
+        panic!("unexpected skip {skip:?}");
+    }
+}
+
+#[test]
+fn arrays_results_and_table_rows_are_streamed_not_parsed_whole() {
+    let n = 2000;
+    let event =
+        r#"{"EventID":1,"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd /c dir"}"#;
+    let events = vec![event; n].join(",\n");
+    let rows = vec![r#"[1,"C:\\Windows\\System32\\cmd.exe","cmd /c dir"]"#; n].join(",");
+    let shapes = [
+        format!("[{events}]"),
+        format!(r#"{{"Schema":[],"Results":[{events}]}}"#),
+        format!(
+            r#"{{"tables":[{{"name":"t","columns":[{{"name":"EventID"}},{{"name":"Image"}},{{"name":"CommandLine"}}],"rows":[{rows}]}}]}}"#
+        ),
+    ];
+    for text in shapes {
+        let mut d = JsonDecoder::new();
+        let mut sink = Arrivals::default();
+        let half = text.len() / 2;
+        for c in text.as_bytes()[..half].chunks(1024) {
+            d.push(c, &mut sink).expect("push");
+        }
+        // Half the bytes in, about half the events are out already.
+        let at_half = sink.records;
+        assert!(
+            at_half > n * 2 / 5 && at_half < n * 3 / 5,
+            "{at_half} of {n}"
+        );
+        d.push(&text.as_bytes()[half..], &mut sink).expect("push");
+        d.finish(&mut sink).expect("finish");
+        assert_eq!(sink.records, n);
+    }
+}
