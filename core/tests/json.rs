@@ -853,3 +853,50 @@ fn arrays_results_and_table_rows_are_streamed_not_parsed_whole() {
         assert_eq!(sink.records, n);
     }
 }
+
+#[test]
+fn splunk_raw_xml_events_give_what_their_json_lines_give() {
+    // The same 565 events: rendered as Event XML, each wrapped the way a Splunk
+    // JSON export of `XmlWinEventLog` writes it, and as evtx_dump JSON lines.
+    let xml = String::from_utf8_lossy(&read(&shared(
+        "xml/PanacheSysmon_vs_AtomicRedTeam01.events.xml",
+    )))
+    .into_owned();
+    let mut splunk = String::new();
+    for piece in xml.split("<Event xmlns=").skip(1) {
+        let end = piece.find("</Event>").expect("closed event") + "</Event>".len();
+        let raw = format!("<Event xmlns={}", &piece[..end]);
+        let line = serde_json::json!({
+            "preview": false,
+            "result": {"_time": "2019-07-19T00:00:00.000+00:00", "host": "splunk-fwd",
+                       "sourcetype": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
+                       "_raw": raw}
+        });
+        splunk.push_str(&line.to_string());
+        splunk.push('\n');
+    }
+    let (s, s_rows) = scan(splunk.as_bytes(), 64 << 10);
+    let lines = read(&shared(
+        "xml/PanacheSysmon_vs_AtomicRedTeam01.evtx_dump.jsonl",
+    ));
+    let (j, j_rows) = scan(&lines, 64 << 10);
+    assert_eq!(s.skipped, 0);
+    assert_eq!(
+        (
+            s.records,
+            s.process_creations,
+            s.shell,
+            s.flagged,
+            &s.other_events
+        ),
+        (
+            j.records,
+            j.process_creations,
+            j.shell,
+            j.flagged,
+            &j.other_events
+        )
+    );
+    assert_eq!((s.records, s.flagged), (565, 21));
+    assert_eq!(rule_output(&s, &s_rows), rule_output(&j, &j_rows));
+}

@@ -251,7 +251,7 @@ pub(super) fn object_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, Strin
     .map_err(|e| format!("invalid JSON: {e}"))?;
     match kind {
         Kind::Object => {
-            add_raw_json(&mut fields);
+            add_raw(&mut fields);
             Ok(fields)
         }
         Kind::Array => Err("an array, not an event object".to_owned()),
@@ -304,14 +304,20 @@ pub(super) fn column_names(bytes: &[u8]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Splunk keeps the original event in `_raw`; when that is JSON (a winlogbeat
-/// or ECS event forwarded as JSON), its fields are appended after the
-/// extracted ones. `_raw` XML is left as text.
-fn add_raw_json(fields: &mut Vec<(String, String)>) {
+/// Splunk keeps the original event in `_raw`; its fields are appended after
+/// the extracted ones when it is JSON (a winlogbeat or ECS event) or Windows
+/// event XML (the `XmlWinEventLog` source types, see [`super::raw_xml`]).
+fn add_raw(fields: &mut Vec<(String, String)>) {
     let Some((_, raw)) = fields.iter().find(|(n, _)| n == "_raw") else {
         return;
     };
-    if !raw.trim_start().starts_with('{') {
+    let raw = raw.trim_start();
+    if raw.starts_with('<') {
+        let mut extra = super::raw_xml::event_fields(raw);
+        fields.append(&mut extra);
+        return;
+    }
+    if !raw.starts_with('{') {
         return;
     }
     let mut extra = Vec::new();

@@ -31,8 +31,8 @@
 //! map as `Image`; evtx_dump's `#attributes` / `#text` levels are dropped
 //! (`Event.System.TimeCreated.#attributes.SystemTime` → `TimeCreated.SystemTime`).
 //! Numbers and booleans become their JSON text, `null` an empty string, an
-//! array its compact JSON text. Splunk's `_raw`, when it holds a JSON event,
-//! adds that event's fields after the extracted ones.
+//! array its compact JSON text. Splunk's `_raw`, when it holds a JSON event or
+//! Windows event XML, adds that event's fields after the extracted ones.
 //!
 //! An event that names its provider (`Provider.Name`, `SourceName`,
 //! `provider_name`, `event.provider`) is classified by it
@@ -51,6 +51,7 @@
 //! numbers counting events and skips alike.
 
 mod event;
+mod raw_xml;
 mod scanner;
 
 use alloc::vec::Vec;
