@@ -11,10 +11,13 @@ use cmdhunt_core::scan::{FileScan, FlaggedRow};
 
 use crate::protocol::{FromWorker, RowDto, SummaryDto};
 
-/// Rows are sent when this many are waiting...
-pub const ROWS_PER_BATCH: usize = 2000;
+/// Rows are sent when this many are waiting (a batch the page decodes
+/// well within its 100 ms task budget)...
+pub const ROWS_PER_BATCH: usize = 500;
 /// ...or when this many milliseconds passed since the last batch.
-pub const BATCH_INTERVAL_MS: f64 = 250.0;
+pub const BATCH_INTERVAL_MS: f64 = 200.0;
+/// Progress is reported at most this often (the last slice always reports).
+pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
 
 /// One file being scanned in a worker.
 pub struct ScanSession<'r> {
@@ -22,6 +25,7 @@ pub struct ScanSession<'r> {
     scan: FileScan<'r>,
     pending: Vec<FlaggedRow>,
     last_batch_ms: f64,
+    last_progress_ms: f64,
 }
 
 impl<'r> ScanSession<'r> {
@@ -44,28 +48,35 @@ impl<'r> ScanSession<'r> {
             scan: FileScan::new(rule, file, name, forced),
             pending: Vec::new(),
             last_batch_ms: now_ms,
+            last_progress_ms: f64::NEG_INFINITY,
         })
     }
 
-    /// Feed the next slice; returns a progress message and, when due, a batch of rows.
+    /// Feed the next slice; returns, when due, a batch of rows and a progress message.
     pub fn push(&mut self, chunk: &[u8], now_ms: f64) -> Vec<FromWorker> {
         self.scan.push(chunk);
         self.pending.extend(self.scan.take_rows());
-        let mut out = Vec::with_capacity(2);
         let due = now_ms - self.last_batch_ms >= BATCH_INTERVAL_MS;
-        if !self.pending.is_empty() && (due || self.pending.len() >= ROWS_PER_BATCH) {
+        let send_rows = !self.pending.is_empty() && (due || self.pending.len() >= ROWS_PER_BATCH);
+        let mut out = Vec::with_capacity(2);
+        // A batch of rows is always preceded by progress, so the page knows
+        // the newest time so far (the default window's anchor) before the rows.
+        if send_rows || now_ms - self.last_progress_ms >= PROGRESS_INTERVAL_MS {
+            self.last_progress_ms = now_ms;
+            let s = self.scan.summary();
+            out.push(FromWorker::Progress {
+                job: self.job,
+                bytes: s.bytes,
+                records: s.records,
+                flagged: s.flagged,
+                format: s.format.map(|f| f.name().to_owned()),
+                newest: s.newest.map(|t| t.0),
+            });
+        }
+        if send_rows {
             out.push(self.rows_message());
             self.last_batch_ms = now_ms;
         }
-        let s = self.scan.summary();
-        out.push(FromWorker::Progress {
-            job: self.job,
-            bytes: s.bytes,
-            records: s.records,
-            flagged: s.flagged,
-            format: s.format.map(|f| f.name().to_owned()),
-            newest: s.newest.map(|t| t.0),
-        });
         out
     }
 
@@ -129,11 +140,20 @@ mod tests {
 
     /// Run a session over `bytes` in `chunk`-byte slices, one millisecond apart.
     fn run(bytes: &[u8], chunk: usize) -> (Vec<FromWorker>, FileSummary, Vec<FlaggedRow>) {
+        run_timed(bytes, chunk, 1.0)
+    }
+
+    /// The same, slices `step_ms` apart.
+    fn run_timed(
+        bytes: &[u8],
+        chunk: usize,
+        step_ms: f64,
+    ) -> (Vec<FromWorker>, FileSummary, Vec<FlaggedRow>) {
         let rule = CompiledRule::new();
         let mut s = ScanSession::new(&rule, 7, 0, "test", None, 0.0).expect("session");
         let mut messages = Vec::new();
         for (i, c) in bytes.chunks(chunk).enumerate() {
-            messages.extend(s.push(c, i as f64));
+            messages.extend(s.push(c, i as f64 * step_ms));
         }
         messages.extend(s.finish());
         let mut rows = Vec::new();
@@ -168,7 +188,7 @@ mod tests {
 
     #[test]
     fn progress_counts_bytes_and_reports_the_format() {
-        let (messages, summary, _) = run(sample_csv(), 1000);
+        let (messages, summary, _) = run_timed(sample_csv(), 1000, PROGRESS_INTERVAL_MS);
         let progress: Vec<(u64, Option<String>)> = messages
             .iter()
             .filter_map(|m| match m {
@@ -186,8 +206,32 @@ mod tests {
     }
 
     #[test]
+    fn progress_is_throttled() {
+        // One-byte slices one millisecond apart: one progress per 100 ms,
+        // plus one after each batch of rows.
+        let (messages, _, _) = run(sample_csv(), 1);
+        let count = |f: fn(&FromWorker) -> bool| messages.iter().filter(|m| f(m)).count();
+        let progress = count(|m| matches!(m, FromWorker::Progress { .. }));
+        let batches = count(|m| matches!(m, FromWorker::Rows { .. })) - 1; // the last comes from finish
+        let ticks = sample_csv().len().div_ceil(PROGRESS_INTERVAL_MS as usize);
+        assert!(
+            progress >= ticks && progress <= ticks + batches,
+            "{progress} for {ticks} ticks, {batches} batches"
+        );
+        let last = messages.len() - 2; // finish: the last rows, then Done
+        for (i, (before, m)) in messages.iter().zip(messages.iter().skip(1)).enumerate() {
+            if matches!(m, FromWorker::Rows { .. }) && i + 1 != last {
+                assert!(
+                    matches!(before, FromWorker::Progress { .. }),
+                    "rows after progress"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn rows_are_batched_not_sent_per_slice() {
-        // One-byte slices one millisecond apart: rows go out every 250 ms, so
+        // One-byte slices one millisecond apart: rows go out every 200 ms, so
         // far fewer Rows messages than slices that completed a flagged record.
         let (messages, summary, _) = run(sample_csv(), 1);
         let batches = messages

@@ -9,7 +9,7 @@ use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
 use crate::protocol::FromWorker;
-use crate::view::{visible_rows, Column, ViewSpec};
+use crate::view::{merge_new_rows, visible_rows, Column, ViewSpec};
 use crate::window::WindowChoice;
 
 /// How many files are scanned at once (one worker each).
@@ -264,16 +264,20 @@ impl AppState {
                 f.format = format.as_deref().and_then(Format::from_name).or(f.format);
                 f.newest = newest.map(Timestamp);
                 f.updated_ms = now_ms;
+                self.follow_newest();
                 false
             }
             FromWorker::Rows { rows, .. } => {
                 let id = f.id;
+                let first = self.rows.len();
                 // A row's file index is the page's, whatever the worker says.
                 self.rows.extend(rows.into_iter().map(|r| FlaggedRow {
                     file: id,
                     ..FlaggedRow::from(r)
                 }));
-                true
+                self.follow_newest();
+                merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
+                false
             }
             FromWorker::Done { summary, .. } => {
                 let summary = FileSummary::from(*summary);
@@ -291,6 +295,24 @@ impl AppState {
                 f.status = Status::Failed(format!("the decoder crashed: {message}"));
                 false
             }
+        }
+    }
+
+    /// While files stream in, the newest event time only grows, so a window
+    /// anchored at it only loses rows: drop them without re-sorting (the
+    /// first time known, or a smaller one, needs a full recompute).
+    fn follow_newest(&mut self) {
+        let newest = results::newest(self.files.iter().map(|f| f.newest));
+        if newest == self.spec.newest {
+            return;
+        }
+        if self.spec.newest.is_none() || newest < self.spec.newest {
+            self.refresh();
+        } else {
+            self.spec.newest = newest;
+            let (rows, spec) = (&self.rows, &self.spec);
+            self.shown
+                .retain(|&i| spec.window.admits(rows[i].event.timestamp, spec.newest));
         }
     }
 
@@ -406,6 +428,33 @@ mod tests {
             (rate - sample_csv().len() as f64 / 1e6 / 2.0).abs() < 1e-9,
             "{rate}"
         );
+    }
+
+    #[test]
+    fn streamed_rows_show_what_a_full_recompute_shows() {
+        // Two files, interleaved batches: the incremental path (merge, and
+        // dropping rows as the newest time grows) equals recomputing.
+        let mut st = loaded(2);
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        st.apply(Action::Started {
+            job: 2,
+            now_ms: 0.0,
+        });
+        let a = worker_messages(1, sample_csv(), None);
+        let b = worker_messages(2, sample_csv(), None);
+        for pair in a.iter().zip(b.iter()) {
+            for m in [pair.0, pair.1] {
+                if !matches!(m, FromWorker::Done { .. }) {
+                    st.apply(Action::Worker(m.clone(), 1.0));
+                    assert_eq!(st.shown, visible_rows(&st.rows, &st.spec));
+                }
+            }
+        }
+        assert_eq!(st.rows.len(), 30);
+        assert_eq!(st.shown.len(), 28);
     }
 
     #[test]

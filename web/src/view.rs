@@ -3,8 +3,9 @@
 //! sort. Pure functions of the rows, so changing any of them never re-reads a file.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
-use cmdhunt_core::results::{self, Window};
+use cmdhunt_core::results::Window;
 use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_core::scan::FlaggedRow;
 use cmdhunt_core::time::Timestamp;
@@ -132,61 +133,163 @@ pub struct ViewSpec {
 /// Sorting is stable (ties keep file and record order) and puts empty values
 /// (a null `Timestamp`, an empty string) last in both directions.
 pub fn visible_rows(rows: &[FlaggedRow], spec: &ViewSpec) -> Vec<usize> {
-    let needle = spec.search.trim().to_lowercase();
-    let any_chip = spec.flags.iter().any(|&on| on);
     let mut keep: Vec<usize> = (0..rows.len())
-        .filter(|&i| {
-            let row = &rows[i];
-            spec.window.admits(row.event.timestamp, spec.newest)
-                && (!any_chip
-                    || spec
-                        .flags
-                        .iter()
-                        .zip(row.verdict.flags.0)
-                        .any(|(&chip, on)| chip && on))
-                && (needle.is_empty() || matches_search(row, &needle))
-        })
+        .filter(|&i| passes(&rows[i], spec))
         .collect();
     sort_rows(rows, &mut keep, spec.sort);
     keep
 }
 
-/// Sort `indices` of `rows` by `sort` (stable, empties last).
+/// Sort `indices` of `rows` by `sort`: empty values (a null `Timestamp`, an
+/// empty string) last in both directions, ties in row order (so, for
+/// indices in row order, the sort is stable).
+///
+/// The keys are gathered once and the small keyed entries sorted, rather
+/// than comparing rows in place: 100,000 rows sort in milliseconds.
 pub fn sort_rows(rows: &[FlaggedRow], indices: &mut [usize], sort: Sort) {
     let desc = sort.direction == Direction::Descending;
     let col = sort.column;
     if col == Column::TIMESTAMP {
-        if desc {
-            results::sort_by_timestamp_desc(rows, indices);
-        } else {
-            indices.sort_by_key(|&i| {
-                let t = rows[i].event.timestamp;
-                (t.is_none(), t)
-            });
-        }
+        let mut keyed: Vec<(bool, i64, usize)> = indices
+            .iter()
+            .map(|&i| match rows[i].event.timestamp {
+                Some(t) if desc => (false, t.0.saturating_neg(), i),
+                Some(t) => (false, t.0, i),
+                None => (true, 0, i),
+            })
+            .collect();
+        keyed.sort_unstable();
+        indices
+            .iter_mut()
+            .zip(keyed)
+            .for_each(|(slot, k)| *slot = k.2);
     } else if let Some(f) = col.flag() {
         // `true` first when descending.
-        indices.sort_by_key(|&i| rows[i].verdict.flags.0[f] != desc);
+        let mut keyed: Vec<(bool, usize)> = indices
+            .iter()
+            .map(|&i| (rows[i].verdict.flags.0[f] != desc, i))
+            .collect();
+        keyed.sort_unstable();
+        indices
+            .iter_mut()
+            .zip(keyed)
+            .for_each(|(slot, k)| *slot = k.1);
     } else {
-        indices.sort_by(|&a, &b| {
-            let (x, y) = (col.str_of(&rows[a]), col.str_of(&rows[b]));
-            match (x.is_empty(), y.is_empty()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                _ if desc => compare_text(y, x),
-                _ => compare_text(x, y),
-            }
+        // Rank the distinct values once (few for names, many for command
+        // lines), then sort small integer keys.
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut distinct: Vec<&str> = Vec::new();
+        let value_ids: Vec<u32> = indices
+            .iter()
+            .map(|&i| {
+                let v = col.str_of(&rows[i]);
+                *ids.entry(v).or_insert_with(|| {
+                    distinct.push(v);
+                    (distinct.len() - 1) as u32
+                })
+            })
+            .collect();
+        let mut order: Vec<(String, u32)> = distinct
+            .iter()
+            .enumerate()
+            .map(|(id, v)| (v.to_ascii_lowercase(), id as u32))
+            .collect();
+        order.sort_unstable_by(|(x, a), (y, b)| {
+            text_order(x, y, desc)
+                .then_with(|| text_order(distinct[*a as usize], distinct[*b as usize], desc))
         });
+        let mut rank = vec![0u32; distinct.len()];
+        for (r, (_, id)) in order.iter().enumerate() {
+            rank[*id as usize] = r as u32;
+        }
+        let mut keyed: Vec<(u32, usize)> = value_ids
+            .iter()
+            .zip(indices.iter())
+            .map(|(&id, &i)| (rank[id as usize], i))
+            .collect();
+        keyed.sort_unstable();
+        indices
+            .iter_mut()
+            .zip(keyed)
+            .for_each(|(slot, k)| *slot = k.1);
     }
 }
 
-/// Case-insensitive text order (ASCII folding; ties broken by the raw text).
-fn compare_text(a: &str, b: &str) -> Ordering {
-    fn fold(s: &str) -> impl Iterator<Item = u8> + '_ {
-        s.bytes().map(|c| c.to_ascii_lowercase())
+/// Empty last, otherwise ascending or descending byte order.
+fn text_order(x: &str, y: &str, desc: bool) -> Ordering {
+    match (x.is_empty(), y.is_empty()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ if desc => y.cmp(x),
+        _ => x.cmp(y),
     }
-    fold(a).cmp(fold(b)).then_with(|| a.cmp(b))
+}
+
+/// How rows `a` and `b` compare under `sort`, ties broken by row order:
+/// the order [`sort_rows`] produces, for merging newly arrived rows.
+pub fn compare_rows(rows: &[FlaggedRow], a: usize, b: usize, sort: Sort) -> Ordering {
+    let desc = sort.direction == Direction::Descending;
+    let col = sort.column;
+    let (x, y) = (&rows[a], &rows[b]);
+    let by_key = if col == Column::TIMESTAMP {
+        match (x.event.timestamp, y.event.timestamp) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(s), Some(t)) if desc => t.cmp(&s),
+            (Some(s), Some(t)) => s.cmp(&t),
+        }
+    } else if let Some(f) = col.flag() {
+        (x.verdict.flags.0[f] != desc).cmp(&(y.verdict.flags.0[f] != desc))
+    } else {
+        let (p, q) = (col.str_of(x), col.str_of(y));
+        text_order(&p.to_ascii_lowercase(), &q.to_ascii_lowercase(), desc)
+            .then_with(|| text_order(p, q, desc))
+    };
+    by_key.then(a.cmp(&b))
+}
+
+/// Add rows `first..rows.len()` (just arrived) to `shown`, which holds the
+/// rows before them as [`visible_rows`] would show them: the new rows that
+/// pass the filters are sorted and merged in, in linear time.
+pub fn merge_new_rows(rows: &[FlaggedRow], shown: &mut Vec<usize>, first: usize, spec: &ViewSpec) {
+    let mut add: Vec<usize> = (first..rows.len())
+        .filter(|&i| passes(&rows[i], spec))
+        .collect();
+    if add.is_empty() {
+        return;
+    }
+    sort_rows(rows, &mut add, spec.sort);
+    let old = std::mem::take(shown);
+    let mut merged = Vec::with_capacity(old.len() + add.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() && j < add.len() {
+        if compare_rows(rows, add[j], old[i], spec.sort) == Ordering::Less {
+            merged.push(add[j]);
+            j += 1;
+        } else {
+            merged.push(old[i]);
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(&old[i..]);
+    merged.extend_from_slice(&add[j..]);
+    *shown = merged;
+}
+
+/// Does `row` pass the window, the chips and the search of `spec`?
+pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
+    let any_chip = spec.flags.iter().any(|&on| on);
+    let needle = spec.search.trim();
+    spec.window.admits(row.event.timestamp, spec.newest)
+        && (!any_chip
+            || spec
+                .flags
+                .iter()
+                .zip(row.verdict.flags.0)
+                .any(|(&chip, on)| chip && on))
+        && (needle.is_empty() || matches_search(row, &needle.to_lowercase()))
 }
 
 /// Does any text column of `row` contain `needle` (already lowercase)?
@@ -374,6 +477,47 @@ mod tests {
                     }
                     if ord == Ordering::Equal && a == b {
                         assert!(w[0] < w[1], "stable: column {col}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timestamp_desc_is_the_cores_sort() {
+        let (rows, _) = sample();
+        let mut ours: Vec<usize> = (0..rows.len()).collect();
+        let mut core = ours.clone();
+        sort_rows(&rows, &mut ours, Sort::default());
+        cmdhunt_core::results::sort_by_timestamp_desc(&rows, &mut core);
+        assert_eq!(ours, core);
+    }
+
+    #[test]
+    fn merging_arrivals_equals_a_full_recompute() {
+        let (mut rows, newest) = sample();
+        // Duplicate rows so that ties exist in every column.
+        rows.extend(rows.clone());
+        for col in 0..11 {
+            for direction in [Direction::Ascending, Direction::Descending] {
+                let spec = ViewSpec {
+                    window: Window::All,
+                    sort: Sort {
+                        column: Column(col),
+                        direction,
+                    },
+                    ..spec(newest)
+                };
+                for cut in [0, 1, 7, 15, 22, rows.len()] {
+                    let mut shown = visible_rows(&rows[..cut], &spec);
+                    merge_new_rows(&rows, &mut shown, cut, &spec);
+                    assert_eq!(
+                        shown,
+                        visible_rows(&rows, &spec),
+                        "column {col} {direction:?} cut {cut}"
+                    );
+                    for w in shown.windows(2) {
+                        assert_eq!(compare_rows(&rows, w[0], w[1], spec.sort), Ordering::Less);
                     }
                 }
             }
