@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use cmdhunt_e2e::page::Page;
-use cmdhunt_e2e::reference::Reference;
+use cmdhunt_e2e::reference::{cell_texts, Reference};
 use cmdhunt_e2e::tmp::TempDir;
-use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
+use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
 
 const PROBE: &str = "<img src=x onerror=alert(1)>";
 const REG_ADD: &str =
@@ -29,9 +29,13 @@ fn probe_csv() -> String {
     )
 }
 
-/// Elements the probes would create, anywhere in the document.
+/// Elements the probes would create: images, scripts, links, or any
+/// element with an `on...` handler attribute, in the table or the detail.
 const INJECTED_JS: &str = r#"
-return document.querySelectorAll('img[src="x"], [data-testid="results"] img, [data-testid="results"] script, [data-testid="detail"] img, [data-testid="detail"] script').length;
+const scope = document.querySelectorAll('[data-testid="results"] *, [data-testid="detail"] *');
+const bad = Array.from(scope).filter(e => ['IMG', 'SCRIPT', 'A', 'IFRAME', 'SVG'].includes(e.tagName.toUpperCase())
+  || Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on')));
+return bad.length + document.querySelectorAll('img[src="x"]').length;
 "#;
 
 async fn no_dialog(page: &Page) -> Result<(), Error> {
@@ -101,6 +105,45 @@ async fn command_lines_render_as_text(page: &Page) -> Result<(), Error> {
         page.js(INJECTED_JS, vec![]).await?.as_u64(),
         Some(0),
         "elements created after opening the detail"
+    );
+    no_dialog(page).await?;
+    hostile_corpus(page).await
+}
+
+/// `tests/data/xss_corpus.csv` (script tags, handler breakouts,
+/// `javascript:` URLs, bidi controls, terminal escapes, CR LF inside a field,
+/// a 1 MiB command line): every cell shows exactly the core's text.
+async fn hostile_corpus(page: &Page) -> Result<(), Error> {
+    let file = paths::fixture("xss_corpus.csv");
+    let reference = Reference::scan_one(&file)?;
+    page.reopen().await?;
+    page.upload(std::slice::from_ref(&file)).await?;
+    page.choose_window("all").await?;
+    let total = page.settled_count().await?;
+    ensure_eq!(total, reference.count_all_time(), "rows of the XSS corpus");
+    let mut shown = page.first_rows(total).await?;
+    let mut want: Vec<Vec<String>> = reference.rows.iter().map(cell_texts).collect();
+    shown.sort();
+    want.sort();
+    // Cells cut to 200 characters in messages (one command line is 1 MiB).
+    let short = |row: &[String]| -> Vec<String> {
+        row.iter().map(|c| c.chars().take(200).collect()).collect()
+    };
+    for (got, exp) in shown.iter().zip(&want) {
+        ensure!(
+            got == exp,
+            "a corpus row differs:\n  page: {:?}\n  core: {:?}",
+            short(got),
+            short(exp)
+        );
+    }
+    ensure_eq!(shown.len(), want.len(), "corpus rows read");
+    page.click("result-row").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ensure_eq!(
+        page.js(INJECTED_JS, vec![]).await?.as_u64(),
+        Some(0),
+        "elements created from the corpus"
     );
     no_dialog(page).await
 }
