@@ -304,32 +304,49 @@ impl Page {
     /// The first `n` rows shown (scrolling the virtual table as needed), then
     /// scrolled back to the top.
     pub async fn first_rows(&self, n: usize) -> Result<Vec<Vec<String>>, crate::Error> {
+        self.rows_range(0, n).await
+    }
+
+    /// Rows `start..end` in display order (scrolling the virtual table as
+    /// needed), then scrolled back to the top.
+    pub async fn rows_range(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> Result<Vec<Vec<String>>, crate::Error> {
         let mut seen: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        let mut next = 0;
-        for _ in 0..(n + 10) {
+        let mut next = start;
+        if start > 0 {
+            self.scroll_to_row(start).await?;
+            self.wait_rendered(start).await?;
+        }
+        for _ in 0..(end - start.min(end) + 10) {
             for (i, cells) in self.rendered_rows().await? {
                 seen.insert(i, cells);
             }
             while seen.contains_key(&next) {
                 next += 1;
             }
-            if next >= n {
+            if next >= end {
                 break;
             }
             self.scroll_to_row(next).await?;
-            let want = next;
-            self.until(
-                &format!("row {want} to be rendered"),
-                Duration::from_secs(10),
-                || async {
-                    let rows = self.rendered_rows().await?;
-                    Ok(rows.iter().any(|(i, _)| *i == want).then_some(()))
-                },
-            )
-            .await?;
+            self.wait_rendered(next).await?;
         }
         self.scroll_to_row(0).await?;
-        Ok((0..n).filter_map(|i| seen.remove(&i)).collect())
+        Ok((start..end).filter_map(|i| seen.remove(&i)).collect())
+    }
+
+    async fn wait_rendered(&self, row: usize) -> Result<(), crate::Error> {
+        self.until(
+            &format!("row {row} to be rendered"),
+            Duration::from_secs(10),
+            || async {
+                let rows = self.rendered_rows().await?;
+                Ok(rows.iter().any(|(i, _)| *i == row).then_some(()))
+            },
+        )
+        .await
     }
 
     /// Every header: `(text, aria-sort)`.

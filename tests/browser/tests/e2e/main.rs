@@ -13,6 +13,7 @@ mod filters;
 mod network;
 mod single_file;
 mod sort;
+mod volume;
 mod xss;
 
 use std::path::PathBuf;
