@@ -12,12 +12,16 @@
 //!
 //! # Fields
 //!
-//! Each record is rendered as XML by `evtx` (its cheapest full rendering, the
-//! one `EvtxParser::records` does) and read by [`super::xml`]'s field reader,
-//! so an EVTX record and the same event saved as XML give the same fields and
-//! class. Only the `System` part is read for events that are not process
-//! creations (their class is all the scanner asks for; their other fields are
-//! read if asked).
+//! Each record is rendered as XML by `evtx` (the rendering its own
+//! `EvtxParser::records` makes, without indentation) and read by a fast
+//! reader of that rendering (the private `fast` module), which takes the same fields, the same
+//! way, as [`super::xml`]'s reader of XML files (tests compare the two on
+//! every real log), so an EVTX record and the same event saved as XML give
+//! the same fields and class. Most events are classed from the head of
+//! `System` alone (provider and event id); only process creations are read
+//! whole, and their values are taken from the rendered text only when the
+//! scanner asks for them, through a field map resolved once per set of field
+//! names. The other events' fields are read if anyone asks.
 //!
 //! # Positions
 //!
@@ -33,8 +37,12 @@
 //! A chunk whose header is damaged cannot be decoded (its string and template
 //! tables are gone): each record signature found in it is reported as a skip
 //! with its `EventRecordID`, or the chunk as one skip when none is found. A
-//! record that fails to parse is a skip with `evtx`'s reason. A file that ends
-//! inside a chunk has the records that are whole in that part read.
+//! record that fails to parse is a skip with `evtx`'s reason, and so is one
+//! whose size is not repeated at its end (`evtx` parses such a record out of
+//! zeroed bytes: an empty event). The records a chunk header lists that are
+//! not found (a chunk cut short or zeroed) are skips naming each record. A
+//! file that ends inside a chunk has the records that are whole in that part
+//! read.
 
 use alloc::format;
 use alloc::string::{String, ToString};
