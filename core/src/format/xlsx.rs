@@ -83,46 +83,119 @@ impl Decoder for XlsxDecoder {
         let bytes = core::mem::take(&mut self.bytes);
         let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
             .map_err(|e| error(0, std::format!("not a readable XLSX workbook: {e}")))?;
-        let range = workbook
-            .worksheet_range_at(0)
-            .ok_or_else(|| error(0, "the workbook has no worksheet".to_string()))?
+        let name = workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| error(0, "the workbook has no worksheet".to_string()))?;
+        // Cells are streamed row by row (never as one dense range, which a
+        // 2 KB file with cells at A1 and XFD1048576 would make 550 GB).
+        let mut cells = workbook
+            .worksheet_cells_reader(&name)
             .map_err(|e| error(0, std::format!("cannot read the first worksheet: {e}")))?;
-        let first_row = u64::from(range.start().map_or(0, |(row, _)| row));
-        let mut header: Option<(Vec<String>, u64)> = None;
-        let mut records = 0;
-        for (i, row) in range.rows().enumerate() {
-            let line = first_row + i as u64 + 1;
-            if row.iter().all(|c| cell_text(c).trim().is_empty()) {
-                continue; // a blank row is no record
+        let mut rows = Rows::default();
+        loop {
+            let cell = cells.next_cell().map_err(|e| {
+                let line = rows.row.map_or(0, |r| u64::from(r) + 1);
+                error(line, std::format!("cannot read the first worksheet: {e}"))
+            })?;
+            let Some(cell) = cell else { break };
+            let (row, column) = cell.get_position();
+            if rows.row != Some(row) {
+                rows.flush(sink)?;
+                rows.row = Some(row);
             }
-            let Some((names, _)) = &header else {
-                let names: Vec<String> = row.iter().map(cell_text).collect();
-                check_header(&names, line)?;
-                header = Some((names, line));
-                continue;
-            };
-            records += 1;
-            let mut fields: Vec<(String, String)> = names
-                .iter()
-                .zip(row.iter())
-                .map(|(name, cell)| (name.clone(), cell_text(cell)))
-                .collect();
-            for (j, cell) in row.iter().enumerate().skip(names.len()) {
-                fields.push((std::format!("(extra column {})", j + 1), cell_text(cell)));
+            if rows.cells.len() < 2 * MAX_COLUMNS as usize {
+                rows.cells
+                    .push((column, Data::from(cell.get_value().clone())));
+            } else {
+                rows.crowded = true;
             }
-            let position = Position {
-                byte: 0,
-                line,
-                record: records,
-            };
-            sink.record(&NamedRecord::new(fields, position));
         }
-        if header.is_none() {
+        rows.flush(sink)?;
+        if rows.header.is_none() {
             return Err(error(
                 0,
                 "no header row: the first worksheet is empty".to_string(),
             ));
         }
+        Ok(())
+    }
+}
+
+/// Excel's last column is XFD: 16,384 columns.
+const MAX_COLUMNS: u32 = 16_384;
+
+/// The worksheet's rows as they stream by: the header, then records.
+#[derive(Default)]
+struct Rows {
+    /// The row whose cells are being gathered (0-based).
+    row: Option<u32>,
+    cells: Vec<(u32, Data)>,
+    /// The row had more cells than a row can hold (repeated references).
+    crowded: bool,
+    header: Option<Vec<String>>,
+    records: u64,
+}
+
+impl Rows {
+    /// The gathered row is complete: it is the header, a record, or blank.
+    fn flush(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
+        let cells = core::mem::take(&mut self.cells);
+        let crowded = core::mem::take(&mut self.crowded);
+        let Some(row) = self.row else {
+            return Ok(());
+        };
+        let line = u64::from(row) + 1;
+        if cells.iter().all(|(_, c)| cell_text(c).trim().is_empty()) {
+            return Ok(()); // a blank row is no record
+        }
+        let width = cells.iter().map(|&(c, _)| c).max().map_or(0, |c| c + 1);
+        let names = self.header.as_ref();
+        let position = Position {
+            byte: 0,
+            line,
+            record: self.records + 1,
+        };
+        if width > MAX_COLUMNS || crowded {
+            let reason = if crowded {
+                std::format!("row has over {} cells, more than a row holds", cells.len())
+            } else {
+                std::format!(
+                    "row has a cell in column {width}, beyond Excel's last column ({MAX_COLUMNS})"
+                )
+            };
+            return match names {
+                None => Err(error(line, std::format!("header {reason}"))),
+                Some(_) => {
+                    self.records += 1;
+                    sink.skip(crate::event::Skip { position, reason });
+                    Ok(())
+                }
+            };
+        }
+        let width = width.max(names.map_or(0, |n| n.len() as u32)) as usize;
+        let mut dense = std::vec![String::new(); width];
+        for (column, cell) in &cells {
+            if let Some(slot) = dense.get_mut(*column as usize) {
+                *slot = cell_text(cell);
+            }
+        }
+        let Some(names) = names else {
+            check_header(&dense, line)?;
+            self.header = Some(dense);
+            return Ok(());
+        };
+        self.records += 1;
+        let fields: Vec<(String, String)> = dense
+            .into_iter()
+            .enumerate()
+            .map(|(j, value)| match names.get(j) {
+                Some(name) => (name.clone(), value),
+                None => (std::format!("(extra column {})", j + 1), value),
+            })
+            .collect();
+        sink.record(&NamedRecord::new(fields, position));
         Ok(())
     }
 }
