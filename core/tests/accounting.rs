@@ -146,7 +146,7 @@ fn assert_accounted(case: &str, len: usize, s: &FileSummary, rows: &[FlaggedRow]
 #[test]
 fn valid_files_give_identical_results_for_every_chunking() {
     let rule = CompiledRule::new();
-    let mut rng = Rng(0xACC0_0A7);
+    let mut rng = Rng(0x0ACC_00A7);
     for &(path, format) in FILES {
         let bytes = read(path);
         let (base, base_rows) = scan(&rule, &bytes, None, &[]);

@@ -670,6 +670,152 @@ fn xss_corpus_rows_are_all_flagged_with_exact_text() {
     }
 }
 
+/// CRC-32 (IEEE), for the zip entries below.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip archive of stored (uncompressed) entries.
+fn zip(entries: &[(&str, String)]) -> Vec<u8> {
+    let (mut out, mut directory) = (Vec::new(), Vec::new());
+    for (name, text) in entries {
+        let (offset, crc, size) = (out.len() as u32, crc32(text.as_bytes()), text.len() as u32);
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            v.extend_from_slice(&crc.to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&[0, 0]);
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(text.as_bytes());
+        directory.extend_from_slice(b"PK\x01\x02\x14\x00");
+        common(&mut directory);
+        directory.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        directory.extend_from_slice(&[0; 4]);
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(name.as_bytes());
+    }
+    let (at, len, count) = (
+        out.len() as u32,
+        directory.len() as u32,
+        entries.len() as u16,
+    );
+    out.extend_from_slice(&directory);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// A one-sheet workbook: a header row and a flagged row, then `extra` rows.
+fn workbook(extra: &str) -> Vec<u8> {
+    let cells = |r: u32, values: &[&str]| -> String {
+        let cells: String = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let col = char::from(b'A' + i as u8);
+                format!("<c r=\"{col}{r}\" t=\"inlineStr\"><is><t>{v}</t></is></c>")
+            })
+            .collect();
+        format!("<row r=\"{r}\">{cells}</row>")
+    };
+    let header = [
+        "Timestamp",
+        "DeviceName",
+        "FileName",
+        "ProcessCommandLine",
+        "InitiatingProcessFileName",
+    ];
+    let row = [
+        "2024-05-01T10:00:00Z",
+        "ws1",
+        "cmd.exe",
+        "cmd /c reg add x",
+        "explorer.exe",
+    ];
+    let ns = "http://schemas.openxmlformats.org";
+    let rel = format!("{ns}/officeDocument/2006/relationships");
+    zip(&[
+        (
+            "[Content_Types].xml",
+            format!("<Types xmlns=\"{ns}/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"),
+        ),
+        (
+            "_rels/.rels",
+            format!("<Relationships xmlns=\"{ns}/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml",
+            format!("<workbook xmlns=\"{ns}/spreadsheetml/2006/main\" xmlns:r=\"{rel}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!("<Relationships xmlns=\"{ns}/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!("<worksheet xmlns=\"{ns}/spreadsheetml/2006/main\"><sheetData>{}{}{extra}</sheetData></worksheet>", cells(1, &header), cells(2, &row)),
+        ),
+    ])
+}
+
+/// Fuzz regression (xlsx target): the decoder read the sheet as one dense
+/// range, so a 2 KB workbook with cells at A1 and XFD1048576 asked for 550 GB
+/// and aborted the process; a hostile cell reference (`ABCDEFGHIJ3`)
+/// overflowed calamine's column arithmetic. Rows are now streamed, and a row
+/// beyond Excel's last column is a skip with a reason.
+#[test]
+fn xlsx_dimension_bombs_stream_row_by_row() {
+    let (s, rows, _) = every_way("xlsx plain", workbook(""), SMALL);
+    assert_eq!(
+        (s.format, s.records, s.flagged),
+        (Some(Format::Xlsx), 1, 1),
+        "{}",
+        brief(&s)
+    );
+    assert_eq!(rows[0].position.line, 2);
+
+    let far = "<row r=\"1048576\"><c r=\"XFD1048576\" t=\"inlineStr\"><is><t>x</t></is></c></row>";
+    let (s, _, _) = every_way("xlsx far corner", workbook(far), &[usize::MAX, 4096]);
+    assert_eq!(
+        (s.records, s.analysed(), s.flagged),
+        (2, 2, 1),
+        "{}",
+        brief(&s)
+    );
+
+    let beyond = "<row r=\"3\"><c r=\"XFE3\" t=\"inlineStr\"><is><t>x</t></is></c></row>\
+                  <row r=\"4\"><c r=\"ABCDEFGHIJ4\" t=\"inlineStr\"><is><t>x</t></is></c></row>\
+                  <row r=\"5\"><c r=\"C5\" t=\"inlineStr\"><is><t>cmd.exe</t></is></c></row>";
+    let (s, _, _) = every_way("xlsx beyond XFD", workbook(beyond), &[usize::MAX, 4096]);
+    assert!(s.records >= 3 && s.skipped >= 1, "{}", brief(&s));
+    assert!(
+        s.skips[0].reason.contains("column"),
+        "{}",
+        s.skips[0].reason
+    );
+    assert_eq!(s.skips[0].position.line, 3);
+}
+
 // ---------------------------------------------------------------------------
 // Peak memory, measured in a child process (`VmHWM` of a fresh test binary).
 
