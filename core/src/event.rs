@@ -89,6 +89,12 @@ pub trait Record {
     fn process_ids(&self) -> Option<ProcessIds> {
         None
     }
+    /// `ProcessCommandLine` and `InitiatingProcessFileName` alone, when the
+    /// record gives them more cheaply than [`Record::event`] (which then runs
+    /// for flagged events only). They must equal those fields of `event()`.
+    fn rule_inputs(&self) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+        None
+    }
 }
 
 /// Process identifiers of a Security 4688 event, used to infer a missing parent.

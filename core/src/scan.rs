@@ -147,6 +147,16 @@ impl RecordSink for Analyzer<'_> {
             }
             return;
         }
+        if ids.is_none() {
+            // Most shell events are not flagged: decide on the two columns
+            // before building the whole event.
+            if let Some((command_line, parent)) = record.rule_inputs() {
+                if !self.rule.verdict(&command_line, &parent).is_flagged() {
+                    self.summary.shell += 1;
+                    return;
+                }
+            }
+        }
         let mut event = record.event();
         if let Some(ids) = ids {
             self.infer_parent(&ids, &mut event);

@@ -668,6 +668,18 @@ impl Record for CsvRecord<'_> {
         out
     }
 
+    fn rule_inputs(&self) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+        let schema = &self.header.schema;
+        let (cmd, cmd_transform) = schema.get(Target::ProcessCommandLine)?;
+        let (parent, parent_transform) = schema.get(Target::InitiatingProcessFileName)?;
+        let mut spans = Vec::with_capacity(cmd.max(parent) + 1);
+        split_fields(self.bytes, cmd.max(parent) + 1, &mut spans);
+        Some((
+            cmd_transform.apply(self.raw(&spans, cmd)),
+            parent_transform.apply(self.raw(&spans, parent)),
+        ))
+    }
+
     fn process_ids(&self) -> Option<ProcessIds> {
         let schema = &self.header.schema;
         schema.get(Target::NewProcessId)?;

@@ -1,7 +1,7 @@
 //! The CSV record splitter's fast path: 64 bytes at a time with bit masks.
 //!
-//! For each 64-byte block, SSE2 compares give one bit per byte for `"`, `\n`
-//! and `,`. A prefix XOR of the quote bits tells, for every byte, whether it
+//! For each 64-byte block, SSE2 compares give one bit per byte for `"` and
+//! `\n` (and `,` when a quote needs it). A prefix XOR of the quote bits tells, for every byte, whether it
 //! lies inside quotes under *parity* quoting (every `"` toggles); a `\n`
 //! outside quotes ends the record. Interior line breaks are counted with a
 //! popcount, so the record's line count comes free.
@@ -31,43 +31,39 @@
 //! On targets without SSE2 there is no fast path ([`record_end`] always
 //! answers `None`).
 
-/// Masks of one 64-byte block: bit `i` is set when byte `i` is `"`, `\n`, `,`.
+/// Masks of one 64-byte block: bit `i` is set when byte `i` is `"` or `\n`.
 struct Masks {
     quote: u64,
     newline: u64,
-    comma: u64,
+}
+
+/// Bit `i` is set when `block[i] == byte`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn find(block: &[u8; 64], byte: u8) -> u64 {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let p = block.as_ptr().cast::<__m128i>();
+    let mut bits = 0u64;
+    for k in 0..4 {
+        // SAFETY: SSE2 is part of the x86_64 baseline; lane `k` (0..4) reads
+        // bytes 16k..16k+16 of the 64-byte `block`.
+        let m = unsafe {
+            let needle = _mm_set1_epi8(byte as i8);
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(k)), needle))
+        };
+        bits |= u64::from(m as u32 & 0xffff) << (16 * k);
+    }
+    bits
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn masks(block: &[u8; 64]) -> Masks {
-    use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    let p = block.as_ptr().cast::<__m128i>();
-    // SAFETY: SSE2 is part of the x86_64 baseline; the four unaligned 16-byte
-    // loads read exactly the 64 bytes of `block`.
-    unsafe {
-        let v = [
-            _mm_loadu_si128(p),
-            _mm_loadu_si128(p.add(1)),
-            _mm_loadu_si128(p.add(2)),
-            _mm_loadu_si128(p.add(3)),
-        ];
-        let find = |byte: u8| {
-            let needle = _mm_set1_epi8(byte as i8);
-            let mut bits = 0u64;
-            for (k, lane) in v.iter().enumerate() {
-                let m = _mm_movemask_epi8(_mm_cmpeq_epi8(*lane, needle)) as u32 & 0xffff;
-                bits |= u64::from(m) << (16 * k);
-            }
-            bits
-        };
-        Masks {
-            quote: find(b'"'),
-            newline: find(b'\n'),
-            comma: find(b','),
-        }
+    Masks {
+        quote: find(block, b'"'),
+        newline: find(block, b'\n'),
     }
 }
 
@@ -115,9 +111,15 @@ pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
         let ins = prefix_xor(m.quote) ^ inside;
         let opening = m.quote & ins;
         let closing = m.quote & !ins;
-        let separators = m.comma | m.newline | closing;
-        let allowed = (separators << 1) | carry_sep;
-        let bad = opening & !allowed;
+        // Commas matter only for quotes that nothing else explains (a few
+        // per record), so their mask is computed only then.
+        let mut separators = m.newline | closing;
+        let mut bad = opening & !((separators << 1) | carry_sep);
+        if bad != 0 {
+            separators |= find(block, b',');
+            bad = opening & !((separators << 1) | carry_sep);
+        }
+        let comma_last = u64::from(block[63] == b',');
         let ends = m.newline & !ins;
         let in_data = if valid == 64 {
             u64::MAX
@@ -138,7 +140,7 @@ pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
         }
         newlines += u64::from(m.newline.count_ones());
         inside = 0u64.wrapping_sub(ins >> 63);
-        carry_sep = separators >> 63;
+        carry_sep = (separators >> 63) | comma_last;
         base += 64;
     }
 }
