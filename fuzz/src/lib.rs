@@ -25,7 +25,7 @@ pub fn chunks(seed: u8, bytes: &[u8]) -> Vec<&[u8]> {
         return vec![bytes];
     }
     let max = 1usize << (seed >> 4); // 1 .. 32768
-    let mut state = u64::from(seed) * 0x9E37_79B9_7F4A_7C15 | 1;
+    let mut state = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut out = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
