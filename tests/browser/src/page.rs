@@ -237,8 +237,27 @@ impl Page {
             .map_err(|_| format!("flagged-count {text:?} holds no number").into())
     }
 
-    /// The flagged count once it has read the same for 300 ms.
+    /// Wait until the page has painted twice: a re-render scheduled by the
+    /// last action (Yew renders in a microtask after the reducer) is in the
+    /// DOM by then. Falls back after 2 s if frames are not delivered.
+    pub async fn render_barrier(&self) -> Result<(), crate::Error> {
+        self.browser
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   let sent = false; const once = () => { if (!sent) { sent = true; done(true); } };
+                   requestAnimationFrame(() => requestAnimationFrame(once));
+                   setTimeout(once, 2000);"#,
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The flagged count once the last action is rendered and the number
+    /// has read the same for 300 ms.
     pub async fn settled_count(&self) -> Result<usize, crate::Error> {
+        self.render_barrier().await?;
         let deadline = Instant::now() + TIMEOUT;
         let (mut last, mut same) = (self.flagged_count().await?, 0);
         while same < 3 {
