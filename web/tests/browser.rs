@@ -140,8 +140,10 @@ async fn a_file_whose_worker_cannot_start_fails_with_a_message_and_the_page_live
         .expect("button")
         .click();
     let status = || {
-        one(&root, "[data-testid=file-status]")
-            .text_content()
+        root.query_selector("[data-testid=file-status]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
             .unwrap_or_default()
     };
     until(|| status().starts_with("failed")).await;
