@@ -2,7 +2,7 @@
 # Install everything cmdhunt needs beyond the Rust toolchain, skipping what is
 # already there. Safe to run again. Used by scripts/run.sh and scripts/test.sh.
 #
-#   scripts/setup.sh            # build tools (wasm target, wasm-bindgen-cli, wasm-opt)
+#   scripts/setup.sh            # build tools (Rust targets, wasm-bindgen-cli)
 #   scripts/setup.sh --browser  # and headless Chromium + ChromeDriver for browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,15 +29,9 @@ if [ -n "$want" ] && [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-# 3. wasm-opt from the npm package binaryen (Debian's binaryen is too old for
-#    current rustc output). Installed locally under target/tools.
-BINARYEN=132.0.0
-if ! [ -x target/tools/node_modules/.bin/wasm-opt ] ||
-   ! grep -q "\"version\": \"$BINARYEN\"" target/tools/node_modules/binaryen/package.json 2>/dev/null; then
-  say "npm install binaryen@$BINARYEN (wasm-opt)"
-  mkdir -p target/tools
-  npm install --silent --no-audit --no-fund --prefix target/tools "binaryen@$BINARYEN" >&2
-fi
+# 3. wasm-opt (npm binaryen@132.0.0; Debian's binaryen is too old for current
+#    rustc output) is installed by `cargo xtask dist` itself on first use,
+#    into target/xtask-tools.
 
 # 4. Headless Chromium and its driver, for the browser tests.
 if [ "${1:-}" = "--browser" ]; then
