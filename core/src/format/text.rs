@@ -20,11 +20,18 @@ pub enum Encoding {
 
 /// Detect the encoding from the first bytes; returns it and the BOM length.
 /// Needs at least 3 bytes (or the whole file if shorter) to be certain.
+///
+/// UTF-16 without a BOM (some export scripts write it) is recognised by its
+/// ASCII first characters: `T\0i` is UTF-16 LE, `\0T\0` UTF-16 BE (no UTF-8
+/// text starts with a NUL as its first or second byte).
 pub fn detect(head: &[u8]) -> (Encoding, usize) {
+    let text = |b: u8| b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7F).contains(&b);
     match head {
         [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
         [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
         [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
+        [a, 0, b, ..] if text(*a) && text(*b) => (Encoding::Utf16Le, 0),
+        [0, a, 0, ..] if text(*a) => (Encoding::Utf16Be, 0),
         _ => (Encoding::Utf8, 0),
     }
 }
