@@ -28,9 +28,9 @@ cargo build -p cmdhunt-core --no-default-features --target x86_64-unknown-none
 step "cmdhunt-core for wasm32-unknown-unknown"
 cargo build -p cmdhunt-core --target wasm32-unknown-unknown
 
-step "native tests (every crate)"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+step "native tests (every crate; the browser tests run below, with the page built)"
+cargo test --workspace --exclude cmdhunt-e2e --all-targets
+cargo test --workspace --exclude cmdhunt-e2e --doc
 
 if [ -x scripts/test-web.sh ]; then
   step "the page: build, wasm-bindgen tests, browser end-to-end tests"

@@ -57,6 +57,10 @@ pub fn wasm_test(root: &Path) -> Result<(), String> {
                 "cmdhunt-web",
                 "--target",
                 "wasm32-unknown-unknown",
+                // Doctests are host tests (cargo test -p cmdhunt-web); on wasm32
+                // they are not run by wasm-bindgen-test-runner anyway.
+                "--lib",
+                "--tests",
             ])
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
