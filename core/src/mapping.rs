@@ -358,7 +358,8 @@ pub fn parse_process_id(text: &str) -> Option<u64> {
 /// [`FIELD_MAP`] as a Markdown table (one row per rule column, its sources
 /// in priority order), as the README shows it and `cmdhunt mapping` prints it.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| rule column | source fields, first found wins (transform) |\n|---|---|\n");
+    let mut out =
+        String::from("| rule column | source fields, first found wins (transform) |\n|---|---|\n");
     for (target, sources) in FIELD_MAP.iter() {
         let cells: Vec<String> = sources
             .iter()
@@ -368,7 +369,11 @@ pub fn markdown_table() -> String {
                 Transform::UserPart => alloc::format!("`{}` (user part)", s.name),
             })
             .collect();
-        out.push_str(&alloc::format!("| `{}` | {} |\n", target.name(), cells.join(", ")));
+        out.push_str(&alloc::format!(
+            "| `{}` | {} |\n",
+            target.name(),
+            cells.join(", ")
+        ));
     }
     out
 }

@@ -115,7 +115,8 @@ impl Timestamp {
     /// 0001-01-01T00:00:00Z, the earliest time Kusto represents.
     pub const MIN: Timestamp = Timestamp(days_from_civil(1, 1, 1) * 86_400 * TICKS_PER_SEC);
     /// 9999-12-31T23:59:59.9999999Z, the latest.
-    pub const MAX: Timestamp = Timestamp(days_from_civil(10_000, 1, 1) * 86_400 * TICKS_PER_SEC - 1);
+    pub const MAX: Timestamp =
+        Timestamp(days_from_civil(10_000, 1, 1) * 86_400 * TICKS_PER_SEC - 1);
 
     /// Build from civil UTC parts; `None` when a part is out of range
     /// (month 13, February 30, hour 24, year 0 or past 9999...).
@@ -339,7 +340,9 @@ impl Parser<'_> {
         let offset = self.zone()?;
         let ts = Timestamp::from_parts(y, mo, d, h, mi, s, ticks)?;
         let shifted = Timestamp(ts.0.checked_sub(offset * TICKS_PER_SEC)?);
-        (Timestamp::MIN..=Timestamp::MAX).contains(&shifted).then_some(shifted)
+        (Timestamp::MIN..=Timestamp::MAX)
+            .contains(&shifted)
+            .then_some(shifted)
     }
 
     /// `YYYY-MM-DD...`, `YYYY/MM/DD ...`, `MM/DD/YYYY[,] ...`
