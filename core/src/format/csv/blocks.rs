@@ -148,67 +148,98 @@ unsafe fn record_end_avx2(data: &[u8]) -> Option<(usize, u64)> {
     scan::<Avx2>(data)
 }
 
+/// The splitter's state between blocks.
+#[cfg(target_arch = "x86_64")]
+struct State {
+    /// All ones when the previous block ended inside quotes.
+    inside: u64,
+    /// Bit 0: may a quote at the block's first byte open a field? (Yes at
+    /// the record's start.)
+    carry_sep: u64,
+    /// Line breaks inside quotes so far.
+    newlines: u64,
+}
+
+/// What one block says about the record.
+#[cfg(target_arch = "x86_64")]
+enum Step {
+    /// The terminating `\n` is at this offset in the block.
+    End(usize),
+    /// The record goes on past the block.
+    More,
+    /// The fast path cannot decide this record.
+    Refuse,
+}
+
 /// The splitter, generic over the instruction set.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
+    let mut state = State {
+        inside: 0,
+        carry_sep: 1,
+        newlines: 0,
+    };
     let mut base = 0;
-    // All ones when the previous block ended inside quotes.
-    let mut inside = 0u64;
-    // Bit 0: may a quote at the block's first byte open a field? (Yes at the
-    // record's start.)
-    let mut carry_sep = 1u64;
-    let mut newlines = 0u64;
-    let mut tail = [0u8; 64];
-    loop {
-        let (block, valid): (&[u8; 64], usize) = match data.get(base..base + 64) {
-            Some(b) => (b.try_into().ok()?, 64),
-            None => {
-                let rest = data.get(base..)?;
-                if rest.is_empty() {
-                    return None;
-                }
-                tail[..rest.len()].copy_from_slice(rest);
-                (&tail, rest.len())
-            }
-        };
-        let quote = K::find(block, b'"');
-        let newline = K::find(block, b'\n');
-        let ins = K::prefix_xor(quote) ^ inside;
-        let opening = quote & ins;
-        let closing = quote & !ins;
-        // Commas matter only for quotes that nothing else explains (a few
-        // per record), so their mask is computed only then.
-        let mut separators = newline | closing;
-        let mut bad = opening & !((separators << 1) | carry_sep);
-        if bad != 0 {
-            separators |= K::find(block, b',');
-            bad = opening & !((separators << 1) | carry_sep);
+    // Whole blocks: `valid` is the constant 64, so its checks fold away.
+    while let Some(block) = data.get(base..base + 64) {
+        match step::<K>(block.try_into().ok()?, 64, &mut state) {
+            Step::End(t) => return Some((base + t, state.newlines)),
+            Step::Refuse => return None,
+            Step::More => base += 64,
         }
-        let comma_last = u64::from(block[63] == b',');
-        let ends = newline & !ins;
-        let in_data = if valid == 64 {
-            u64::MAX
-        } else {
-            (1u64 << valid) - 1
-        };
-        if ends & in_data != 0 {
-            let t = ends.trailing_zeros();
-            let before = (1u64 << t) - 1;
-            if bad & before != 0 {
-                return None;
-            }
-            newlines += u64::from((newline & before).count_ones());
-            return Some((base + t as usize, newlines));
-        }
-        if bad & in_data != 0 || valid < 64 {
-            return None;
-        }
-        newlines += u64::from(newline.count_ones());
-        inside = 0u64.wrapping_sub(ins >> 63);
-        carry_sep = (separators >> 63) | comma_last;
-        base += 64;
     }
+    let rest = data.get(base..)?;
+    if rest.is_empty() {
+        return None;
+    }
+    let mut tail = [0u8; 64];
+    tail[..rest.len()].copy_from_slice(rest);
+    match step::<K>(&tail, rest.len(), &mut state) {
+        Step::End(t) => Some((base + t, state.newlines)),
+        Step::More | Step::Refuse => None,
+    }
+}
+
+/// One block, of which the first `valid` bytes are data.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
+    let quote = K::find(block, b'"');
+    let newline = K::find(block, b'\n');
+    let ins = K::prefix_xor(quote) ^ state.inside;
+    let opening = quote & ins;
+    let closing = quote & !ins;
+    // Commas matter only for quotes that nothing else explains (a few per
+    // record), so their mask is computed only then.
+    let mut separators = newline | closing;
+    let mut bad = opening & !((separators << 1) | state.carry_sep);
+    if bad != 0 {
+        separators |= K::find(block, b',');
+        bad = opening & !((separators << 1) | state.carry_sep);
+    }
+    let ends = newline & !ins;
+    let in_data = if valid >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << valid) - 1
+    };
+    if ends & in_data != 0 {
+        let t = ends.trailing_zeros();
+        let before = (1u64 << t) - 1;
+        if bad & before != 0 {
+            return Step::Refuse;
+        }
+        state.newlines += u64::from((newline & before).count_ones());
+        return Step::End(t as usize);
+    }
+    if bad & in_data != 0 || valid < 64 {
+        return Step::Refuse;
+    }
+    state.newlines += u64::from(newline.count_ones());
+    state.inside = 0u64.wrapping_sub(ins >> 63);
+    state.carry_sep = (separators >> 63) | u64::from(block[63] == b',');
+    Step::More
 }
 
 /// No fast path on this target: the exact splitter does all the work.
