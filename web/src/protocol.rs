@@ -11,7 +11,7 @@
 //! page                                   worker
 //!  | -- {module, Scan{job,..}, file} -->  |  instantiate module, read slice 1..n
 //!  | <------------ Progress ------------- |  after every slice
-//!  | <-------------- Rows --------------- |  batched: every 250 ms or 2,000 rows
+//!  | <-------------- Rows --------------- |  batched: every 200 ms or 500 rows
 //!  | <-------------- Done --------------- |  summary (error inside when the file broke)
 //!  | <------------ Panicked ------------- |  only if the decoder panicked
 //! ```
@@ -21,6 +21,14 @@
 //!
 //! Core types have no serde derives (the core stays dependency-light), so
 //! rows and summaries travel as the DTOs below, converted losslessly.
+//!
+//! Keeping the page responsive: a row's original fields (dozens of name/value
+//! pairs, most of a row's bytes) travel as [`RawFields`], JSON the page does
+//! not parse when the rows arrive: decoding a `Rows` message only checks that
+//! part and copies it as one string. The page parses it when the detail panel
+//! of that row opens. [`FromWorker`] is externally tagged (`{"Rows":{..}}`)
+//! so serde decodes it in one pass, without first buffering the whole message
+//! as an internally tagged enum would (which also cannot carry raw JSON).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +38,7 @@ use cmdhunt_core::matcher::{Flags, Verdict};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// How many bytes the worker reads per `File.slice` (1 MiB).
 pub const CHUNK_BYTES: u32 = 1 << 20;
@@ -53,9 +62,8 @@ pub enum ToWorker {
     },
 }
 
-/// Worker → page.
+/// Worker → page (externally tagged: `{"Progress":{..}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
 pub enum FromWorker {
     /// After each slice: how far the scan is.
     Progress {
@@ -138,8 +146,86 @@ pub struct RowDto {
     pub file: u32,
     /// Position in the file.
     pub pos: PositionDto,
-    /// Every original field.
-    pub fields: Vec<(String, String)>,
+    /// Every original field, unparsed until the detail panel needs it.
+    pub fields: RawFields,
+}
+
+/// Every original field of a record as the JSON array of `[name, value]`
+/// pairs it travels as, kept unparsed: the page copies it as one string when
+/// the rows arrive and parses it with [`RawFields::parse`] only for the
+/// detail panel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawFields(Box<RawValue>);
+
+impl RawFields {
+    /// Encode fields (a JSON array of `[name, value]` pairs).
+    pub fn encode(fields: &[(String, String)]) -> Self {
+        // Serialising strings cannot fail; `null` would parse as an error.
+        RawFields(
+            serde_json::value::to_raw_value(fields).unwrap_or_else(|_| RawValue::NULL.to_owned()),
+        )
+    }
+
+    /// Parse the fields; the error says what was wrong with them.
+    pub fn parse(&self) -> Result<Vec<(String, String)>, String> {
+        serde_json::from_str(self.0.get())
+            .map_err(|e| format!("the record's fields could not be read: {e}"))
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl Default for RawFields {
+    /// No fields (`[]`).
+    fn default() -> Self {
+        RawFields::encode(&[])
+    }
+}
+
+impl PartialEq for RawFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Eq for RawFields {}
+
+impl RowDto {
+    /// The row without its fields (left empty), and the fields unparsed: what
+    /// the page keeps when rows arrive.
+    pub fn into_row_and_fields(mut self) -> (FlaggedRow, RawFields) {
+        let fields = std::mem::take(&mut self.fields);
+        (self.into_row(Vec::new()), fields)
+    }
+
+    fn into_row(self, fields: Vec<(String, String)>) -> FlaggedRow {
+        let [device_name, account_name, file_name, process_command_line, initiating_process_file_name, initiating_process_command_line] =
+            self.text;
+        FlaggedRow {
+            event: ProcessEvent {
+                timestamp: self.ts.map(Timestamp),
+                device_name,
+                account_name,
+                file_name,
+                process_command_line,
+                initiating_process_file_name,
+                initiating_process_command_line,
+                parent_inferred: self.parent_inferred,
+            },
+            verdict: Verdict {
+                patterns: self.patterns,
+                parents: self.parents,
+                flags: Flags(self.flags),
+            },
+            file: self.file,
+            position: pos_from(self.pos),
+            fields,
+        }
+    }
 }
 
 impl From<&FlaggedRow> for RowDto {
@@ -161,35 +247,17 @@ impl From<&FlaggedRow> for RowDto {
             flags: r.verdict.flags.0,
             file: r.file,
             pos: pos_to(&r.position),
-            fields: r.fields.clone(),
+            fields: RawFields::encode(&r.fields),
         }
     }
 }
 
 impl From<RowDto> for FlaggedRow {
+    /// The whole row, fields parsed (unreadable fields become none; the page
+    /// uses [`RowDto::into_row_and_fields`] instead).
     fn from(d: RowDto) -> Self {
-        let [device_name, account_name, file_name, process_command_line, initiating_process_file_name, initiating_process_command_line] =
-            d.text;
-        FlaggedRow {
-            event: ProcessEvent {
-                timestamp: d.ts.map(Timestamp),
-                device_name,
-                account_name,
-                file_name,
-                process_command_line,
-                initiating_process_file_name,
-                initiating_process_command_line,
-                parent_inferred: d.parent_inferred,
-            },
-            verdict: Verdict {
-                patterns: d.patterns,
-                parents: d.parents,
-                flags: Flags(d.flags),
-            },
-            file: d.file,
-            position: pos_from(d.pos),
-            fields: d.fields,
-        }
+        let fields = d.fields.parse().unwrap_or_default();
+        d.into_row(fields)
     }
 }
 

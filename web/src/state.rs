@@ -8,7 +8,7 @@ use cmdhunt_core::results;
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, RawFields};
 use crate::view::{merge_new_rows, visible_rows, Column, ViewSpec};
 use crate::window::WindowChoice;
 
@@ -124,8 +124,12 @@ pub enum Action {
 pub struct AppState {
     /// Files, by id (index).
     pub files: Vec<FileEntry>,
-    /// Every flagged row received, in arrival order.
+    /// Every flagged row received, in arrival order. Their
+    /// [`FlaggedRow::fields`] are empty: the fields are in [`AppState::fields`].
     pub rows: Vec<FlaggedRow>,
+    /// Each row's original fields, unparsed (same index as `rows`); parsed
+    /// only when the detail panel shows that row ([`AppState::row_fields`]).
+    pub fields: Vec<RawFields>,
     /// What the table shows.
     pub spec: ViewSpec,
     /// The window control's value.
@@ -204,13 +208,18 @@ impl AppState {
                     f.format = forced;
                     f.newest = None;
                     f.summary = None;
-                    self.rows.retain(|r| r.file != id);
+                    let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
+                    let mut keep_row = keep.iter();
+                    self.rows.retain(|_| keep_row.next() == Some(&true));
+                    let mut keep_fields = keep.iter();
+                    self.fields.retain(|_| keep_fields.next() == Some(&true));
                     self.selected = None;
                 }
             }
             Action::Clear => {
                 self.files.clear();
                 self.rows.clear();
+                self.fields.clear();
                 self.selected = None;
             }
             Action::SortBy(column) => self.spec.sort = self.spec.sort.clicked(column),
@@ -271,10 +280,13 @@ impl AppState {
                 let id = f.id;
                 let first = self.rows.len();
                 // A row's file index is the page's, whatever the worker says.
-                self.rows.extend(rows.into_iter().map(|r| FlaggedRow {
-                    file: id,
-                    ..FlaggedRow::from(r)
-                }));
+                self.rows.reserve(rows.len());
+                self.fields.reserve(rows.len());
+                for dto in rows {
+                    let (row, fields) = dto.into_row_and_fields();
+                    self.rows.push(FlaggedRow { file: id, ..row });
+                    self.fields.push(fields);
+                }
                 self.follow_newest();
                 merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
                 false
@@ -355,6 +367,15 @@ impl AppState {
             .collect()
     }
 
+    /// Every original field of row `index`, parsed now (for the detail
+    /// panel); the error says why they cannot be shown.
+    pub fn row_fields(&self, index: usize) -> Result<Vec<(String, String)>, String> {
+        self.fields
+            .get(index)
+            .ok_or_else(|| format!("no row {index}"))?
+            .parse()
+    }
+
     /// The names of the files, by id (for exports).
     pub fn file_names(&self) -> Vec<String> {
         self.files.iter().map(|f| f.name.clone()).collect()
@@ -428,6 +449,32 @@ mod tests {
             (rate - sample_csv().len() as f64 / 1e6 / 2.0).abs() < 1e-9,
             "{rate}"
         );
+    }
+
+    #[test]
+    fn fields_stay_unparsed_until_asked_and_follow_their_rows() {
+        // Two files; re-running the first drops its rows and their fields:
+        // the second file's rows still get their own fields.
+        let (_, scanned) = crate::testdata::scan_all(sample_csv(), 0, None);
+        assert!(scanned.iter().all(|r| !r.fields.is_empty()));
+        let mut st = loaded(2);
+        run_job(&mut st, 1, sample_csv());
+        run_job(&mut st, 2, sample_csv());
+        assert_eq!(st.rows.len(), 2 * scanned.len());
+        assert_eq!(st.fields.len(), st.rows.len());
+        assert!(
+            st.rows.iter().all(|r| r.fields.is_empty()),
+            "not parsed on arrival"
+        );
+        st.apply(Action::Rerun(0, Some(Format::Json)));
+        assert_eq!(st.rows.len(), scanned.len());
+        assert_eq!(st.fields.len(), scanned.len());
+        for (i, want) in scanned.iter().enumerate() {
+            assert_eq!(st.rows[i].file, 1);
+            assert_eq!(st.rows[i].position, want.position);
+            assert_eq!(st.row_fields(i).as_ref(), Ok(&want.fields), "row {i}");
+        }
+        assert!(st.row_fields(scanned.len()).is_err());
     }
 
     #[test]

@@ -62,6 +62,14 @@ pub fn detail() -> Html {
         .map(|(f, _)| f.name)
         .collect();
     let matched: Vec<&str> = row.verdict.matched().collect();
+    // The fields are parsed now, for this row only (they arrive unparsed).
+    let fields = state
+        .selected
+        .map_or_else(|| Ok(Vec::new()), |i| state.row_fields(i));
+    let fields = match fields {
+        Ok(fields) => fields,
+        Err(message) => vec![("error".to_owned(), message)],
+    };
     html! {
         <aside class="detail" data-testid="detail" aria-label="Record detail">
             <div class="detail-head">
@@ -81,7 +89,7 @@ pub fn detail() -> Html {
             <h3>{ "Every field of the record" }</h3>
             <table class="fields" data-testid="detail-fields">
                 <tbody>
-                    { for row.fields.iter().map(|(k, v)| html! { <tr><th scope="row">{ k }</th><td>{ v }</td></tr> }) }
+                    { for fields.iter().map(|(k, v)| html! { <tr><th scope="row">{ k }</th><td>{ v }</td></tr> }) }
                 </tbody>
             </table>
         </aside>
