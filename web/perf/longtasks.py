@@ -5,8 +5,10 @@ Drives headless Chromium through chromedriver (plain WebDriver HTTP, no
 Python packages), opens URL (dist/index.html served by `cargo xtask serve`),
 registers a PerformanceObserver for 'longtask' entries, uploads FILE through
 the file input, waits until the file's status is `done`, and prints the
-number of long tasks (> 50 ms), how many exceed 100 ms, the longest, the
-shown row count and the wall time.
+number of long tasks (> 50 ms), how many exceed 100 ms, the longest and
+when it started (seconds after the upload), their total, the shown row
+count and the wall time. PROFILE=1 also prints the main thread's top
+functions by self time (DevTools CPU profile).
 
     python3 web/perf/longtasks.py http://127.0.0.1:8093/ /tmp/flagged-20k.csv [RUNS]
 """
@@ -20,6 +22,7 @@ import urllib.request
 
 URL, FILE = sys.argv[1], os.path.abspath(sys.argv[2])
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+PROFILE = os.environ.get("PROFILE")  # set: print the main thread's top functions by self time
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -36,6 +39,18 @@ def call(base, method, path, body=None):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=300) as r:
         return json.loads(r.read())["value"]
+
+
+def print_profile(profile):
+    """Self time per function name, from a DevTools CPU profile."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    deltas = profile["timeDeltas"]
+    self_us = {}
+    for sample, dt in zip(profile["samples"], deltas):
+        name = nodes[sample]["callFrame"]["functionName"] or "(anonymous)"
+        self_us[name] = self_us.get(name, 0) + dt
+    for name, us in sorted(self_us.items(), key=lambda kv: -kv[1])[:30]:
+        print("%8.1f ms  %s" % (us / 1000, name[:120]))
 
 
 def run_once(base):
@@ -55,11 +70,18 @@ def run_once(base):
                 break
             time.sleep(0.1)
         js("""window.__lt = [];
-              new PerformanceObserver(l => { for (const e of l.getEntries()) window.__lt.push(e.duration); })
+              new PerformanceObserver(l => { for (const e of l.getEntries()) window.__lt.push([e.startTime - window.__t0, e.duration]); })
                 .observe({ type: 'longtask', buffered: false });""")
+        cdp = lambda cmd, params={}: call(base, "POST", s + "/goog/cdp/execute",
+                                          {"cmd": cmd, "params": params})
+        if PROFILE:
+            cdp("Profiler.enable")
+            cdp("Profiler.setSamplingInterval", {"interval": 500})
+            cdp("Profiler.start")
         el = call(base, "POST", s + "/element",
                   {"using": "css selector", "value": "[data-testid=file-input]"})[ELEMENT]
         start = time.time()
+        js("window.__t0 = performance.now()")
         call(base, "POST", s + "/element/%s/value" % el, {"text": FILE})
         status = ""
         while time.time() - start < 600:
@@ -71,12 +93,16 @@ def run_once(base):
         wall = time.time() - start
         time.sleep(1.0)  # let the last render and its long tasks land
         lt = js("return window.__lt")
+        if PROFILE:
+            print_profile(cdp("Profiler.stop")["profile"])
         shown = js("const e = document.querySelector('[data-testid=flagged-count]');"
                    "return e ? e.textContent : ''")
+        durations = [d for _, d in lt]
+        worst = max(lt, key=lambda e: e[1]) if lt else (0, 0)
         return {"status": status, "shown": shown, "wall_s": round(wall, 1),
-                "longtasks": len(lt), "over_100ms": sum(1 for d in lt if d > 100),
-                "max_ms": round(max(lt), 0) if lt else 0,
-                "total_ms": round(sum(lt), 0)}
+                "longtasks": len(lt), "over_100ms": sum(1 for d in durations if d > 100),
+                "max_ms": round(worst[1]), "max_at_s": round(worst[0] / 1000, 1),
+                "total_ms": round(sum(durations))}
     finally:
         call(base, "DELETE", s)
 

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, File, MessageEvent, Worker};
@@ -123,8 +123,13 @@ impl Workers {
         let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
         let d = dispatch.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let text = event.data().as_string().unwrap_or_default();
-            match protocol::decode::<FromWorker>(&text) {
+            // JSON as UTF-8 bytes (a string is accepted too).
+            let data = event.data();
+            let decoded = match data.dyn_ref::<Uint8Array>() {
+                Some(bytes) => protocol::decode_bytes::<FromWorker>(&bytes.to_vec()),
+                None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
+            };
+            match decoded {
                 Ok(message) => d(Action::Worker(message, crate::browser::now_ms())),
                 Err(message) => d(Action::WorkerFailed { job, message }),
             }

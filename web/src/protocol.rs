@@ -1,11 +1,14 @@
-//! The worker protocol: one message enum each way, carried as JSON strings.
+//! The worker protocol: one message enum each way, carried as JSON (a string
+//! to the worker; UTF-8 bytes in a transferred `ArrayBuffer` back).
 //!
 //! The page starts one Web Worker per file (run). It posts a single JS object
 //! `{ module, msg, file }`: the page's compiled `WebAssembly.Module` (the
 //! worker instantiates the same module, nothing is fetched), `msg` =
 //! [`ToWorker`] as JSON, and the `File` itself (a handle, not its bytes). The
 //! worker reads the file in [`CHUNK_BYTES`] slices and answers with
-//! [`FromWorker`] messages, JSON strings again:
+//! [`FromWorker`] messages, JSON as UTF-8 bytes ([`decode_bytes`]): the page
+//! copies them into wasm memory in one `memcpy` rather than re-encoding a
+//! big UTF-16 string character by character:
 //!
 //! ```text
 //! page                                   worker
@@ -370,6 +373,12 @@ pub fn encode<T: Serialize>(message: &T) -> String {
     serde_json::to_string(message).unwrap_or_default()
 }
 
+/// Decode a message from its UTF-8 bytes (how the worker posts them); the
+/// error names what was wrong with it.
+pub fn decode_bytes<T: for<'de> Deserialize<'de>>(json: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(json).map_err(|e| format!("bad worker message: {e}"))
+}
+
 /// Decode a message; the error names what was wrong with it.
 pub fn decode<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, String> {
     serde_json::from_str(json).map_err(|e| format!("bad worker message: {e}"))
@@ -388,6 +397,12 @@ mod tests {
             job: 3,
             rows: rows.iter().map(RowDto::from).collect(),
         });
+        assert_eq!(
+            decode_bytes::<FromWorker>(wire.as_bytes()),
+            decode::<FromWorker>(&wire),
+            "bytes and string decode alike"
+        );
+        assert!(decode_bytes::<FromWorker>(&wire.as_bytes()[..wire.len() / 2]).is_err());
         let Ok(FromWorker::Rows { job, rows: back }) = decode::<FromWorker>(&wire) else {
             panic!("rows message did not decode: {wire}");
         };

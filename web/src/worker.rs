@@ -1,6 +1,8 @@
 //! The worker's read loop: `File.slice` by slice through `FileReaderSync`
 //! (synchronous, allowed in workers), into a [`ScanSession`], posting every
-//! message back as a JSON string. Only one slice is in memory at a time.
+//! message back as JSON in UTF-8 bytes (a transferred `ArrayBuffer`: no copy
+//! on the way, and the page copies it into its wasm memory in one `memcpy`
+//! instead of re-encoding a string). Only one slice is in memory at a time.
 
 use std::cell::Cell;
 
@@ -25,7 +27,12 @@ fn scope() -> Option<DedicatedWorkerGlobalScope> {
 
 fn post(message: &FromWorker) {
     if let Some(scope) = scope() {
-        let _ = scope.post_message(&JsValue::from_str(&protocol::encode(message)));
+        let bytes = Uint8Array::from(protocol::encode(message).as_bytes());
+        let transfer = js_sys::Array::of1(&bytes.buffer());
+        if scope.post_message_with_transfer(&bytes, &transfer).is_err() {
+            // Not transferable here: send a copy.
+            let _ = scope.post_message(&bytes);
+        }
     }
 }
 
