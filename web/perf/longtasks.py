@@ -8,7 +8,8 @@ the file input, waits until the file's status is `done`, and prints the
 number of long tasks (> 50 ms), how many exceed 100 ms, the longest and
 when it started (seconds after the upload), their total, the shown row
 count and the wall time. PROFILE=1 also prints the main thread's top
-functions by self time (DevTools CPU profile).
+functions by self time (DevTools CPU profile); ALL=1 lists every long
+task as [start s, duration ms].
 
     python3 web/perf/longtasks.py http://127.0.0.1:8093/ /tmp/flagged-20k.csv [RUNS]
 """
@@ -102,7 +103,8 @@ def run_once(base):
         return {"status": status, "shown": shown, "wall_s": round(wall, 1),
                 "longtasks": len(lt), "over_100ms": sum(1 for d in durations if d > 100),
                 "max_ms": round(worst[1]), "max_at_s": round(worst[0] / 1000, 1),
-                "total_ms": round(sum(durations))}
+                "total_ms": round(sum(durations)),
+                "tasks": [[round(t / 1000, 2), round(d)] for t, d in lt] if os.environ.get("ALL") else None}
     finally:
         call(base, "DELETE", s)
 
