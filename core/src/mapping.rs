@@ -317,6 +317,28 @@ impl Schema {
             .collect()
     }
 
+    /// For a header that lacks required columns: each missing column with the
+    /// source names that would satisfy it (`FileName (one of: FileName,
+    /// NewProcessName, ...)`), joined with `; `. `None` when nothing is missing.
+    pub fn missing_required_message(&self) -> Option<String> {
+        let missing = self.missing_required();
+        if missing.is_empty() {
+            return None;
+        }
+        let wanted: Vec<String> = missing
+            .iter()
+            .map(|t| {
+                let sources = FIELD_MAP
+                    .iter()
+                    .find(|(target, _)| target == t)
+                    .map_or(&[][..], |(_, s)| *s);
+                let names: Vec<&str> = sources.iter().map(|s| s.name).collect();
+                alloc::format!("{} (one of: {})", t.name(), names.join(", "))
+            })
+            .collect();
+        Some(wanted.join("; "))
+    }
+
     /// The largest field index any target uses (how far a record must be split).
     pub fn max_index(&self, targets: &[Target]) -> Option<usize> {
         targets

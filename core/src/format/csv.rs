@@ -34,7 +34,7 @@ use memchr::{memchr, memchr2};
 use super::text::{self, Encoding, Transcoder};
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
-use crate::mapping::{self, Schema, Target, Transform, FIELD_MAP};
+use crate::mapping::{self, Schema, Target, Transform};
 use crate::time::Timestamp;
 
 /// A field's raw byte range within its record.
@@ -285,27 +285,14 @@ impl CsvDecoder {
             .map(|&s| unescape(&rec[s.0..s.1]).into_owned())
             .collect();
         let schema = Schema::resolve(&names);
-        let missing = schema.missing_required();
-        if !missing.is_empty() {
-            let wanted: Vec<String> = missing
-                .iter()
-                .map(|t| {
-                    let sources = FIELD_MAP
-                        .iter()
-                        .find(|(target, _)| target == t)
-                        .map(|(_, s)| *s)
-                        .unwrap_or(&[]);
-                    let names: Vec<&str> = sources.iter().map(|s| s.name).collect();
-                    format!("{} (one of: {})", t.name(), names.join(", "))
-                })
-                .collect();
+        if let Some(wanted) = schema.missing_required_message() {
             return Err(DecodeError {
                 position: Position {
                     byte: self.record_byte + self.bom,
                     line: self.record_line,
                     record: 0,
                 },
-                message: format!("CSV header lacks required columns: {}", wanted.join("; ")),
+                message: format!("CSV header lacks required columns: {wanted}"),
             });
         }
         let prefix = schema

@@ -30,7 +30,7 @@ use calamine::{open_workbook_from_rs, Data, ExcelDateTime, Reader, Xlsx};
 use super::{DecodeError, Decoder};
 use crate::event::{Position, RecordSink};
 use crate::format::named::NamedRecord;
-use crate::mapping::{Schema, FIELD_MAP};
+use crate::mapping::Schema;
 
 /// The largest workbook read (512 MiB): it must be held whole.
 pub const MAX_XLSX_BYTES: usize = 512 << 20;
@@ -202,26 +202,13 @@ impl Rows {
 
 /// The header must name a source for every required column.
 fn check_header(names: &[String], line: u64) -> Result<(), DecodeError> {
-    let missing = Schema::resolve(names).missing_required();
-    if missing.is_empty() {
-        return Ok(());
+    match Schema::resolve(names).missing_required_message() {
+        None => Ok(()),
+        Some(wanted) => Err(error(
+            line,
+            std::format!("XLSX header lacks required columns: {wanted}"),
+        )),
     }
-    let wanted: Vec<String> = missing
-        .iter()
-        .map(|t| {
-            let sources = FIELD_MAP
-                .iter()
-                .find(|(target, _)| target == t)
-                .map(|(_, s)| *s)
-                .unwrap_or(&[]);
-            let names: Vec<&str> = sources.iter().map(|s| s.name).collect();
-            std::format!("{} (one of: {})", t.name(), names.join(", "))
-        })
-        .collect();
-    Err(error(
-        line,
-        std::format!("XLSX header lacks required columns: {}", wanted.join("; ")),
-    ))
 }
 
 /// A cell as text (see the [module docs](self)).
