@@ -7,7 +7,7 @@ use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
 
 /// The summary line of `name` matches the core's `FileSummary`.
-async fn check_summary(page: &Page, reference: &Reference) -> Result<(), Error> {
+pub(crate) async fn check_summary(page: &Page, reference: &Reference) -> Result<(), Error> {
     let rows = page.summary_rows().await?;
     for (name, s) in &reference.files {
         let (_, cells) = rows

@@ -10,6 +10,7 @@ mod chips;
 mod counts;
 mod export;
 mod filters;
+mod formats;
 mod network;
 mod single_file;
 mod sort;
