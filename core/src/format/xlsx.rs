@@ -3,7 +3,12 @@
 //! An XLSX file is a zip archive whose directory sits at its *end*, so it
 //! cannot be streamed: pushed bytes are buffered (up to [`MAX_XLSX_BYTES`];
 //! beyond that the file is refused with an error) and the workbook is read in
-//! [`Decoder::finish`] with `calamine`.
+//! [`Decoder::finish`] with `calamine`. Zip bombs are refused before calamine
+//! inflates them (see [`guard`]): every part calamine reads whole has a limit
+//! on its declared size ([`MAX_PART_BYTES`]; the shared-string table, whose
+//! strings are all kept, [`MAX_SHARED_STRINGS_BYTES`] of memory), the streamed
+//! worksheet has one too ([`MAX_WORKSHEET_BYTES`]), and `zip` stops any entry
+//! that inflates past its declared size.
 //!
 //! The first worksheet is read. Its first non-empty row is the header,
 //! resolved through [`crate::mapping`] exactly as a CSV header is (so the same
@@ -21,11 +26,15 @@
 //! Positions: `line` is the worksheet row (1-based), `byte` is 0 (a zip has
 //! no meaningful offset for a cell), `record` counts data rows.
 
-use std::io::Cursor;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
 use calamine::{open_workbook_from_rs, Data, ExcelDateTime, Reader, Xlsx};
+
+pub mod guard;
+pub use guard::{
+    MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKSHEET_BYTES, MAX_XML_ITEM_BYTES, STRING_COST,
+};
 
 use super::{DecodeError, Decoder};
 use crate::event::{Position, RecordSink};
@@ -81,8 +90,16 @@ impl Decoder for XlsxDecoder {
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
         let bytes = core::mem::take(&mut self.bytes);
-        let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e| error(0, std::format!("not a readable XLSX workbook: {e}")))?;
+        // Zip bombs: see the guard's docs for what is checked, and when.
+        let entries = guard::survey(&bytes)?;
+        let (reader, watch) = guard::Guarded::new(bytes, entries);
+        let mut workbook: Xlsx<_> = open_workbook_from_rs(reader).map_err(|e| {
+            error(
+                0,
+                watch.borrow().explain("not a readable XLSX workbook", &e),
+            )
+        })?;
+        watch.borrow_mut().start_streaming();
         let name = workbook
             .sheet_names()
             .first()
@@ -90,14 +107,24 @@ impl Decoder for XlsxDecoder {
             .ok_or_else(|| error(0, "the workbook has no worksheet".to_string()))?;
         // Cells are streamed row by row (never as one dense range, which a
         // 2 KB file with cells at A1 and XFD1048576 would make 550 GB).
-        let mut cells = workbook
-            .worksheet_cells_reader(&name)
-            .map_err(|e| error(0, std::format!("cannot read the first worksheet: {e}")))?;
+        let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| {
+            error(
+                0,
+                watch
+                    .borrow()
+                    .explain("cannot read the first worksheet", &e),
+            )
+        })?;
         let mut rows = Rows::default();
         loop {
             let cell = cells.next_cell().map_err(|e| {
                 let line = rows.row.map_or(0, |r| u64::from(r) + 1);
-                error(line, std::format!("cannot read the first worksheet: {e}"))
+                error(
+                    line,
+                    watch
+                        .borrow()
+                        .explain("cannot read the first worksheet", &e),
+                )
             })?;
             let Some(cell) = cell else { break };
             let (row, column) = cell.get_position();

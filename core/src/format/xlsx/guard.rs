@@ -1,0 +1,417 @@
+//! Zip-bomb limits for XLSX workbooks: memory stays bounded whatever the
+//! archive declares or holds.
+//!
+//! calamine reads some parts of a workbook *whole* while it opens it (the
+//! shared-string table, styles, theme, the workbook and the relationships)
+//! and keeps what they hold; only the worksheet is streamed afterwards, cell
+//! by cell. A few kilobytes of deflate can inflate to gigabytes, so before
+//! calamine sees the archive:
+//!
+//! 1. [`survey`] reads the central directory with the same `zip` crate and
+//!    version as calamine, so both see the same entries at the same offsets;
+//! 2. every shared-string table (an entry named `sharedStrings.xml` in any
+//!    folder and any case, as calamine looks it up) is checked: its declared
+//!    size, then one streamed pass that counts its strings (each costs memory
+//!    even when empty), reads the `uniqueCount` calamine reserves up front,
+//!    and bounds the largest XML item and the largest string;
+//! 3. calamine reads the archive through [`Guarded`], which refuses to start
+//!    on any entry whose declared size is over the limit of the phase: while
+//!    the workbook opens, whatever is read is read whole
+//!    ([`MAX_PART_BYTES`], or [`MAX_SHARED_STRINGS_BYTES`] for the table of
+//!    step 2); afterwards only the worksheet is read, streamed
+//!    ([`MAX_WORKSHEET_BYTES`], a bound on time, not memory).
+//!
+//! An entry that inflates to more than it declares is stopped by `zip`
+//! itself ("File is larger than its declared uncompressed size"), so declared
+//! sizes bound real bytes. Knowing *which* entries calamine reads in each
+//! phase from the offsets it seeks to (rather than guessing from names) means
+//! a workbook cannot dodge the limits by renaming or re-pointing its parts.
+
+use std::cell::RefCell;
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::rc::Rc;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use quick_xml::events::Event;
+use zip::ZipArchive;
+
+use crate::event::Position;
+use crate::format::{DecodeError, MAX_RECORD_BYTES};
+
+/// The largest declared size of a part read whole other than the shared
+/// strings (16 MiB). Real ones are tiny: an export's `styles.xml` is a few
+/// KB, the theme 10 KB, the workbook and relationships under 1 KB.
+pub const MAX_PART_BYTES: u64 = MAX_RECORD_BYTES as u64 / 4;
+
+/// The memory the shared-string table may take once read (1.5 GiB): its
+/// declared size plus [`STRING_COST`] per string must stay under this.
+/// A 1,048,576-row export (Excel's most) with ten unique 60-byte strings a
+/// row declares about 800 MB and costs about 1.4 GB, so it fits; a table of
+/// empty strings (`<si/>`, 5 bytes inflating to a 24-byte `String` and more)
+/// is refused long before it costs gigabytes.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 24 * MAX_RECORD_BYTES as u64;
+
+/// The memory one shared string costs beyond its text, counted generously:
+/// a 24-byte `String` in a vector that may have doubled, and allocator
+/// overhead.
+pub const STRING_COST: u64 = 64;
+
+/// The largest declared size of the worksheet (4 GiB). It is streamed, so
+/// this bounds time, not memory: a 1,048,576-row export of 60 columns is
+/// about 2.5 GB of sheet XML.
+pub const MAX_WORKSHEET_BYTES: u64 = 64 * MAX_RECORD_BYTES as u64;
+
+/// The largest single XML item (a tag, a run of text) and the largest shared
+/// string, markup included (64 MiB). A cell holds at most 32,767 characters.
+pub const MAX_XML_ITEM_BYTES: u64 = MAX_RECORD_BYTES as u64;
+
+const MIB: u64 = 1 << 20;
+
+/// One zip entry as the central directory describes it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    name: String,
+    data_start: u64,
+    declared: u64,
+    shared_strings: bool,
+}
+
+fn refused(message: String) -> DecodeError {
+    DecodeError {
+        position: Position::default(),
+        message,
+    }
+}
+
+fn over_limit(entry: &Entry, limit: u64, what: &str) -> String {
+    std::format!(
+        "{} declares {} bytes ({} MiB) uncompressed, over the {} MiB limit for {what}",
+        entry.name,
+        entry.declared,
+        entry.declared.div_ceil(MIB),
+        limit / MIB
+    )
+}
+
+/// Reads the central directory and checks every shared-string table
+/// (steps 1 and 2 of the [module docs](self)); returns the entries.
+pub fn survey(bytes: &[u8]) -> Result<Vec<Entry>, DecodeError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| refused(std::format!("not a readable XLSX workbook: {e}")))?;
+    let mut entries = Vec::new();
+    for index in 0..archive.len() {
+        // An entry whose header is unreadable here is unreadable for
+        // calamine too: it fails there if it is ever needed.
+        let Ok(file) = archive.by_index_raw(index) else {
+            continue;
+        };
+        let (Ok(name), Some(data_start)) = (file.name(), file.data_start()) else {
+            continue;
+        };
+        let lookup = name.replace('\\', "/").to_ascii_lowercase();
+        entries.push((
+            index,
+            Entry {
+                name: name.into_owned(),
+                data_start,
+                declared: file.size(),
+                shared_strings: lookup.ends_with("sharedstrings.xml"),
+            },
+        ));
+    }
+    let tables: Vec<&(usize, Entry)> = entries.iter().filter(|(_, e)| e.shared_strings).collect();
+    if tables.len() > 1 {
+        let names: Vec<&str> = tables.iter().map(|(_, e)| e.name.as_str()).collect();
+        return Err(refused(std::format!(
+            "the workbook has {} shared-string tables ({}); a workbook has one",
+            names.len(),
+            names.join(", ")
+        )));
+    }
+    for (index, entry) in tables {
+        check_shared_strings(&mut archive, *index, entry)?;
+    }
+    Ok(entries.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Step 2: the shared-string table must fit [`MAX_SHARED_STRINGS_BYTES`]
+/// once read, with no item or string over [`MAX_XML_ITEM_BYTES`].
+fn check_shared_strings(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    entry: &Entry,
+) -> Result<(), DecodeError> {
+    if entry.declared > MAX_SHARED_STRINGS_BYTES {
+        return Err(refused(over_limit(
+            entry,
+            MAX_SHARED_STRINGS_BYTES,
+            "the shared-string table",
+        )));
+    }
+    let name = &entry.name;
+    let file = archive
+        .by_index(index)
+        .map_err(|e| refused(std::format!("{name}: {e}")))?;
+    let mut xml = quick_xml::Reader::from_reader(Items::new(file));
+    let config = xml.config_mut();
+    // As calamine reads it.
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let (mut strings, mut reserved) = (0u64, 0u64);
+    // Each string calamine reads runs from an `<si>` to the first end tag of
+    // the same name; the earliest open one per name is the longest.
+    let mut open: Vec<(String, u64)> = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        xml.get_mut().item = 0;
+        let event = xml.read_event_into(&mut buf);
+        let at = xml.get_ref().total;
+        match event {
+            Ok(Event::Start(e)) => match e.local_name().as_ref() {
+                "si" => {
+                    strings += 1;
+                    let qname = e.name().as_ref().to_string();
+                    if !open.iter().any(|(q, _)| *q == qname) {
+                        if open.len() >= 64 {
+                            return Err(refused(std::format!(
+                                "{name}: over 64 differently named strings open at byte {at}"
+                            )));
+                        }
+                        open.push((qname, at));
+                    }
+                }
+                "sst" => reserved = reserved.max(unique_count(e.attributes_raw().as_bytes())),
+                _ => {}
+            },
+            Ok(Event::End(e)) => open.retain(|(q, _)| q.as_str() != e.name().as_ref()),
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => {
+                return Err(refused(if xml.get_ref().over {
+                    std::format!(
+                        "{name}: an XML item over {} MiB at byte {at} (a cell holds at most 32,767 characters)",
+                        MAX_XML_ITEM_BYTES / MIB
+                    )
+                } else {
+                    std::format!("{name}: {e} (at byte {at} of the part)")
+                }));
+            }
+        }
+        if let Some((_, start)) = open
+            .iter()
+            .find(|(_, s)| at.saturating_sub(*s) > MAX_XML_ITEM_BYTES)
+        {
+            return Err(refused(std::format!(
+                "{name}: the string at byte {start} is over {} MiB (a cell holds at most 32,767 characters)",
+                MAX_XML_ITEM_BYTES / MIB
+            )));
+        }
+    }
+    let counted = strings.max(reserved);
+    let cost = counted
+        .saturating_mul(STRING_COST)
+        .saturating_add(entry.declared);
+    if cost > MAX_SHARED_STRINGS_BYTES {
+        return Err(refused(std::format!(
+            "{name} holds {strings} strings (uniqueCount {reserved}) in {} bytes: about {} MiB once read, over the {} MiB limit for the shared-string table",
+            entry.declared,
+            cost.div_ceil(MIB),
+            MAX_SHARED_STRINGS_BYTES / MIB
+        )));
+    }
+    Ok(())
+}
+
+/// The largest number any `uniqueCount` attribute could be read as (calamine
+/// reserves that many strings before reading one).
+fn unique_count(attributes: &[u8]) -> u64 {
+    const KEY: &[u8] = b"uniqueCount";
+    let mut most = 0u64;
+    let mut rest = attributes;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        rest = rest.get(at + KEY.len()..).unwrap_or_default();
+        let value = rest
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace() || matches!(b, b'=' | b'"' | b'\'' | b'+'));
+        let n = value.take_while(|b| b.is_ascii_digit()).fold(0u64, |n, d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        });
+        most = most.max(n);
+    }
+    most
+}
+
+/// A buffered reader that counts the bytes of the current XML item and
+/// fails once it is over [`MAX_XML_ITEM_BYTES`].
+struct Items<R> {
+    inner: BufReader<R>,
+    /// Bytes consumed since the caller last reset it (one item).
+    item: u64,
+    /// Bytes consumed in all.
+    total: u64,
+    /// The item went over the limit.
+    over: bool,
+}
+
+impl<R: Read> Items<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner: BufReader::with_capacity(64 << 10, inner),
+            item: 0,
+            total: 0,
+            over: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Items<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Items<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.item > MAX_XML_ITEM_BYTES {
+            self.over = true;
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "XML item over the size limit",
+            ));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.item += n as u64;
+        self.total += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+/// What the guard saw: the entries, the phase, and why it refused.
+#[derive(Debug, Default)]
+pub struct Watch {
+    entries: Vec<Entry>,
+    /// The workbook is open: only the worksheet is read from now on.
+    streaming: bool,
+    /// The message of a refused entry.
+    refusal: Option<String>,
+    /// The entry read last.
+    current: Option<String>,
+}
+
+impl Watch {
+    /// calamine is at `offset`: if an entry's data starts there, it is about
+    /// to be read, and must fit the phase's limit.
+    fn check(&mut self, offset: u64) -> io::Result<()> {
+        let streaming = self.streaming;
+        for entry in self.entries.iter().filter(|e| e.data_start == offset) {
+            let (limit, what) = match (streaming, entry.shared_strings) {
+                (true, _) => (MAX_WORKSHEET_BYTES, "a worksheet"),
+                (false, true) => (MAX_SHARED_STRINGS_BYTES, "the shared-string table"),
+                (false, false) => (MAX_PART_BYTES, "a part read whole"),
+            };
+            if entry.declared > limit {
+                let message = over_limit(entry, limit, what);
+                self.refusal = Some(message.clone());
+                return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
+            self.current = Some(entry.name.clone());
+        }
+        Ok(())
+    }
+
+    /// The workbook is open; what is read from now on is streamed.
+    pub fn start_streaming(&mut self) {
+        self.streaming = true;
+    }
+
+    /// `context: error`, or the guard's refusal if it caused the error; the
+    /// entry read last is named.
+    pub fn explain(&self, context: &str, error: &dyn core::fmt::Display) -> String {
+        match (&self.refusal, &self.current) {
+            (Some(refusal), _) => refusal.clone(),
+            (None, Some(entry)) => std::format!("{context} ({entry}): {error}"),
+            (None, None) => std::format!("{context}: {error}"),
+        }
+    }
+}
+
+/// The workbook's bytes as calamine reads them, checked by a [`Watch`].
+pub struct Guarded {
+    inner: Cursor<Vec<u8>>,
+    watch: Rc<RefCell<Watch>>,
+}
+
+impl Guarded {
+    /// `bytes` watched by a new [`Watch`] over `entries` (from [`survey`]).
+    pub fn new(bytes: Vec<u8>, entries: Vec<Entry>) -> (Self, Rc<RefCell<Watch>>) {
+        let watch = Rc::new(RefCell::new(Watch {
+            entries,
+            ..Watch::default()
+        }));
+        let guarded = Self {
+            inner: Cursor::new(bytes),
+            watch: Rc::clone(&watch),
+        };
+        (guarded, watch)
+    }
+}
+
+impl Read for Guarded {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(out)
+    }
+}
+
+impl Seek for Guarded {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let offset = self.inner.seek(to)?;
+        self.watch.borrow_mut().check(offset)?;
+        Ok(offset)
+    }
+}
+
+impl core::fmt::Debug for Guarded {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Guarded")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_count;
+    use std::string::String;
+
+    #[test]
+    fn unique_count_reads_every_spelling_calamine_might() {
+        let table: [(&[u8], u64); 6] = [
+            (b" count=\"5\" uniqueCount=\"3\"", 3),
+            (b" uniqueCount='+0007'", 7),
+            (b" uniqueCount = \"99999999999999999999999\"", u64::MAX),
+            (b" uniqueCount=\"1\" uniqueCount=\"900\"", 900),
+            (b" uniqueCount=\"x\"", 0),
+            (b"", 0),
+        ];
+        for (attributes, want) in table {
+            assert_eq!(
+                unique_count(attributes),
+                want,
+                "{}",
+                String::from_utf8_lossy(attributes)
+            );
+        }
+    }
+}
