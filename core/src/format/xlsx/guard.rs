@@ -174,6 +174,7 @@ fn check_shared_strings(
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
                 "si" => {
                     strings += 1;
+                    check_cost(entry, strings, reserved, at)?;
                     let qname = e.name().as_ref().to_string();
                     if !open.iter().any(|(q, _)| *q == qname) {
                         if open.len() >= 64 {
@@ -184,7 +185,10 @@ fn check_shared_strings(
                         open.push((qname, at));
                     }
                 }
-                "sst" => reserved = reserved.max(unique_count(e.attributes_raw().as_bytes())),
+                "sst" => {
+                    reserved = reserved.max(unique_count(e.attributes_raw().as_bytes()));
+                    check_cost(entry, strings, reserved, at)?;
+                }
                 _ => {}
             },
             Ok(Event::End(e)) => open.retain(|(q, _)| q.as_str() != e.name().as_ref()),
@@ -211,19 +215,31 @@ fn check_shared_strings(
             )));
         }
     }
-    let counted = strings.max(reserved);
-    let cost = counted
+    Ok(())
+}
+
+/// The table's cost so far (see [`MAX_SHARED_STRINGS_BYTES`]) must fit: it
+/// is checked as strings are counted, so a bomb is refused early.
+fn check_cost(entry: &Entry, strings: u64, reserved: u64, at: u64) -> Result<(), DecodeError> {
+    let cost = strings
+        .max(reserved)
         .saturating_mul(STRING_COST)
         .saturating_add(entry.declared);
-    if cost > MAX_SHARED_STRINGS_BYTES {
-        return Err(refused(std::format!(
-            "{name} holds {strings} strings (uniqueCount {reserved}) in {} bytes: about {} MiB once read, over the {} MiB limit for the shared-string table",
-            entry.declared,
-            cost.div_ceil(MIB),
-            MAX_SHARED_STRINGS_BYTES / MIB
-        )));
+    if cost <= MAX_SHARED_STRINGS_BYTES {
+        return Ok(());
     }
-    Ok(())
+    let counted = if reserved > strings {
+        std::format!("declares uniqueCount=\"{reserved}\" strings")
+    } else {
+        std::format!("holds over {strings} strings (by byte {at})")
+    };
+    Err(refused(std::format!(
+        "{} {counted} in {} bytes: over {} MiB once read, more than the {} MiB limit for the shared-string table",
+        entry.name,
+        entry.declared,
+        cost / MIB,
+        MAX_SHARED_STRINGS_BYTES / MIB
+    )))
 }
 
 /// The largest number any `uniqueCount` attribute could be read as (calamine
