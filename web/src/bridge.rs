@@ -15,13 +15,33 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, File, MessageEvent, Worker};
 
-use crate::protocol::{self, FromWorker, ToWorker, CHUNK_BYTES};
+use crate::protocol::{self, FieldBlock, FromWorker, ToWorker, CHUNK_BYTES};
 use crate::state::{Action, AppState};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
     fn spawn_worker() -> Result<Worker, JsValue>;
+}
+
+/// Decode a worker's [`protocol::frame`] where it arrived: only the JSON is
+/// copied into wasm memory; a `Rows` message's field block stays a view of
+/// the transferred buffer, unread.
+fn decode_frame(bytes: &Uint8Array) -> Result<FromWorker, String> {
+    let total = bytes.length();
+    let mut head = [0u8; 4];
+    if total < 4 {
+        return Err(format!("bad worker message: {total} bytes"));
+    }
+    bytes.subarray(0, 4).copy_to(&mut head);
+    let end = protocol::frame_json_end(head, total as usize)?;
+    // `end` is at most `total`, a u32.
+    let end = end as u32;
+    let mut message = protocol::decode_bytes::<FromWorker>(&bytes.subarray(4, end).to_vec())?;
+    if let FromWorker::Rows { fields, .. } = &mut message {
+        *fields = FieldBlock::Js(bytes.subarray(end, total));
+    }
+    Ok(message)
 }
 
 /// A running worker and the closures that must outlive it.
@@ -123,10 +143,10 @@ impl Workers {
         let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
         let d = dispatch.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            // JSON as UTF-8 bytes (a string is accepted too).
+            // A frame (JSON, then the rows' field block); a JSON string is accepted too.
             let data = event.data();
             let decoded = match data.dyn_ref::<Uint8Array>() {
-                Some(bytes) => protocol::decode_bytes::<FromWorker>(&bytes.to_vec()),
+                Some(bytes) => decode_frame(bytes),
                 None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
             };
             match decoded {

@@ -26,12 +26,17 @@
 //! rows and summaries travel as the DTOs below, converted losslessly.
 //!
 //! Keeping the page responsive: a row's original fields (dozens of name/value
-//! pairs, most of a row's bytes) travel as [`RawFields`], JSON the page does
-//! not parse when the rows arrive: decoding a `Rows` message only checks that
-//! part and copies it as one string. The page parses it when the detail panel
-//! of that row opens. [`FromWorker`] is externally tagged (`{"Rows":{..}}`)
-//! so serde decodes it in one pass, without first buffering the whole message
-//! as an internally tagged enum would (which also cannot carry raw JSON).
+//! pairs, most of a row's bytes) do not travel in the JSON. Each `Rows`
+//! message carries them in a [`FieldBlock`]: every row's fields as a JSON
+//! array of `[name, value]` pairs, concatenated, the row holding its byte
+//! range ([`RowDto::fields`]). On the wire ([`frame`]) the block follows the
+//! JSON in the same transferred buffer; the page copies only the JSON into
+//! wasm memory and keeps the block as a JS view, never scanned, until the
+//! detail panel of one of its rows opens ([`FieldBlock::parse`]). So a batch
+//! costs the page the decoding of six short strings per row, whatever the
+//! width of the export. [`FromWorker`] is externally tagged (`{"Rows":{..}}`)
+//! so serde decodes it in one pass, without first buffering the whole
+//! message as an internally tagged enum would.
 
 use std::collections::BTreeMap;
 
@@ -41,7 +46,6 @@ use cmdhunt_core::matcher::{Flags, Verdict};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// How many bytes the worker reads per `File.slice` (1 MiB).
 pub const CHUNK_BYTES: u32 = 1 << 20;
@@ -89,6 +93,9 @@ pub enum FromWorker {
         job: u32,
         /// The rows.
         rows: Vec<RowDto>,
+        /// The rows' original fields (not JSON: it follows the JSON in the frame).
+        #[serde(skip)]
+        fields: FieldBlock,
     },
     /// The file is finished (or stopped on an error, named in the summary).
     Done {
@@ -149,63 +156,109 @@ pub struct RowDto {
     pub file: u32,
     /// Position in the file.
     pub pos: PositionDto,
-    /// Every original field, unparsed until the detail panel needs it.
-    pub fields: RawFields,
+    /// Where this row's original fields are in its batch's [`FieldBlock`]:
+    /// `(start, length)` in bytes.
+    pub fields: (u64, u64),
 }
 
-/// Every original field of a record as the JSON array of `[name, value]`
-/// pairs it travels as, kept unparsed: the page copies it as one string when
-/// the rows arrive and parses it with [`RawFields::parse`] only for the
-/// detail panel.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RawFields(Box<RawValue>);
-
-impl RawFields {
-    /// Encode fields (a JSON array of `[name, value]` pairs).
-    pub fn encode(fields: &[(String, String)]) -> Self {
-        // Serialising strings cannot fail; `null` would parse as an error.
-        RawFields(
-            serde_json::value::to_raw_value(fields).unwrap_or_else(|_| RawValue::NULL.to_owned()),
-        )
-    }
-
-    /// Parse the fields; the error says what was wrong with them.
-    pub fn parse(&self) -> Result<Vec<(String, String)>, String> {
-        serde_json::from_str(self.0.get())
-            .map_err(|e| format!("the record's fields could not be read: {e}"))
-    }
-
-    /// The JSON text.
-    pub fn json(&self) -> &str {
-        self.0.get()
-    }
+/// The original fields of a batch of rows: each row's as a JSON array of
+/// `[name, value]` pairs, one after the other. The worker builds it as
+/// bytes; the page keeps the JS view it arrived in (wasm32), unread until a
+/// row's detail panel asks for its range.
+#[derive(Debug, Clone)]
+pub enum FieldBlock {
+    /// The bytes, in wasm (or native) memory.
+    Bytes(Vec<u8>),
+    /// The bytes, left where the worker's message put them.
+    #[cfg(target_arch = "wasm32")]
+    Js(js_sys::Uint8Array),
 }
 
-impl Default for RawFields {
-    /// No fields (`[]`).
-    fn default() -> Self {
-        RawFields::encode(&[])
-    }
-}
-
-impl PartialEq for RawFields {
+impl PartialEq for FieldBlock {
+    /// Same bytes (a JS view is copied out to compare).
     fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+        match (self, other) {
+            (FieldBlock::Bytes(a), FieldBlock::Bytes(b)) => a == b,
+            #[cfg(target_arch = "wasm32")]
+            (a, b) => a.to_vec() == b.to_vec(),
+        }
     }
 }
 
-impl Eq for RawFields {}
+impl Eq for FieldBlock {}
+
+impl Default for FieldBlock {
+    /// No bytes.
+    fn default() -> Self {
+        FieldBlock::Bytes(Vec::new())
+    }
+}
+
+impl FieldBlock {
+    /// Append `fields` as JSON; returns their `(start, length)`.
+    pub fn push(&mut self, fields: &[(String, String)]) -> (u64, u64) {
+        match self {
+            FieldBlock::Bytes(bytes) => {
+                let start = bytes.len();
+                // Writing strings into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *bytes, fields);
+                (start as u64, (bytes.len() - start) as u64)
+            }
+            #[cfg(target_arch = "wasm32")]
+            FieldBlock::Js(_) => (0, 0),
+        }
+    }
+
+    /// A copy of the bytes.
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            FieldBlock::Bytes(bytes) => bytes.clone(),
+            #[cfg(target_arch = "wasm32")]
+            FieldBlock::Js(view) => view.to_vec(),
+        }
+    }
+
+    /// The block's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            FieldBlock::Bytes(bytes) => bytes.len() as u64,
+            #[cfg(target_arch = "wasm32")]
+            FieldBlock::Js(view) => u64::from(view.length()),
+        }
+    }
+
+    /// Whether the block is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The fields at `(start, length)`, parsed; the error says what was wrong.
+    pub fn parse(&self, (start, length): (u64, u64)) -> Result<Vec<(String, String)>, String> {
+        let end = start
+            .checked_add(length)
+            .filter(|&end| end <= self.len())
+            .ok_or_else(|| {
+                format!(
+                    "the record's fields are not in its batch: bytes {start}+{length} of {}",
+                    self.len()
+                )
+            })?;
+        let parse = |json: &[u8]| {
+            serde_json::from_slice(json)
+                .map_err(|e| format!("the record's fields could not be read: {e}"))
+        };
+        match self {
+            FieldBlock::Bytes(bytes) => parse(&bytes[start as usize..end as usize]),
+            #[cfg(target_arch = "wasm32")]
+            // Both bounds are at most the view's u32 length (checked above).
+            FieldBlock::Js(view) => parse(&view.subarray(start as u32, end as u32).to_vec()),
+        }
+    }
+}
 
 impl RowDto {
-    /// The row without its fields (left empty), and the fields unparsed: what
-    /// the page keeps when rows arrive.
-    pub fn into_row_and_fields(mut self) -> (FlaggedRow, RawFields) {
-        let fields = std::mem::take(&mut self.fields);
-        (self.into_row(Vec::new()), fields)
-    }
-
-    fn into_row(self, fields: Vec<(String, String)>) -> FlaggedRow {
+    /// The row with its fields left empty (the page keeps them in their block).
+    pub fn into_row(self) -> FlaggedRow {
         let [device_name, account_name, file_name, process_command_line, initiating_process_file_name, initiating_process_command_line] =
             self.text;
         FlaggedRow {
@@ -226,13 +279,12 @@ impl RowDto {
             },
             file: self.file,
             position: pos_from(self.pos),
-            fields,
+            fields: Vec::new(),
         }
     }
-}
 
-impl From<&FlaggedRow> for RowDto {
-    fn from(r: &FlaggedRow) -> Self {
+    /// The wire form of `r`, its fields appended to `block`.
+    pub fn new(r: &FlaggedRow, block: &mut FieldBlock) -> Self {
         let e = &r.event;
         RowDto {
             ts: e.timestamp.map(|t| t.0),
@@ -250,18 +302,30 @@ impl From<&FlaggedRow> for RowDto {
             flags: r.verdict.flags.0,
             file: r.file,
             pos: pos_to(&r.position),
-            fields: RawFields::encode(&r.fields),
+            fields: block.push(&r.fields),
         }
     }
 }
 
-impl From<RowDto> for FlaggedRow {
-    /// The whole row, fields parsed (unreadable fields become none; the page
-    /// uses [`RowDto::into_row_and_fields`] instead).
-    fn from(d: RowDto) -> Self {
-        let fields = d.fields.parse().unwrap_or_default();
-        d.into_row(fields)
-    }
+/// A `Rows` message for `rows`: their wire forms and their field block.
+pub fn rows_message(job: u32, rows: &[FlaggedRow]) -> FromWorker {
+    let mut fields = FieldBlock::default();
+    let rows = rows.iter().map(|r| RowDto::new(r, &mut fields)).collect();
+    FromWorker::Rows { job, rows, fields }
+}
+
+/// The whole rows of a `Rows` message, fields parsed (unreadable fields
+/// become none): for tests and tools; the page keeps the block instead.
+pub fn full_rows(rows: Vec<RowDto>, fields: &FieldBlock) -> Vec<FlaggedRow> {
+    rows.into_iter()
+        .map(|d| {
+            let range = d.fields;
+            FlaggedRow {
+                fields: fields.parse(range).unwrap_or_default(),
+                ..d.into_row()
+            }
+        })
+        .collect()
 }
 
 /// A [`FileSummary`] on the wire.
@@ -367,6 +431,51 @@ impl From<SummaryDto> for FileSummary {
     }
 }
 
+/// The bytes a worker posts for `message`: the JSON's length (4 bytes,
+/// little-endian), the JSON, then (for `Rows`) the field block.
+pub fn frame(message: &FromWorker) -> Vec<u8> {
+    let json = encode(message);
+    let block: &[u8] = match message {
+        FromWorker::Rows {
+            fields: FieldBlock::Bytes(b),
+            ..
+        } => b,
+        _ => &[],
+    };
+    let mut out = Vec::with_capacity(4 + json.len() + block.len());
+    // A message over 4 GiB cannot be posted anyway; the page rejects a bad length.
+    out.extend_from_slice(&u32::try_from(json.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(json.as_bytes());
+    out.extend_from_slice(block);
+    out
+}
+
+/// Where the JSON of a frame of `total` bytes ends, from its first 4 bytes;
+/// the error names what was wrong.
+pub fn frame_json_end(head: [u8; 4], total: usize) -> Result<usize, String> {
+    let end = (u32::from_le_bytes(head) as usize).saturating_add(4);
+    if end > total {
+        return Err(format!(
+            "bad worker message: its JSON would end at byte {end} of {total}"
+        ));
+    }
+    Ok(end)
+}
+
+/// Decode a frame held in memory (tests, and messages that arrive as copies).
+pub fn unframe(bytes: &[u8]) -> Result<FromWorker, String> {
+    let head: [u8; 4] = bytes
+        .get(..4)
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| format!("bad worker message: {} bytes", bytes.len()))?;
+    let end = frame_json_end(head, bytes.len())?;
+    let mut message = decode_bytes::<FromWorker>(&bytes[4..end])?;
+    if let FromWorker::Rows { fields, .. } = &mut message {
+        *fields = FieldBlock::Bytes(bytes[end..].to_vec());
+    }
+    Ok(message)
+}
+
 /// Encode a message as the JSON string that crosses the worker boundary.
 pub fn encode<T: Serialize>(message: &T) -> String {
     // Serialising these plain structs cannot fail (string keys, no floats).
@@ -392,23 +501,26 @@ mod tests {
     #[test]
     fn rows_and_summary_survive_the_wire() {
         let (summary, rows) = scan_all(sample_csv(), 0, None);
-        assert!(!rows.is_empty());
-        let wire = encode(&FromWorker::Rows {
-            job: 3,
-            rows: rows.iter().map(RowDto::from).collect(),
-        });
-        assert_eq!(
-            decode_bytes::<FromWorker>(wire.as_bytes()),
-            decode::<FromWorker>(&wire),
-            "bytes and string decode alike"
-        );
-        assert!(decode_bytes::<FromWorker>(&wire.as_bytes()[..wire.len() / 2]).is_err());
-        let Ok(FromWorker::Rows { job, rows: back }) = decode::<FromWorker>(&wire) else {
-            panic!("rows message did not decode: {wire}");
+        assert!(!rows.is_empty() && rows.iter().all(|r| !r.fields.is_empty()));
+        let message = rows_message(3, &rows);
+        let wire = frame(&message);
+        assert_eq!(unframe(&wire).as_ref(), Ok(&message));
+        let Ok(FromWorker::Rows {
+            job,
+            rows: back,
+            fields,
+        }) = unframe(&wire)
+        else {
+            panic!("rows message did not decode");
         };
         assert_eq!(job, 3);
-        let back: Vec<FlaggedRow> = back.into_iter().map(FlaggedRow::from).collect();
-        assert_eq!(back, rows);
+        // The JSON carries no field: they are all in the block after it.
+        let json_len = u32::from_le_bytes([wire[0], wire[1], wire[2], wire[3]]) as usize;
+        assert_eq!(4 + json_len + fields.len() as usize, wire.len());
+        let json = std::str::from_utf8(&wire[4..4 + json_len]).expect("utf-8");
+        let (name, value) = &rows[0].fields[0];
+        assert!(!json.contains(&format!("[{name:?},{value:?}]")), "{json}");
+        assert_eq!(full_rows(back, &fields), rows);
 
         let wire = encode(&FromWorker::Done {
             job: 3,
@@ -418,6 +530,42 @@ mod tests {
             panic!("done message did not decode");
         };
         assert_eq!(FileSummary::from(*back), summary);
+    }
+
+    #[test]
+    fn bad_frames_and_bad_ranges_are_errors_not_panics() {
+        let (_, rows) = scan_all(sample_csv(), 0, None);
+        let wire = frame(&rows_message(1, &rows));
+        // Cut inside the length or the JSON: an error. Cut inside the block:
+        // the rows arrive, and the missing fields are an error when asked for.
+        let json_end = 4 + u32::from_le_bytes([wire[0], wire[1], wire[2], wire[3]]) as usize;
+        for cut in [0, 3, 4, 10, json_end / 2, json_end - 1] {
+            assert!(unframe(&wire[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = wire.clone();
+        long[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(unframe(&long).unwrap_err().contains("would end at byte"));
+        let Ok(FromWorker::Rows {
+            rows: back, fields, ..
+        }) = unframe(&wire[..wire.len() - 10])
+        else {
+            panic!("the JSON part is whole");
+        };
+        let last = back.last().map(|r| r.fields).unwrap_or_default();
+        assert!(fields.parse(last).unwrap_err().contains("not in its batch"));
+        assert_eq!(fields.parse(back[0].fields), Ok(rows[0].fields.clone()));
+        let short = FieldBlock::Bytes(b"[[\"a\",\"b\"]]".to_vec());
+        assert_eq!(short.parse((0, 11)), Ok(vec![("a".into(), "b".into())]));
+        assert!(short
+            .parse((0, 12))
+            .unwrap_err()
+            .contains("not in its batch"));
+        assert!(short.parse((u64::MAX, 2)).is_err());
+        assert!(short
+            .parse((1, 5))
+            .unwrap_err()
+            .contains("could not be read"));
+        assert!(!back.is_empty());
     }
 
     #[test]

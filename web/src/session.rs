@@ -9,7 +9,7 @@ use cmdhunt_core::format::{DecodeError, Format};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FlaggedRow};
 
-use crate::protocol::{FromWorker, RowDto, SummaryDto};
+use crate::protocol::{rows_message, FromWorker, SummaryDto};
 
 /// Rows are sent when this many are waiting (a batch the page decodes
 /// well within its 100 ms task budget)...
@@ -87,10 +87,7 @@ impl<'r> ScanSession<'r> {
         self.pending.extend(rows);
         let mut out = Vec::with_capacity(2);
         if !self.pending.is_empty() {
-            out.push(FromWorker::Rows {
-                job,
-                rows: self.pending.iter().map(RowDto::from).collect(),
-            });
+            out.push(rows_message(job, &self.pending));
         }
         out.push(FromWorker::Done {
             job,
@@ -125,16 +122,14 @@ impl<'r> ScanSession<'r> {
 
     fn rows_message(&mut self) -> FromWorker {
         let rows = std::mem::take(&mut self.pending);
-        FromWorker::Rows {
-            job: self.job,
-            rows: rows.iter().map(RowDto::from).collect(),
-        }
+        rows_message(self.job, &rows)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::full_rows;
     use crate::testdata::{sample_csv, scan_all, shared_data};
     use cmdhunt_core::scan::FileSummary;
 
@@ -161,9 +156,9 @@ mod tests {
         for m in &messages {
             assert_eq!(m.job(), 7);
             match m {
-                FromWorker::Rows { rows: r, .. } => {
-                    rows.extend(r.iter().cloned().map(FlaggedRow::from))
-                }
+                FromWorker::Rows {
+                    rows: r, fields, ..
+                } => rows.extend(full_rows(r.clone(), fields)),
                 FromWorker::Done { summary: s, .. } => {
                     summary = Some(FileSummary::from((**s).clone()))
                 }

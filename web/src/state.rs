@@ -8,7 +8,7 @@ use cmdhunt_core::results;
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
-use crate::protocol::{FromWorker, RawFields};
+use crate::protocol::{FieldBlock, FromWorker};
 use crate::view::{merge_new_rows, visible_rows, Column, ViewSpec};
 use crate::window::WindowChoice;
 
@@ -125,11 +125,15 @@ pub struct AppState {
     /// Files, by id (index).
     pub files: Vec<FileEntry>,
     /// Every flagged row received, in arrival order. Their
-    /// [`FlaggedRow::fields`] are empty: the fields are in [`AppState::fields`].
+    /// [`FlaggedRow::fields`] are empty: the fields stay in their batch's block.
     pub rows: Vec<FlaggedRow>,
-    /// Each row's original fields, unparsed (same index as `rows`); parsed
-    /// only when the detail panel shows that row ([`AppState::row_fields`]).
-    pub fields: Vec<RawFields>,
+    /// Where each row's original fields are (same index as `rows`): the
+    /// index in `blocks` and the byte range in that block. Parsed only when
+    /// the detail panel shows the row ([`AppState::row_fields`]).
+    pub fields: Vec<(usize, (u64, u64))>,
+    /// The field block of every batch received, with its file id; a
+    /// re-run file's blocks are emptied (indices stay valid).
+    pub blocks: Vec<(u32, FieldBlock)>,
     /// What the table shows.
     pub spec: ViewSpec,
     /// The window control's value.
@@ -213,6 +217,11 @@ impl AppState {
                     self.rows.retain(|_| keep_row.next() == Some(&true));
                     let mut keep_fields = keep.iter();
                     self.fields.retain(|_| keep_fields.next() == Some(&true));
+                    for (file, block) in &mut self.blocks {
+                        if *file == id {
+                            *block = FieldBlock::default();
+                        }
+                    }
                     self.selected = None;
                 }
             }
@@ -220,6 +229,7 @@ impl AppState {
                 self.files.clear();
                 self.rows.clear();
                 self.fields.clear();
+                self.blocks.clear();
                 self.selected = None;
             }
             Action::SortBy(column) => self.spec.sort = self.spec.sort.clicked(column),
@@ -276,16 +286,20 @@ impl AppState {
                 self.follow_newest();
                 false
             }
-            FromWorker::Rows { rows, .. } => {
+            FromWorker::Rows { rows, fields, .. } => {
                 let id = f.id;
                 let first = self.rows.len();
+                let block = self.blocks.len();
+                self.blocks.push((id, fields));
                 // A row's file index is the page's, whatever the worker says.
                 self.rows.reserve(rows.len());
                 self.fields.reserve(rows.len());
                 for dto in rows {
-                    let (row, fields) = dto.into_row_and_fields();
-                    self.rows.push(FlaggedRow { file: id, ..row });
-                    self.fields.push(fields);
+                    self.fields.push((block, dto.fields));
+                    self.rows.push(FlaggedRow {
+                        file: id,
+                        ..dto.into_row()
+                    });
                 }
                 self.follow_newest();
                 merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
@@ -370,10 +384,15 @@ impl AppState {
     /// Every original field of row `index`, parsed now (for the detail
     /// panel); the error says why they cannot be shown.
     pub fn row_fields(&self, index: usize) -> Result<Vec<(String, String)>, String> {
-        self.fields
+        let (block, range) = self
+            .fields
             .get(index)
-            .ok_or_else(|| format!("no row {index}"))?
-            .parse()
+            .ok_or_else(|| format!("no row {index}"))?;
+        self.blocks
+            .get(*block)
+            .ok_or_else(|| format!("no field block {block}"))?
+            .1
+            .parse(*range)
     }
 
     /// The names of the files, by id (for exports).

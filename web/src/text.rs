@@ -32,9 +32,71 @@ pub fn place(file: &str, position: &Position) -> String {
     format!("{file}, {position}")
 }
 
+/// Where a long name may wrap (the page puts a `<wbr>` between the pieces
+/// of [`break_pieces`], so names never break mid-word when a better place exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakAt {
+    /// Between the words of a CamelCase name (`Suspicious|Parent`).
+    Words,
+    /// After a path separator, `_`, `.` or `-` (`logs/|day_|1.|csv`).
+    Path,
+}
+
+/// `text` cut where [`BreakAt`] allows a line break; the pieces joined give `text`.
+pub fn break_pieces(text: &str, at: BreakAt) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        let cut = match at {
+            BreakAt::Words => c.is_uppercase() && previous.is_some_and(char::is_lowercase),
+            BreakAt::Path => previous.is_some_and(|p| matches!(p, '/' | '\\' | '_' | '.' | '-')),
+        };
+        if cut && i > start {
+            pieces.push(&text[start..i]);
+            start = i;
+        }
+        previous = Some(c);
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_break_between_words_and_after_separators() {
+        for (text, at, want) in [
+            (
+                "SuspiciousParent",
+                BreakAt::Words,
+                vec!["Suspicious", "Parent"],
+            ),
+            ("Timestamp", BreakAt::Words, vec!["Timestamp"]),
+            ("ABC", BreakAt::Words, vec!["ABC"]),
+            ("", BreakAt::Words, vec![""]),
+            (
+                "exports/host_01.day-2.csv",
+                BreakAt::Path,
+                vec!["exports/", "host_", "01.", "day-", "2.", "csv"],
+            ),
+            (
+                "C:\\logs\\a.evtx",
+                BreakAt::Path,
+                vec!["C:\\", "logs\\", "a.", "evtx"],
+            ),
+            ("trailing_", BreakAt::Path, vec!["trailing_"]),
+            ("ééé_ü", BreakAt::Path, vec!["ééé_", "ü"]),
+        ] {
+            let pieces = break_pieces(text, at);
+            assert_eq!(pieces, want, "{text:?}");
+            assert_eq!(pieces.concat(), text);
+        }
+    }
 
     #[test]
     fn bytes_table() {

@@ -1,8 +1,9 @@
 //! The worker's read loop: `File.slice` by slice through `FileReaderSync`
 //! (synchronous, allowed in workers), into a [`ScanSession`], posting every
-//! message back as JSON in UTF-8 bytes (a transferred `ArrayBuffer`: no copy
-//! on the way, and the page copies it into its wasm memory in one `memcpy`
-//! instead of re-encoding a string). Only one slice is in memory at a time.
+//! message back as a [`protocol::frame`] (JSON, then the rows' field block)
+//! in a transferred `ArrayBuffer`: no copy on the way; the page copies the
+//! JSON into its wasm memory in one `memcpy` and leaves the block where it
+//! is. Only one slice is in memory at a time.
 
 use std::cell::Cell;
 
@@ -27,7 +28,7 @@ fn scope() -> Option<DedicatedWorkerGlobalScope> {
 
 fn post(message: &FromWorker) {
     if let Some(scope) = scope() {
-        let bytes = Uint8Array::from(protocol::encode(message).as_bytes());
+        let bytes = Uint8Array::from(protocol::frame(message).as_slice());
         let transfer = js_sys::Array::of1(&bytes.buffer());
         if scope.post_message_with_transfer(&bytes, &transfer).is_err() {
             // Not transferable here: send a copy.

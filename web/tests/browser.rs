@@ -169,7 +169,7 @@ async fn a_file_whose_worker_cannot_start_fails_with_a_message_and_the_page_live
 #[wasm_bindgen_test]
 fn the_worker_session_in_wasm_matches_a_one_shot_scan() {
     // The decoders compiled to wasm32 give what FileScan gives in one push,
-    // whatever the slicing, through the JSON wire format.
+    // whatever the slicing, through the wire frames (JSON + field block).
     let rule = CompiledRule::new();
     let mut one_shot = FileScan::new(&rule, 0, "sample.csv", None);
     one_shot.push(SAMPLE_CSV);
@@ -181,15 +181,17 @@ fn the_worker_session_in_wasm_matches_a_one_shot_scan() {
             session
                 .push(chunk, i as f64 * 100.0)
                 .iter()
-                .map(protocol::encode),
+                .map(protocol::frame),
         );
     }
-    wire.extend(session.finish().iter().map(protocol::encode));
+    wire.extend(session.finish().iter().map(protocol::frame));
     let mut rows: Vec<FlaggedRow> = Vec::new();
     let mut summary = None;
-    for text in &wire {
-        match protocol::decode::<FromWorker>(text).expect("decodes") {
-            FromWorker::Rows { rows: r, .. } => rows.extend(r.into_iter().map(FlaggedRow::from)),
+    for bytes in &wire {
+        match protocol::unframe(bytes).expect("decodes") {
+            FromWorker::Rows {
+                rows: r, fields, ..
+            } => rows.extend(protocol::full_rows(r, &fields)),
             FromWorker::Done { summary: s, .. } => summary = Some(FileSummary::from(*s)),
             _ => {}
         }

@@ -6,8 +6,9 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::app::Ctx;
+use super::breakable;
 use crate::state::{Action, FileEntry, Status};
-use crate::text;
+use crate::text::{self, BreakAt};
 
 fn status_text(f: &FileEntry) -> String {
     match &f.status {
@@ -44,7 +45,7 @@ fn file_line(ctx: &Ctx, f: &FileEntry) -> Html {
     let failed = matches!(f.status, Status::Failed(_));
     html! {
         <li class={classes!("file", failed.then_some("failed"))} data-testid="file-line" data-file={f.name.clone()}>
-            <span class="file-name">{ &f.name }</span>
+            <span class="file-name" title={f.name.clone()}>{ breakable(&f.name, BreakAt::Path) }</span>
             <progress data-testid="progress" max="100" value={format!("{percent:.1}")}
                 aria-label={format!("{} progress", f.name)} />
             <span class="file-progress" data-testid="progress-text">

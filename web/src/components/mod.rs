@@ -10,3 +10,20 @@ pub mod results_table;
 pub mod rule_panel;
 pub mod summary;
 pub mod toolbar;
+
+use yew::prelude::*;
+
+use crate::text::{break_pieces, BreakAt};
+
+/// `text` as text nodes with a `<wbr>` wherever [`BreakAt`] allows a line break.
+pub fn breakable(text: &str, at: BreakAt) -> Html {
+    let pieces = break_pieces(text, at);
+    let last = pieces.len().saturating_sub(1);
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            html! { <>{ piece.to_owned() }if i < last { <wbr /> }</> }
+        })
+        .collect()
+}

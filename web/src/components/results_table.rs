@@ -9,13 +9,20 @@ use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
 use super::app::Ctx;
+use super::breakable;
 use crate::state::Action;
+use crate::text::BreakAt;
 use crate::view::{visible_slice, Column};
 
 /// Every row is this tall (CSS keeps cells on one line).
 pub const ROW_HEIGHT: u32 = 30;
 /// Rows rendered beyond the viewport, each side.
-const OVERSCAN: usize = 8;
+const OVERSCAN: usize = 4;
+/// Each column's class (`col-N`: its width in the style sheet).
+const COL_CLASSES: [&str; 11] = [
+    "col-0", "col-1", "col-2", "col-3", "col-4", "col-5", "col-6", "col-7", "col-8", "col-9",
+    "col-10",
+];
 /// Viewport height assumed before the first scroll event.
 const DEFAULT_VIEWPORT: f64 = 600.0;
 
@@ -39,8 +46,8 @@ fn header(ctx: &Ctx, col: usize) -> Html {
     };
     let title = column.flag().and_then(|f| FLAGS.get(f)).map(|f| f.meaning);
     html! {
-        <th scope="col" aria-sort={aria} class={format!("col-{col}")} {onclick} title={title}>
-            <button type="button" class="sort">{ PROJECTED_COLUMNS[col] }{ arrow }</button>
+        <th scope="col" aria-sort={aria} class={COL_CLASSES[col]} {onclick} title={title}>
+            <button type="button" class="sort">{ breakable(PROJECTED_COLUMNS[col], BreakAt::Words) }{ arrow }</button>
         </th>
     }
 }
@@ -49,16 +56,17 @@ fn cell(row: &FlaggedRow, col: usize) -> Html {
     let column = Column(col);
     if let Some(f) = column.flag() {
         let on = row.verdict.flags.0[f];
+        // The cell itself is the badge: one box less per flag to lay out.
         return html! {
-            <td class={format!("col-{col}")}>
-                <span class={classes!("badge", if on { "on" } else { "off" })}>{ on.to_string() }</span>
+            <td class={classes!(COL_CLASSES[col], "flag", if on { "on" } else { "off" })}>
+                { if on { "true" } else { "false" } }
             </td>
         };
     }
     let text = column.text(row);
     let inferred = col == 4 && row.event.parent_inferred;
     html! {
-        <td class={format!("col-{col}")} title={text.clone()}>
+        <td class={COL_CLASSES[col]} title={text.clone()}>
             { text }
             if inferred { <span class="inferred" title="inferred from an earlier event">{ " (inferred)" }</span> }
         </td>
@@ -98,9 +106,13 @@ pub fn results_table() -> Html {
                 }
             })
         };
+        // Keyed by position, not by row: when rows stream in above the
+        // viewport the same <tr>s get new text (no DOM rebuilt), and a
+        // scroll by one row moves one <tr>.
+        let position = slice.start + k;
         Some(html! {
-            <tr key={i} class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
-                aria-rowindex={(slice.start + k + 2).to_string()} aria-selected={selected.to_string()}
+            <tr key={position} class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
+                aria-rowindex={(position + 2).to_string()} aria-selected={selected.to_string()}
                 tabindex="0" onclick={open} onkeydown={key}>
                 { for (0..PROJECTED_COLUMNS.len()).map(|c| cell(row, c)) }
             </tr>

@@ -7,8 +7,9 @@ use cmdhunt_core::scan::FileSummary;
 use yew::prelude::*;
 
 use super::app::Ctx;
+use super::breakable;
 use crate::state::{FileEntry, Status};
-use crate::text;
+use crate::text::{self, BreakAt};
 
 /// How many skip reasons are listed per file (all are counted).
 const SKIPS_SHOWN: usize = 20;
@@ -137,7 +138,7 @@ pub fn summary() -> Html {
             let format = f.format.map(|x| x.name()).unwrap_or("-");
             html! {
                 <tr data-testid="summary-row">
-                    <th scope="row">{ &f.name }</th>
+                    <th scope="row" title={f.name.clone()}>{ breakable(&f.name, BreakAt::Path) }</th>
                     <td data-testid="summary-format">{ format }</td>
                     { counts.cells() }
                 </tr>
@@ -154,7 +155,7 @@ pub fn summary() -> Html {
                     <th scope="col">{ "File" }</th><th scope="col">{ "Format" }</th>
                     <th scope="col">{ "Records" }</th><th scope="col">{ "Process creations" }</th>
                     <th scope="col">{ "cmd.exe" }</th><th scope="col">{ "Flagged" }</th>
-                    { for FLAGS.iter().map(|f| html! { <th scope="col">{ f.name }</th> }) }
+                    { for FLAGS.iter().map(|f| html! { <th scope="col">{ breakable(f.name, BreakAt::Words) }</th> }) }
                     <th scope="col">{ "Skipped" }</th>
                 </tr></thead>
                 <tbody>{ for lines }</tbody>
