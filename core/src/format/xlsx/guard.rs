@@ -200,6 +200,8 @@ fn check_shared_strings(
                         "{name}: an XML item over {} MiB at byte {at} (a cell holds at most 32,767 characters)",
                         MAX_XML_ITEM_BYTES / MIB
                     )
+                } else if lied(&e) {
+                    inflates_past(entry)
                 } else {
                     std::format!("{name}: {e} (at byte {at} of the part)")
                 }));
@@ -240,6 +242,19 @@ fn check_cost(entry: &Entry, strings: u64, reserved: u64, at: u64) -> Result<(),
         cost / MIB,
         MAX_SHARED_STRINGS_BYTES / MIB
     )))
+}
+
+/// `zip` stopped an entry that inflated past its declared size.
+fn lied(error: &dyn core::fmt::Display) -> bool {
+    std::format!("{error}").contains("larger than its declared uncompressed size")
+}
+
+fn inflates_past(entry: &Entry) -> String {
+    std::format!(
+        "{} inflates to more than the {} bytes it declares",
+        entry.name,
+        entry.declared
+    )
 }
 
 /// The largest number any `uniqueCount` attribute could be read as (calamine
@@ -325,7 +340,7 @@ pub struct Watch {
     /// The message of a refused entry.
     refusal: Option<String>,
     /// The entry read last.
-    current: Option<String>,
+    current: Option<Entry>,
 }
 
 impl Watch {
@@ -344,7 +359,7 @@ impl Watch {
                 self.refusal = Some(message.clone());
                 return Err(io::Error::new(io::ErrorKind::InvalidData, message));
             }
-            self.current = Some(entry.name.clone());
+            self.current = Some(entry.clone());
         }
         Ok(())
     }
@@ -359,7 +374,10 @@ impl Watch {
     pub fn explain(&self, context: &str, error: &dyn core::fmt::Display) -> String {
         match (&self.refusal, &self.current) {
             (Some(refusal), _) => refusal.clone(),
-            (None, Some(entry)) => std::format!("{context} ({entry}): {error}"),
+            (None, Some(entry)) if lied(error) => {
+                std::format!("{context}: {}", inflates_past(entry))
+            }
+            (None, Some(entry)) => std::format!("{context} ({}): {error}", entry.name),
             (None, None) => std::format!("{context}: {error}"),
         }
     }
