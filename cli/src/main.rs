@@ -88,7 +88,7 @@ fn scan_file(
     forced: Option<Format>,
 ) -> (FileSummary, Vec<FlaggedRow>) {
     let name = path.display().to_string();
-    let mut scan = FileScan::new(rule, index, &name, forced);
+    let mut scan = FileScan::new(rule, index, &name, forced).without_fields();
     let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
         Ok(Box::new(io::stdin().lock()))
     } else {

@@ -226,6 +226,35 @@ fn results_do_not_depend_on_chunk_boundaries() {
     }
 }
 
+/// `without_fields` (the CLI's mode) changes nothing but the rows' original
+/// fields, which stay empty; the default keeps every field in source order.
+#[test]
+fn without_fields_keeps_everything_but_the_fields() {
+    let rule = cmdhunt_core::matcher::CompiledRule::new();
+    for (path, _) in files() {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display();
+        let (summary, rows) = scan(&bytes, 64 << 10);
+        let mut lean = FileScan::new(&rule, 0, "test.csv", None).without_fields();
+        lean.push(&bytes);
+        let (lean_summary, lean_rows) = lean.finish();
+        assert_eq!(lean_summary, summary, "{name}");
+        assert_eq!(lean_rows.len(), rows.len(), "{name}");
+        for (lean, full) in lean_rows.iter().zip(&rows) {
+            assert!(lean.fields.is_empty(), "{name}");
+            assert!(!full.fields.is_empty(), "{name}");
+            let command_line = &full.event.process_command_line;
+            assert!(
+                full.fields.iter().any(|(_, v)| v == command_line),
+                "{name}: the command line is among the fields"
+            );
+            let mut stripped = full.clone();
+            stripped.fields.clear();
+            assert_eq!(lean, &stripped, "{name}");
+        }
+    }
+}
+
 #[test]
 fn timeline_export_rows_are_right() {
     // The older Defender timeline schema: CreatedProcessName / Process_CommandLine / ComputerDnsName.

@@ -17,12 +17,14 @@
 //!
 //! # Speed
 //!
-//! Records are found with `memchr2(b'"', b'\n')` (quote-aware), and only the
-//! leading fields the scanner needs for every record (time, action type,
-//! `FileName`) are split; the whole record is split only when its `FileName`
-//! is wanted in full, which the rule does for `cmd.exe` only.
+//! Records are found 64 bytes at a time from bit masks ([`blocks`], with an
+//! exact byte-wise splitter behind it), and only the leading fields the
+//! scanner needs for every record (time, action type, `FileName`) are split
+//! ([`fields`], commas from bit masks too); the rule's two columns are split
+//! only for `cmd.exe` records, and the whole record only for flagged ones.
 
 mod blocks;
+mod fields;
 
 use alloc::borrow::Cow;
 use alloc::format;
@@ -37,8 +39,7 @@ use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, Reco
 use crate::mapping::{self, Schema, Target, Transform};
 use crate::time::Timestamp;
 
-/// A field's raw byte range within its record.
-type Span = (usize, usize);
+use fields::{quoted_end, split_fields, split_fields_from, Span};
 
 /// The Defender `ActionType` of a process creation.
 const PROCESS_CREATED: &str = "ProcessCreated";
@@ -435,45 +436,6 @@ enum QuoteState {
     QuoteInQuoted,
 }
 
-/// Split `rec` into field spans, stopping after `limit` fields.
-fn split_fields(rec: &[u8], limit: usize, out: &mut Vec<Span>) {
-    if limit == 0 {
-        return;
-    }
-    let mut start = 0;
-    loop {
-        let mut i = start;
-        if rec.get(start) == Some(&b'"') {
-            i = quoted_end(rec, start + 1);
-        }
-        match memchr(b',', &rec[i..]) {
-            Some(j) => {
-                out.push((start, i + j));
-                if out.len() == limit {
-                    return;
-                }
-                start = i + j + 1;
-            }
-            None => {
-                out.push((start, rec.len()));
-                return;
-            }
-        }
-    }
-}
-
-/// The index just past the closing quote of a quoted field whose content
-/// starts at `from` (or the end of `rec` when the quote never closes).
-fn quoted_end(rec: &[u8], mut from: usize) -> usize {
-    loop {
-        match memchr(b'"', &rec[from..]) {
-            Some(j) if rec.get(from + j + 1) == Some(&b'"') => from += j + 2,
-            Some(j) => return from + j + 1,
-            None => return rec.len(),
-        }
-    }
-}
-
 /// A raw field's value: a leading quoted part unquoted (`""` made `"`), the
 /// rest kept as is.
 fn unescape(raw: &[u8]) -> Cow<'_, str> {
@@ -659,8 +621,17 @@ impl Record for CsvRecord<'_> {
         let schema = &self.header.schema;
         let (cmd, cmd_transform) = schema.get(Target::ProcessCommandLine)?;
         let (parent, parent_transform) = schema.get(Target::InitiatingProcessFileName)?;
-        let mut spans = Vec::with_capacity(cmd.max(parent) + 1);
-        split_fields(self.bytes, cmd.max(parent) + 1, &mut spans);
+        let wanted = cmd.max(parent) + 1;
+        let mut spans = Vec::with_capacity(wanted.max(self.prefix.len()));
+        spans.extend_from_slice(self.prefix);
+        match self.prefix.last() {
+            // The leading fields are split already: go on after them.
+            Some(&(_, end)) if end < self.bytes.len() => {
+                split_fields_from(self.bytes, end + 1, wanted, &mut spans)
+            }
+            Some(_) => {} // the record ended within them
+            None => split_fields(self.bytes, wanted, &mut spans),
+        }
         Some((
             cmd_transform.apply(self.raw(&spans, cmd)),
             parent_transform.apply(self.raw(&spans, parent)),

@@ -36,10 +36,11 @@
 /// The two primitives the splitter needs from an instruction set.
 ///
 /// The methods are safe to call only where the implementor's instruction set
-/// is available: [`Sse2`] always on x86_64, [`Avx2`] only inside
-/// [`record_end_avx2`], which `record_end` calls after detecting the feature.
+/// is available: [`Sse2`] always on x86_64, [`Avx2`] only inside functions
+/// compiled with `#[target_feature(enable = "avx2")]` that are called after
+/// detecting the feature ([`record_end_avx2`], and the field splitter's).
 #[cfg(target_arch = "x86_64")]
-trait Kernel {
+pub(super) trait Kernel {
     /// Bit `i` is set when `block[i] == byte`.
     fn find(block: &[u8; 64], byte: u8) -> u64;
     /// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
@@ -48,7 +49,7 @@ trait Kernel {
 
 /// SSE2: part of the x86_64 baseline.
 #[cfg(target_arch = "x86_64")]
-struct Sse2;
+pub(super) struct Sse2;
 
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Sse2 {
@@ -85,7 +86,7 @@ impl Kernel for Sse2 {
 
 /// AVX2 compares and a carry-less multiply (PCLMULQDQ) for the prefix XOR.
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
-struct Avx2;
+pub(super) struct Avx2;
 
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 impl Kernel for Avx2 {
@@ -130,20 +131,31 @@ impl Kernel for Avx2 {
 #[cfg(target_arch = "x86_64")]
 pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
     #[cfg(feature = "std")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq") {
-        // SAFETY: both features were just detected.
+    if avx2_available() {
+        // SAFETY: the features `record_end_avx2` is compiled for were just detected.
         return unsafe { record_end_avx2(data) };
     }
     scan::<Sse2>(data)
 }
 
-/// [`scan`] compiled for AVX2 and PCLMULQDQ.
+/// Whether the CPU has everything the AVX2 kernels are compiled for: AVX2,
+/// PCLMULQDQ for the prefix XOR, POPCNT and BMI1 for the bit counts (without
+/// them `count_ones` is a 17-instruction software routine per block).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+pub(super) fn avx2_available() -> bool {
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("pclmulqdq")
+        && std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("bmi1")
+}
+
+/// [`scan`] compiled for AVX2, PCLMULQDQ, POPCNT and BMI1.
 ///
 /// # Safety
 ///
-/// The CPU must support both features.
+/// The CPU must support those features ([`avx2_available`]).
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
-#[target_feature(enable = "avx2,pclmulqdq")]
+#[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
 unsafe fn record_end_avx2(data: &[u8]) -> Option<(usize, u64)> {
     scan::<Avx2>(data)
 }
@@ -297,7 +309,7 @@ mod tests {
     #[cfg(feature = "std")]
     #[test]
     fn avx2_and_sse2_kernels_agree() {
-        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq")) {
+        if !avx2_available() {
             return;
         }
         let alphabet = b"ab,\"\n\r ";
