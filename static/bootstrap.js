@@ -33,7 +33,12 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     const workerUrl = me.src
       ? me.src
       : URL.createObjectURL(new Blob([me.textContent], { type: "text/javascript" }));
-    globalThis.cmdhuntSpawnWorker = () => new Worker(workerUrl, { name: "cmdhunt-scan" });
+    // `#selftest-panic` lets the browser tests make a worker panic on purpose
+    // (see SELF_TEST_PANIC in web/src/worker.rs).
+    globalThis.cmdhuntSpawnWorker = () =>
+      new Worker(workerUrl, {
+        name: location.hash === "#selftest-panic" ? "cmdhunt-scan selftest-panic" : "cmdhunt-scan",
+      });
     const base64 =
       document.getElementById("cmdhunt-wasm")?.textContent ?? globalThis.CMDHUNT_WASM_BASE64;
     (async () => {

@@ -49,6 +49,19 @@ fn install_panic_hook() {
     }));
 }
 
+/// The page's self-test of its panic path (used by the browser tests): a
+/// page opened with `#selftest-panic` names its workers
+/// `cmdhunt-scan selftest-panic` (`static/bootstrap.js`), and such a worker
+/// panics, for real, on a file whose name contains `selftest-panic`, once
+/// its first slice is read. Both are needed: a file name alone, which whoever
+/// made the export may choose, does nothing.
+const SELF_TEST_PANIC: &str = "selftest-panic";
+
+fn self_test_panics_on(name: &str) -> bool {
+    name.contains(SELF_TEST_PANIC)
+        && scope().is_some_and(|s| s.name().split(' ').any(|w| w == SELF_TEST_PANIC))
+}
+
 fn describe(error: &JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
@@ -91,6 +104,7 @@ pub fn run(message: &str, file: &File) {
         }
     };
     let size = file.size();
+    let self_test_panic = self_test_panics_on(&name);
     let mut buffer = vec![0u8; chunk as usize];
     let mut offset = 0f64;
     while offset < size {
@@ -110,6 +124,9 @@ pub fn run(message: &str, file: &File) {
         };
         let len = (array.length() as usize).min(buffer.len());
         array.subarray(0, len as u32).copy_to(&mut buffer[..len]);
+        if self_test_panic {
+            panic!("self-test panic after reading {len} bytes of {name} (the page was opened with #{SELF_TEST_PANIC})");
+        }
         session.push(&buffer[..len], now()).iter().for_each(post);
         offset = end;
     }
