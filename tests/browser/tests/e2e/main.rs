@@ -15,6 +15,7 @@ mod network;
 mod single_file;
 mod sort;
 mod volume;
+mod worker_panic;
 mod xss;
 
 use std::path::PathBuf;
