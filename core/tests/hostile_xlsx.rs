@@ -341,6 +341,30 @@ fn bomb(case: &str) -> Vec<u8> {
             None,
             Vec::new(),
         ),
+        // A 65 MiB cell in a streamed worksheet: one text item.
+        "cell_item_huge" => workbook(
+            Part::repeated(
+                "xl/worksheets/sheet1.xml",
+                &sheet_head("<c r=\"D2\" t=\"inlineStr\"><is><t>"),
+                "A",
+                65 * MIB,
+                "</t></is></c></row></sheetData></worksheet>",
+            ),
+            None,
+            Vec::new(),
+        ),
+        // A 65 MiB cell made of 64 KiB items (calamine joins them).
+        "cell_span_huge" => workbook(
+            Part::repeated(
+                "xl/worksheets/sheet1.xml",
+                &sheet_head("<c r=\"D2\" t=\"inlineStr\"><is><t>"),
+                &("A".repeat(65_531) + "&amp;"),
+                65 * MIB,
+                "</t></is></c></row></sheetData></worksheet>",
+            ),
+            None,
+            Vec::new(),
+        ),
         // A worksheet that declares its first 400 rows and inflates to 3.7 GiB.
         "sheet_lying" => {
             let sheet = shared_sheet(400);
@@ -355,6 +379,22 @@ fn bomb(case: &str) -> Vec<u8> {
         }
         other => panic!("unknown case {other}"),
     }
+}
+
+/// A worksheet with an inline-string header row, then row 2 opened and
+/// `cell` begun.
+fn sheet_head(cell: &str) -> String {
+    let header: String = HEADER
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let col = char::from(b'A' + i as u8);
+            format!("<c r=\"{col}1\" t=\"inlineStr\"><is><t>{v}</t></is></c>")
+        })
+        .collect();
+    format!(
+        "<worksheet xmlns=\"{NS}/spreadsheetml/2006/main\"><sheetData><row r=\"1\">{header}</row><row r=\"2\">{cell}"
+    )
 }
 
 /// Scan `bytes` (sniffed) in 1 MiB pushes.
@@ -458,6 +498,17 @@ fn costly_shared_strings_are_refused_before_calamine_reads_them() {
         message.starts_with(&format!("{SST} holds over ")) && message.contains("strings (by byte"),
         "{message}"
     );
+    for (case, what) in [
+        ("cell_item_huge", "an XML item over"),
+        ("cell_span_huge", "the <c> element at byte"),
+    ] {
+        let message = refusal(case);
+        assert!(
+            message.starts_with(&format!("xl/worksheets/sheet1.xml: {what}"))
+                && message.contains(&format!("over {}", mib(MAX_XML_ITEM_BYTES))),
+            "{case}: {message}"
+        );
+    }
     let message = refusal("string_huge");
     assert!(
         message.starts_with(SST) && message.contains(&format!("over {}", mib(MAX_XML_ITEM_BYTES))),
@@ -571,11 +622,13 @@ fn bombs_stay_small() {
         assert!(size < 16 * MIB, "{case}: {size}");
         assert!(peak < 64 * MIB, "{case}: peak RSS {peak}");
     }
-    let (_, peak) = peak_rss("string_huge");
-    assert!(
-        peak < 3 * MAX_RECORD_BYTES as u64,
-        "string_huge: peak RSS {peak}"
-    );
+    for case in ["string_huge", "cell_item_huge", "cell_span_huge"] {
+        let (_, peak) = peak_rss(case);
+        assert!(
+            peak < 3 * MAX_RECORD_BYTES as u64,
+            "{case}: peak RSS {peak}"
+        );
+    }
 }
 
 /// Writes every bomb into `XLSX_BOMBS_DIR` (for trying the CLI and the page).
@@ -593,6 +646,8 @@ fn write_bombs() {
         "workbook_as_sheet",
         "sheet_declared",
         "sheet_lying",
+        "cell_item_huge",
+        "cell_span_huge",
     ] {
         let path = std::path::Path::new(&dir).join(format!("{case}.xlsx"));
         std::fs::write(&path, bomb(case)).expect("write a bomb");

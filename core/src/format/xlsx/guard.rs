@@ -19,7 +19,10 @@
 //!    the workbook opens, whatever is read is read whole
 //!    ([`MAX_PART_BYTES`], or [`MAX_SHARED_STRINGS_BYTES`] for the table of
 //!    step 2); afterwards only the worksheet is read, streamed
-//!    ([`MAX_WORKSHEET_BYTES`], a bound on time, not memory).
+//!    ([`MAX_WORKSHEET_BYTES`], a bound on time). Streaming bounds memory
+//!    only if no single XML item or cell is huge, so the worksheet is first
+//!    scanned once, as step 2 scans the table (one more inflate and XML
+//!    tokenizing pass, no cell decoding).
 //!
 //! An entry that inflates to more than it declares is stopped by `zip`
 //! itself ("File is larger than its declared uncompressed size"), so declared
@@ -71,6 +74,8 @@ const MIB: u64 = 1 << 20;
 /// One zip entry as the central directory describes it.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Its index in the central directory.
+    index: usize,
     name: String,
     data_start: u64,
     declared: u64,
@@ -110,36 +115,33 @@ pub fn survey(bytes: &[u8]) -> Result<Vec<Entry>, DecodeError> {
             continue;
         };
         let lookup = name.replace('\\', "/").to_ascii_lowercase();
-        entries.push((
+        entries.push(Entry {
             index,
-            Entry {
-                name: name.into_owned(),
-                data_start,
-                declared: file.size(),
-                shared_strings: lookup.ends_with("sharedstrings.xml"),
-            },
-        ));
+            name: name.into_owned(),
+            data_start,
+            declared: file.size(),
+            shared_strings: lookup.ends_with("sharedstrings.xml"),
+        });
     }
-    let tables: Vec<&(usize, Entry)> = entries.iter().filter(|(_, e)| e.shared_strings).collect();
+    let tables: Vec<&Entry> = entries.iter().filter(|e| e.shared_strings).collect();
     if tables.len() > 1 {
-        let names: Vec<&str> = tables.iter().map(|(_, e)| e.name.as_str()).collect();
+        let names: Vec<&str> = tables.iter().map(|e| e.name.as_str()).collect();
         return Err(refused(std::format!(
             "the workbook has {} shared-string tables ({}); a workbook has one",
             names.len(),
             names.join(", ")
         )));
     }
-    for (index, entry) in tables {
-        check_shared_strings(&mut archive, *index, entry)?;
+    for entry in tables {
+        check_shared_strings(&mut archive, entry)?;
     }
-    Ok(entries.into_iter().map(|(_, e)| e).collect())
+    Ok(entries)
 }
 
 /// Step 2: the shared-string table must fit [`MAX_SHARED_STRINGS_BYTES`]
 /// once read, with no item or string over [`MAX_XML_ITEM_BYTES`].
 fn check_shared_strings(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
-    index: usize,
     entry: &Entry,
 ) -> Result<(), DecodeError> {
     if entry.declared > MAX_SHARED_STRINGS_BYTES {
@@ -149,10 +151,53 @@ fn check_shared_strings(
             "the shared-string table",
         )));
     }
+    match scan_part(archive, entry, true) {
+        Ok(()) => Ok(()),
+        Err(Stop::Refused(message)) => Err(refused(message)),
+        // calamine reads the table whole while it opens the workbook: any
+        // error in it fails the workbook.
+        Err(Stop::Broken(message)) => Err(refused(message)),
+    }
+}
+
+/// The worksheet calamine is about to stream must hold no item and no cell
+/// over [`MAX_XML_ITEM_BYTES`]. A part that is broken rather than too big
+/// is left to calamine, which reads its rows up to the same fault and then
+/// reports it with a row number.
+fn check_streamed(bytes: &[u8], entry: &Entry) -> Result<(), String> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| std::format!("not a readable XLSX workbook: {e}"))?;
+    match scan_part(&mut archive, entry, false) {
+        Ok(()) | Err(Stop::Broken(_)) => Ok(()),
+        Err(Stop::Refused(message)) => Err(message),
+    }
+}
+
+/// Why [`scan_part`] stopped early.
+enum Stop {
+    /// Over a memory limit.
+    Refused(String),
+    /// Not readable (bad XML, bad CRC, more bytes than declared).
+    Broken(String),
+}
+
+/// The elements whose content calamine gathers across XML items into one
+/// value: a cell, its value, formula and inline string; a shared string and
+/// its runs and texts. Each must stay under [`MAX_XML_ITEM_BYTES`].
+const GATHERED: [&str; 7] = ["c", "v", "f", "is", "si", "r", "t"];
+
+/// Stream `entry` once as calamine will read it (same XML settings), with no
+/// single item and no [`GATHERED`] element over [`MAX_XML_ITEM_BYTES`]; with
+/// `count_strings`, also the table's cost (see [`check_cost`]).
+fn scan_part(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    entry: &Entry,
+    count_strings: bool,
+) -> Result<(), Stop> {
     let name = &entry.name;
     let file = archive
-        .by_index(index)
-        .map_err(|e| refused(std::format!("{name}: {e}")))?;
+        .by_index(entry.index)
+        .map_err(|e| Stop::Broken(std::format!("{name}: {e}")))?;
     let mut xml = quick_xml::Reader::from_reader(Items::new(file));
     let config = xml.config_mut();
     // As calamine reads it.
@@ -161,8 +206,9 @@ fn check_shared_strings(
     config.check_comments = false;
     config.expand_empty_elements = true;
     let (mut strings, mut reserved) = (0u64, 0u64);
-    // Each string calamine reads runs from an `<si>` to the first end tag of
-    // the same name; the earliest open one per name is the longest.
+    // calamine reads such an element from its start tag to the first end
+    // tag of the same name (or, for a cell, of the same local name, which is
+    // sooner); the earliest open one per name is the longest.
     let mut open: Vec<(String, u64)> = Vec::new();
     let mut buf = Vec::new();
     loop {
@@ -171,48 +217,49 @@ fn check_shared_strings(
         let event = xml.read_event_into(&mut buf);
         let at = xml.get_ref().total;
         match event {
-            Ok(Event::Start(e)) => match e.local_name().as_ref() {
-                "si" => {
+            Ok(Event::Start(e)) => {
+                let local = e.local_name();
+                let local = local.as_ref();
+                if count_strings && local == "si" {
                     strings += 1;
-                    check_cost(entry, strings, reserved, at)?;
-                    let qname = e.name().as_ref().to_string();
-                    if !open.iter().any(|(q, _)| *q == qname) {
-                        if open.len() >= 64 {
-                            return Err(refused(std::format!(
-                                "{name}: over 64 differently named strings open at byte {at}"
-                            )));
-                        }
-                        open.push((qname, at));
-                    }
+                    check_cost(entry, strings, reserved, at).map_err(Stop::Refused)?;
                 }
-                "sst" => {
+                if count_strings && local == "sst" {
                     reserved = reserved.max(unique_count(e.attributes_raw().as_bytes()));
-                    check_cost(entry, strings, reserved, at)?;
+                    check_cost(entry, strings, reserved, at).map_err(Stop::Refused)?;
                 }
-                _ => {}
-            },
+                let qname = e.name().as_ref().to_string();
+                if GATHERED.contains(&local) && !open.iter().any(|(q, _)| *q == qname) {
+                    if open.len() >= 64 {
+                        return Err(Stop::Refused(std::format!(
+                            "{name}: over 64 differently named elements open at byte {at}"
+                        )));
+                    }
+                    open.push((qname, at));
+                }
+            }
             Ok(Event::End(e)) => open.retain(|(q, _)| q.as_str() != e.name().as_ref()),
             Ok(Event::Eof) => break,
             Ok(_) => {}
+            Err(_) if xml.get_ref().over => {
+                return Err(Stop::Refused(std::format!(
+                    "{name}: an XML item over {} MiB at byte {at} (a cell holds at most 32,767 characters)",
+                    MAX_XML_ITEM_BYTES / MIB
+                )));
+            }
+            Err(e) if lied(&e) => return Err(Stop::Broken(inflates_past(entry))),
             Err(e) => {
-                return Err(refused(if xml.get_ref().over {
-                    std::format!(
-                        "{name}: an XML item over {} MiB at byte {at} (a cell holds at most 32,767 characters)",
-                        MAX_XML_ITEM_BYTES / MIB
-                    )
-                } else if lied(&e) {
-                    inflates_past(entry)
-                } else {
-                    std::format!("{name}: {e} (at byte {at} of the part)")
-                }));
+                return Err(Stop::Broken(std::format!(
+                    "{name}: {e} (at byte {at} of the part)"
+                )))
             }
         }
-        if let Some((_, start)) = open
+        if let Some((element, start)) = open
             .iter()
             .find(|(_, s)| at.saturating_sub(*s) > MAX_XML_ITEM_BYTES)
         {
-            return Err(refused(std::format!(
-                "{name}: the string at byte {start} is over {} MiB (a cell holds at most 32,767 characters)",
+            return Err(Stop::Refused(std::format!(
+                "{name}: the <{element}> element at byte {start} is over {} MiB (a cell holds at most 32,767 characters)",
                 MAX_XML_ITEM_BYTES / MIB
             )));
         }
@@ -222,7 +269,7 @@ fn check_shared_strings(
 
 /// The table's cost so far (see [`MAX_SHARED_STRINGS_BYTES`]) must fit: it
 /// is checked as strings are counted, so a bomb is refused early.
-fn check_cost(entry: &Entry, strings: u64, reserved: u64, at: u64) -> Result<(), DecodeError> {
+fn check_cost(entry: &Entry, strings: u64, reserved: u64, at: u64) -> Result<(), String> {
     let cost = strings
         .max(reserved)
         .saturating_mul(STRING_COST)
@@ -235,13 +282,13 @@ fn check_cost(entry: &Entry, strings: u64, reserved: u64, at: u64) -> Result<(),
     } else {
         std::format!("holds over {strings} strings (by byte {at})")
     };
-    Err(refused(std::format!(
+    Err(std::format!(
         "{} {counted} in {} bytes: over {} MiB once read, more than the {} MiB limit for the shared-string table",
         entry.name,
         entry.declared,
         cost / MIB,
         MAX_SHARED_STRINGS_BYTES / MIB
-    )))
+    ))
 }
 
 /// `zip` stopped an entry that inflated past its declared size.
@@ -341,12 +388,15 @@ pub struct Watch {
     refusal: Option<String>,
     /// The entry read last.
     current: Option<Entry>,
+    /// The streamed entries already scanned (by index).
+    scanned: Vec<usize>,
 }
 
 impl Watch {
     /// calamine is at `offset`: if an entry's data starts there, it is about
     /// to be read, and must fit the phase's limit.
-    fn check(&mut self, offset: u64) -> io::Result<()> {
+    /// A streamed entry is first scanned whole (`bytes` is the workbook).
+    fn check(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
         let streaming = self.streaming;
         for entry in self.entries.iter().filter(|e| e.data_start == offset) {
             let (limit, what) = match (streaming, entry.shared_strings) {
@@ -358,6 +408,13 @@ impl Watch {
                 let message = over_limit(entry, limit, what);
                 self.refusal = Some(message.clone());
                 return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
+            if streaming && !self.scanned.contains(&entry.index) {
+                self.scanned.push(entry.index);
+                if let Err(message) = check_streamed(bytes, entry) {
+                    self.refusal = Some(message.clone());
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+                }
             }
             self.current = Some(entry.clone());
         }
@@ -413,7 +470,9 @@ impl Read for Guarded {
 impl Seek for Guarded {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let offset = self.inner.seek(to)?;
-        self.watch.borrow_mut().check(offset)?;
+        self.watch
+            .borrow_mut()
+            .check(offset, self.inner.get_ref())?;
         Ok(offset)
     }
 }
