@@ -18,6 +18,7 @@ tracing itself inflates the numbers).
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -59,6 +60,21 @@ def print_profile(profile):
         self_us[name_of(sample)] = self_us.get(name_of(sample), 0) + dt
     for name, us in sorted(self_us.items(), key=lambda kv: -kv[1])[:30]:
         print("%8.1f ms  %s" % (us / 1000, name[:120]))
+    # Total (inclusive) time of the functions whose name matches PROFILE_TOTALS.
+    pattern = re.compile(os.environ.get("PROFILE_TOTALS", "decode_frame|AppState::apply|run_scheduler|"
+                                        "RenderRunner|Reconcilable|FunctionProvider>::run"))
+    inclusive = {}
+    for sample, dt in zip(profile["samples"], deltas):
+        seen, i = set(), sample
+        while i is not None:
+            name = name_of(i)
+            if name not in seen and pattern.search(name):
+                seen.add(name)
+                inclusive[name] = inclusive.get(name, 0) + dt
+            i = parent.get(i)
+    print("inclusive time of PROFILE_TOTALS functions:")
+    for name, us in sorted(inclusive.items(), key=lambda kv: -kv[1])[:25]:
+        print("%8.1f ms  %s" % (us / 1000, name[:150]))
     # Busy stretches: runs of samples that are not (idle)/(program)/(garbage collector) gaps.
     t, stretches, cur = 0, [], None
     for sample, dt in zip(profile["samples"], deltas):

@@ -1,13 +1,19 @@
 //! The page's side of the workers: start one per file run, route its
 //! messages into the reducer, stop it when its run is over.
 //!
+//! Messages are not applied as they arrive: they are queued and applied
+//! together at most every [`FLUSH_INTERVAL_MS`] within a time budget, so the
+//! page renders about ten times a second while files stream in, in short
+//! tasks, whatever the number of workers and messages.
+//!
 //! Workers come from `globalThis.cmdhuntSpawnWorker()` (defined by
 //! `static/bootstrap.js`): a Blob URL of the page's own inline script in the
 //! single-file build, the script's URL when served. The wasm is not fetched
 //! again: the page posts its compiled `WebAssembly.Module`
 //! (`wasm_bindgen::module()`), which the worker instantiates.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
@@ -90,11 +96,88 @@ impl JobStart {
     }
 }
 
-/// The `File` handles (by file id) and the live workers (by job).
+/// Worker messages are applied at most this often (ms): every flush is one
+/// render, whatever number of messages (progress, rows, two workers) it applies.
+const FLUSH_INTERVAL_MS: f64 = 100.0;
+/// A flush stops decoding after this many milliseconds and leaves the rest
+/// to the next one, so no single task grows with a backlog.
+const FLUSH_BUDGET_MS: f64 = 12.0;
+
+/// Messages received and not yet applied, in arrival order.
+#[derive(Default)]
+struct Inbox {
+    queue: VecDeque<(u32, JsValue)>,
+    scheduled: bool,
+    last_flush_ms: f64,
+}
+
+/// Queue a worker message; schedule a flush if none is pending.
+fn receive(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, job: u32, data: JsValue) {
+    let delay = {
+        let mut ib = inbox.borrow_mut();
+        ib.queue.push_back((job, data));
+        if ib.scheduled {
+            return;
+        }
+        ib.scheduled = true;
+        (ib.last_flush_ms + FLUSH_INTERVAL_MS - crate::browser::now_ms()).max(0.0)
+    };
+    schedule_flush(inbox, dispatch, delay);
+}
+
+fn schedule_flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, delay_ms: f64) {
+    let (ib, d) = (inbox.clone(), dispatch.clone());
+    let flush = Closure::once_into_js(move || flush(&ib, &d));
+    let scheduled = web_sys::window().map(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            flush.unchecked_ref(),
+            delay_ms as i32,
+        )
+    });
+    if !matches!(scheduled, Some(Ok(_))) {
+        // No timer (cannot happen on a page): apply now rather than never.
+        self::flush(inbox, dispatch);
+    }
+}
+
+/// Decode and apply queued messages for up to [`FLUSH_BUDGET_MS`]; Yew
+/// renders once after this task.
+fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
+    let start = crate::browser::now_ms();
+    loop {
+        let next = inbox.borrow_mut().queue.pop_front();
+        let Some((job, data)) = next else { break };
+        // A frame (JSON, then the rows' field block); a JSON string is accepted too.
+        let decoded = match data.dyn_ref::<Uint8Array>() {
+            Some(bytes) => decode_frame(bytes),
+            None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
+        };
+        match decoded {
+            Ok(message) => dispatch(Action::Worker(message, crate::browser::now_ms())),
+            Err(message) => dispatch(Action::WorkerFailed { job, message }),
+        }
+        if crate::browser::now_ms() - start > FLUSH_BUDGET_MS {
+            break;
+        }
+    }
+    let more = {
+        let mut ib = inbox.borrow_mut();
+        ib.last_flush_ms = crate::browser::now_ms();
+        ib.scheduled = !ib.queue.is_empty();
+        ib.scheduled
+    };
+    if more {
+        schedule_flush(inbox, dispatch, FLUSH_INTERVAL_MS / 4.0);
+    }
+}
+
+/// The `File` handles (by file id), the live workers (by job) and the
+/// messages they sent that are not applied yet.
 #[derive(Default)]
 pub struct Workers {
     files: HashMap<u32, File>,
     running: HashMap<u32, Running>,
+    inbox: Rc<RefCell<Inbox>>,
 }
 
 impl Workers {
@@ -141,18 +224,10 @@ impl Workers {
     ) -> Result<(), String> {
         let job = start.job;
         let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
-        let d = dispatch.clone();
+        let (d, inbox) = (dispatch.clone(), self.inbox.clone());
+        // Only queued here: decoding and applying happen in a flush.
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            // A frame (JSON, then the rows' field block); a JSON string is accepted too.
-            let data = event.data();
-            let decoded = match data.dyn_ref::<Uint8Array>() {
-                Some(bytes) => decode_frame(bytes),
-                None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
-            };
-            match decoded {
-                Ok(message) => d(Action::Worker(message, crate::browser::now_ms())),
-                Err(message) => d(Action::WorkerFailed { job, message }),
-            }
+            receive(&inbox, &d, job, event.data());
         });
         let d = dispatch.clone();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {

@@ -144,6 +144,10 @@ pub struct AppState {
     pub shown: Vec<usize>,
     /// The row in the detail panel.
     pub selected: Option<usize>,
+    /// Changes whenever what the results table shows may have changed
+    /// (rows, order, selection, sort): the table re-renders only then, not
+    /// on every progress message.
+    pub view_version: u64,
     next_job: u32,
 }
 
@@ -251,6 +255,7 @@ impl AppState {
             }
             Action::Select(row) => {
                 self.selected = row.filter(|&i| i < self.rows.len());
+                self.view_version += 1;
                 refresh = false;
             }
         }
@@ -303,6 +308,7 @@ impl AppState {
                 }
                 self.follow_newest();
                 merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
+                self.view_version += 1;
                 false
             }
             FromWorker::Done { summary, .. } => {
@@ -339,6 +345,7 @@ impl AppState {
             let (rows, spec) = (&self.rows, &self.spec);
             self.shown
                 .retain(|&i| spec.window.admits(rows[i].event.timestamp, spec.newest));
+            self.view_version += 1;
         }
     }
 
@@ -346,6 +353,7 @@ impl AppState {
     fn refresh(&mut self) {
         self.spec.newest = results::newest(self.files.iter().map(|f| f.newest));
         self.shown = visible_rows(&self.rows, &self.spec);
+        self.view_version += 1;
     }
 
     fn new_job(&mut self) -> u32 {
@@ -494,6 +502,43 @@ mod tests {
             assert_eq!(st.row_fields(i).as_ref(), Ok(&want.fields), "row {i}");
         }
         assert!(st.row_fields(scanned.len()).is_err());
+    }
+
+    #[test]
+    fn the_view_version_moves_with_what_the_table_shows_only() {
+        let mut st = loaded(1);
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        let mut last = st.view_version;
+        for m in worker_messages(1, sample_csv(), None) {
+            let before = (st.shown.clone(), st.rows.len(), st.spec.clone());
+            st.apply(Action::Worker(m, 1.0));
+            let changed = before != (st.shown.clone(), st.rows.len(), st.spec.clone());
+            assert!(
+                !changed || st.view_version != last,
+                "the table changed and its version did not"
+            );
+            last = st.view_version;
+        }
+        let before = st.view_version;
+        st.apply(Action::Cancel(0));
+        assert_eq!(
+            st.view_version, before,
+            "a file's status is not the table's"
+        );
+        for action in [
+            Action::Select(Some(0)),
+            Action::SortBy(Column(1)),
+            Action::ToggleFlag(0),
+            Action::Search("x".into()),
+            Action::Clear,
+        ] {
+            let before = st.view_version;
+            st.apply(action.clone());
+            assert_ne!(st.view_version, before, "{action:?}");
+        }
     }
 
     #[test]

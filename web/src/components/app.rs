@@ -99,9 +99,12 @@ pub fn app() -> Html {
         });
     }
     let ctx = Ctx { store, workers };
-    let has_files = !ctx.state().files.is_empty();
+    let (has_files, view) = {
+        let state = ctx.state();
+        (!state.files.is_empty(), state.view_version)
+    };
     html! {
-        <ContextProvider<Ctx> context={ctx}>
+        <ContextProvider<Ctx> context={ctx.clone()}>
             <header class="top">
                 <h1>{ "cmdhunt" }</h1>
                 <p class="tagline">
@@ -116,7 +119,7 @@ pub fn app() -> Html {
                 }
                 <Toolbar />
                 <div class="results-area">
-                    <ResultsTable />
+                    <ResultsTable ctx={ctx.clone()} {view} />
                     <Detail />
                 </div>
                 <RulePanel />

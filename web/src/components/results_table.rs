@@ -46,7 +46,7 @@ fn header(ctx: &Ctx, col: usize) -> Html {
     };
     let title = column.flag().and_then(|f| FLAGS.get(f)).map(|f| f.meaning);
     html! {
-        <th scope="col" aria-sort={aria} class={COL_CLASSES[col]} {onclick} title={title}>
+        <th scope="col" role="columnheader" aria-sort={aria} class={COL_CLASSES[col]} {onclick} title={title}>
             <button type="button" class="sort">{ breakable(PROJECTED_COLUMNS[col], BreakAt::Words) }{ arrow }</button>
         </th>
     }
@@ -58,7 +58,7 @@ fn cell(row: &FlaggedRow, col: usize) -> Html {
         let on = row.verdict.flags.0[f];
         // The cell itself is the badge: one box less per flag to lay out.
         return html! {
-            <td class={classes!(COL_CLASSES[col], "flag", if on { "on" } else { "off" })}>
+            <td role="cell" class={classes!(COL_CLASSES[col], "flag", if on { "on" } else { "off" })}>
                 { if on { "true" } else { "false" } }
             </td>
         };
@@ -66,19 +66,33 @@ fn cell(row: &FlaggedRow, col: usize) -> Html {
     let text = column.text(row);
     let inferred = col == 4 && row.event.parent_inferred;
     html! {
-        <td class={COL_CLASSES[col]} title={text.clone()}>
+        <td role="cell" class={COL_CLASSES[col]} title={text.clone()}>
             { text }
             if inferred { <span class="inferred" title="inferred from an earlier event">{ " (inferred)" }</span> }
         </td>
     }
 }
 
+/// The table's props: the store, and [`crate::state::AppState::view_version`]
+/// (the only thing compared: progress messages do not re-render the table).
+#[derive(Properties, Clone)]
+pub struct ResultsTableProps {
+    /// The store and workers.
+    pub ctx: Ctx,
+    /// The state's view version.
+    pub view: u64,
+}
+
+impl PartialEq for ResultsTableProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
 /// The results table.
 #[function_component(ResultsTable)]
-pub fn results_table() -> Html {
-    let Some(ctx) = use_context::<Ctx>() else {
-        return Html::default();
-    };
+pub fn results_table(props: &ResultsTableProps) -> Html {
+    let ctx = props.ctx.clone();
     let scroll = use_state(|| (0.0f64, DEFAULT_VIEWPORT));
     let onscroll = {
         let scroll = scroll.clone();
@@ -111,7 +125,7 @@ pub fn results_table() -> Html {
         // scroll by one row moves one <tr>.
         let position = slice.start + k;
         Some(html! {
-            <tr key={position} class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
+            <tr key={position} role="row" class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
                 aria-rowindex={(position + 2).to_string()} aria-selected={selected.to_string()}
                 tabindex="0" onclick={open} onkeydown={key}>
                 { for (0..PROJECTED_COLUMNS.len()).map(|c| cell(row, c)) }
@@ -126,9 +140,9 @@ pub fn results_table() -> Html {
     html! {
         <section class="results" aria-label="Flagged rows">
             <div class="table-scroll" data-testid="results-scroll" {onscroll}>
-                <table data-testid="results" aria-rowcount={(total + 1).to_string()}>
-                    <thead><tr>{ for (0..PROJECTED_COLUMNS.len()).map(|c| header(&ctx, c)) }</tr></thead>
-                    <tbody>
+                <table data-testid="results" role="table" aria-rowcount={(total + 1).to_string()}>
+                    <thead role="rowgroup"><tr role="row">{ for (0..PROJECTED_COLUMNS.len()).map(|c| header(&ctx, c)) }</tr></thead>
+                    <tbody role="rowgroup">
                         { spacer(slice.top, "top") }
                         { for rows }
                         { spacer(slice.bottom, "bottom") }
