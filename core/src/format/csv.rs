@@ -25,6 +25,7 @@
 
 mod blocks;
 mod fields;
+mod iso;
 
 use alloc::borrow::Cow;
 use alloc::format;
@@ -55,6 +56,8 @@ struct Header {
     /// a record a process creation (Verbatim mapping, no `EventID` column):
     /// lets [`CsvRecord::class`] skip decoding the field.
     created_fast: Option<usize>,
+    /// Reads the usual time form, remembering the last date.
+    clock: iso::IsoClock,
 }
 
 /// Streaming CSV decoder. See the [module docs](self).
@@ -317,6 +320,7 @@ impl CsvDecoder {
             schema,
             prefix,
             created_fast,
+            clock: iso::IsoClock::default(),
         });
         Ok(())
     }
@@ -460,52 +464,6 @@ fn unescape(raw: &[u8]) -> Cow<'_, str> {
     Cow::Owned(text::lossy(&out).into_owned())
 }
 
-/// The common export form `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, read without the
-/// general parser; `None` for any other text (the caller then uses
-/// [`Timestamp::parse`], which gives the same answer for this form).
-fn iso_utc(raw: &[u8]) -> Option<Timestamp> {
-    let (&b'Z', body) = raw.split_last()? else {
-        return None;
-    };
-    let head = body.get(..19)?;
-    let digits = |r: core::ops::Range<usize>| -> Option<u32> {
-        head.get(r)?.iter().try_fold(0u32, |v, &b| {
-            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
-        })
-    };
-    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-    if seps.iter().any(|&(at, sep)| head.get(at) != Some(&sep)) {
-        return None;
-    }
-    let mut ticks = 0u32;
-    let fraction = &body[19..];
-    if let Some((&b'.', frac)) = fraction.split_first() {
-        if frac.is_empty() || frac.len() > 9 {
-            return None;
-        }
-        let mut scale = crate::time::TICKS_PER_SEC as u32;
-        for &b in frac {
-            if !b.is_ascii_digit() {
-                return None;
-            }
-            scale /= 10;
-            ticks += u32::from(b - b'0') * scale;
-        }
-    } else if !fraction.is_empty() {
-        return None;
-    }
-    Timestamp::from_parts(
-        i64::from(digits(0..4)?),
-        digits(5..7)?,
-        digits(8..10)?,
-        digits(11..13)?,
-        digits(14..16)?,
-        digits(17..19)?,
-        ticks,
-    )
-    .filter(|t| (Timestamp::MIN..=Timestamp::MAX).contains(t))
-}
-
 /// One data record, split lazily.
 struct CsvRecord<'a> {
     bytes: &'a [u8],
@@ -567,7 +525,7 @@ impl Record for CsvRecord<'_> {
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {
         if let Some((i, Transform::Verbatim)) = self.header.schema.get(Target::Timestamp) {
             let raw = self.prefix.get(i).and_then(|&(s, e)| self.bytes.get(s..e));
-            if let Some(t) = raw.and_then(iso_utc) {
+            if let Some(t) = raw.and_then(|raw| self.header.clock.read(raw)) {
                 return Ok(Some(t));
             }
         }
