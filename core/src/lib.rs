@@ -45,3 +45,6 @@ pub mod results;
 pub mod rule;
 pub mod scan;
 pub mod time;
+
+#[cfg(test)]
+mod testing;

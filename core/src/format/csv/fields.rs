@@ -186,11 +186,9 @@ mod tests {
     #[test]
     fn block_and_scalar_splitters_agree() {
         let alphabet = b"ab,,\"\"x ";
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.next();
             let len = (state % 200) as usize;
             let rec: Vec<u8> = (0..len)
                 .map(|i| alphabet[((state >> (i % 53)) as usize + i * 11) % alphabet.len()])

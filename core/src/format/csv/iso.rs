@@ -154,11 +154,9 @@ mod tests {
     #[test]
     fn random_times_agree() {
         let clock = IsoClock::default();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::testing::XorShift(0x2545_f491_4f6c_dd1du64);
         for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.next();
             let digits = (state % 10) as usize;
             let frac = if digits == 0 {
                 String::new()
