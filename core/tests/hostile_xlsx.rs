@@ -87,7 +87,13 @@ impl Part {
 /// `bytes` deflated on their own and flushed to a byte boundary: the piece
 /// refers to nothing before it, so copies of it can follow one another.
 fn deflate_piece(bytes: &[u8]) -> Vec<u8> {
-    let mut z = Compress::new(Compression::best(), false);
+    // The bombs' 1 MiB blocks as small as can be; big honest parts quickly.
+    let level = if bytes.len() > MIB as usize + 4096 {
+        Compression::fast()
+    } else {
+        Compression::best()
+    };
+    let mut z = Compress::new(level, false);
     let mut out = Vec::with_capacity(bytes.len() + 1024);
     z.compress_vec(bytes, &mut out, FlushCompress::Full)
         .expect("deflate a piece");
@@ -171,8 +177,8 @@ const HEADER: [&str; 5] = [
 ];
 
 /// Row `i` of the test data: one cmd.exe row in 7 (flagged), otherwise
-/// powershell; every command line unique.
-fn row(i: usize) -> [String; 5] {
+/// powershell; every command line unique, `pad` bytes longer than usual.
+fn row(i: usize, pad: usize) -> [String; 5] {
     let shell = if i % 7 == 0 {
         "cmd.exe"
     } else {
@@ -182,7 +188,10 @@ fn row(i: usize) -> [String; 5] {
         format!("2024-05-01T10:{:02}:{:02}Z", i / 60 % 60, i % 60),
         format!("ws{}", i % 13),
         shell.into(),
-        format!("{shell} /c reg add HKCU\\Software\\Run{i} /v x /d y"),
+        format!(
+            "{shell} /c reg add HKCU\\Software\\Run{i} /v x /d y{}",
+            "x".repeat(pad)
+        ),
         "explorer.exe".into(),
     ]
 }
@@ -206,13 +215,13 @@ fn shared_sheet(rows: usize) -> String {
 }
 
 /// The shared strings of [`shared_sheet`]: the header, then `rows - 1` rows.
-fn shared_strings(rows: usize) -> String {
+fn shared_strings(rows: usize, pad: usize) -> String {
     let mut sst = format!("<sst xmlns=\"{NS}/spreadsheetml/2006/main\">");
     for r in 0..rows {
         let values = if r == 0 {
             HEADER.map(String::from)
         } else {
-            row(r)
+            row(r, pad)
         };
         for v in values {
             sst.push_str(&format!("<si><t>{v}</t></si>"));
@@ -221,11 +230,33 @@ fn shared_strings(rows: usize) -> String {
     sst + "</sst>"
 }
 
+/// A worksheet of the same rows in inline strings (no table).
+fn inline_sheet(rows: usize, pad: usize) -> String {
+    let mut sheet = format!("<worksheet xmlns=\"{NS}/spreadsheetml/2006/main\"><sheetData>");
+    for r in 0..rows {
+        let values = if r == 0 {
+            HEADER.map(String::from)
+        } else {
+            row(r, pad)
+        };
+        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+        for (c, v) in values.iter().enumerate() {
+            let col = char::from(b'A' + c as u8);
+            sheet.push_str(&format!(
+                "<c r=\"{col}{}\" t=\"inlineStr\"><is><t>{v}</t></is></c>",
+                r + 1
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet + "</sheetData></worksheet>"
+}
+
 /// The same rows as CSV, to check the workbook against.
-fn csv(rows: usize) -> Vec<u8> {
+fn csv(rows: usize, pad: usize) -> Vec<u8> {
     let mut out = HEADER.join(",") + "\n";
     for r in 1..rows {
-        out.push_str(&row(r).join(","));
+        out.push_str(&row(r, pad).join(","));
         out.push('\n');
     }
     out.into_bytes()
@@ -296,7 +327,7 @@ fn bomb(case: &str) -> Vec<u8> {
             1,
             Part::stored(
                 SST,
-                &shared_strings(1).replace("<sst ", "<sst uniqueCount=\"1000000000000\" "),
+                &shared_strings(1, 0).replace("<sst ", "<sst uniqueCount=\"1000000000000\" "),
             ),
         ),
         // One string of 65 MiB (a cell holds 32,767 characters).
@@ -373,7 +404,7 @@ fn bomb(case: &str) -> Vec<u8> {
             workbook(
                 Part::repeated("xl/worksheets/sheet1.xml", head, unit, 4_000_000_000, tail)
                     .declaring(head.len() as u64),
-                Some(Part::stored(SST, &shared_strings(400))),
+                Some(Part::stored(SST, &shared_strings(400, 0))),
                 Vec::new(),
             )
         }
@@ -516,31 +547,58 @@ fn costly_shared_strings_are_refused_before_calamine_reads_them() {
     );
 }
 
-/// A real-shaped table well over the old "small part" sizes is read, and
-/// gives exactly what the same rows as CSV give.
+/// Honest workbooks near and over the sizes that are scanned whole (64 MiB)
+/// are read, and give exactly what the same rows as CSV give: a 5 MB
+/// deflated table (read only up to `<sst>` before calamine), a 70 MB table
+/// and a 70 MB inline-string sheet (stored; each scanned whole first).
 #[test]
-fn a_big_honest_table_is_read_like_its_csv() {
-    let rows = 40_000;
-    let strings = Part::deflated(SST, &shared_strings(rows));
-    assert!(strings.declared > 4 * MIB, "{}", strings.declared);
-    let (x, xrows) = scan("big.xlsx", &with_strings(rows, strings));
-    let (c, crows) = scan("big.csv", &csv(rows));
-    assert!(x.error.is_none(), "{:?}", x.error);
-    assert_eq!(
-        (x.records, x.analysed(), x.flagged),
-        (c.records, c.analysed(), c.flagged)
-    );
-    assert_eq!(x.records, rows as u64 - 1);
-    assert!(x.flagged > 5_000, "{}", x.flagged);
-    let cmd = |r: &[FlaggedRow]| -> Vec<String> {
-        r.iter()
-            .map(|f| {
-                let field = f.fields.iter().find(|(n, _)| n == "ProcessCommandLine");
-                field.map(|(_, v)| v.clone()).unwrap_or_default()
-            })
-            .collect()
-    };
-    assert_eq!(cmd(&xrows), cmd(&crows));
+fn big_honest_workbooks_are_read_like_their_csv() {
+    let cases = [
+        ("table 5 MB", 40_000, 0, true),
+        ("table 70 MB", 20_000, 3_400, true),
+        ("sheet 70 MB", 20_000, 3_400, false),
+    ];
+    for (case, rows, pad, table) in cases {
+        let bytes = if table {
+            // Big parts stored (deflating 70 MB in a debug build is slow).
+            let text = shared_strings(rows, pad);
+            let strings = if pad == 0 {
+                Part::deflated(SST, &text)
+            } else {
+                Part::stored(SST, &text)
+            };
+            assert!(strings.declared > 4 * MIB, "{case}: {}", strings.declared);
+            assert_eq!(strings.declared > MAX_XML_ITEM_BYTES, pad > 0, "{case}");
+            with_strings(rows, strings)
+        } else {
+            let sheet = Part::stored("xl/worksheets/sheet1.xml", &inline_sheet(rows, pad));
+            assert!(
+                sheet.declared > MAX_XML_ITEM_BYTES,
+                "{case}: {}",
+                sheet.declared
+            );
+            workbook(sheet, None, Vec::new())
+        };
+        let (x, xrows) = scan(case, &bytes);
+        let (c, crows) = scan(case, &csv(rows, pad));
+        assert!(x.error.is_none(), "{case}: {:?}", x.error);
+        assert_eq!(
+            (x.records, x.analysed(), x.flagged),
+            (c.records, c.analysed(), c.flagged),
+            "{case}"
+        );
+        assert_eq!(x.records, rows as u64 - 1, "{case}");
+        assert!(x.flagged as usize > rows / 8, "{case}: {}", x.flagged);
+        let cmd = |r: &[FlaggedRow]| -> Vec<String> {
+            r.iter()
+                .map(|f| {
+                    let field = f.fields.iter().find(|(n, _)| n == "ProcessCommandLine");
+                    field.map(|(_, v)| v.clone()).unwrap_or_default()
+                })
+                .collect()
+        };
+        assert!(cmd(&xrows) == cmd(&crows), "{case}: command lines differ");
+    }
 }
 
 // ---------------------------------------------------------------------------
