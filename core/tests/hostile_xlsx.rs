@@ -347,6 +347,18 @@ fn bomb(case: &str) -> Vec<u8> {
                 "</styleSheet>",
             )],
         ),
+        // A theme of 3.7 GiB: calamine can do without it.
+        "theme_declared" => workbook(
+            Part::stored("xl/worksheets/sheet1.xml", &shared_sheet(3)),
+            Some(Part::stored(SST, &shared_strings(3, 0))),
+            vec![Part::repeated(
+                "xl/theme/theme1.xml",
+                "<a:theme xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\">",
+                "<a:srgbClr val=\"FFFFFF\"/>",
+                4_000_000_000,
+                "</a:theme>",
+            )],
+        ),
         // The workbook (read whole) hidden under a worksheet's name.
         "workbook_as_sheet" => workbook_at(
             "xl/worksheets/sheet2.xml",
@@ -489,6 +501,17 @@ fn what(case: &str) -> &'static str {
         "sheet_declared" => "a worksheet",
         _ => "a part read whole",
     }
+}
+
+/// An oversized theme is refused like any part read whole, but calamine
+/// opens the workbook without it, and the refusal does not linger.
+#[test]
+fn an_oversized_theme_is_left_out_and_the_rows_read() {
+    let (s, rows) = scan("theme_declared", &bomb("theme_declared"));
+    assert!(s.error.is_none(), "{:?}", s.error);
+    let (c, crows) = scan("theme.csv", &csv(3, 0));
+    assert_eq!((s.records, s.flagged), (c.records, c.flagged));
+    assert_eq!((s.records, rows.len()), (2, crows.len()));
 }
 
 #[test]

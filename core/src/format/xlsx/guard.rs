@@ -444,6 +444,9 @@ impl Watch {
     /// The workbook is open; what is read from now on is streamed.
     pub fn start_streaming(&mut self) {
         self.streaming = true;
+        // calamine opened the workbook even if a part was refused: the theme
+        // is optional (calamine falls back to the default colours).
+        self.refusal = None;
     }
 
     /// `context: error`, or the guard's refusal if it caused the error; the
