@@ -49,7 +49,8 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
         for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
         const module = await WebAssembly.compile(bytes);
         await wasm_bindgen({ module_or_path: module });
-        wasm_bindgen.start_app();
+        // Renders the page, then warms it up in short tasks of its own.
+        await wasm_bindgen.start_app();
         document.documentElement.dataset.cmdhunt = "ready";
       } catch (e) {
         showFatal("cmdhunt could not start: " + e);

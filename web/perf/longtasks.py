@@ -72,6 +72,25 @@ def print_profile(profile):
                 seen.add(name)
                 inclusive[name] = inclusive.get(name, 0) + dt
             i = parent.get(i)
+    # PROFILE_FIRST=name: self time over the 150 ms from the first sample
+    # with `name` on its stack (what the first flush, say, spends its time on).
+    first = os.environ.get("PROFILE_FIRST")
+    if first:
+        t, t0, window = 0, None, {}
+        for sample, dt in zip(profile["samples"], deltas):
+            t += dt
+            stack, i = [], sample
+            while i is not None:
+                stack.append(name_of(i))
+                i = parent.get(i)
+            if t0 is None and any(first in n for n in stack):
+                t0 = t
+            if t0 is not None and t - t0 < 150000 and name_of(sample) != "(idle)":
+                for n in set(stack):
+                    window[n] = window.get(n, 0) + dt
+        print("inclusive time in the 150 ms after the first %s:" % first)
+        for name, us in sorted(window.items(), key=lambda kv: -kv[1])[:40]:
+            print("%8.1f ms  %s" % (us / 1000, name[:150]))
     print("inclusive time of PROFILE_TOTALS functions:")
     for name, us in sorted(inclusive.items(), key=lambda kv: -kv[1])[:25]:
         print("%8.1f ms  %s" % (us / 1000, name[:150]))

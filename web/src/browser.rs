@@ -9,6 +9,30 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Resolves in a later task (`setTimeout(0)`): lets the browser render and
+/// handle input between two pieces of work. Resolves at once without a window.
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scheduled = web_sys::window()
+            .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0));
+        if !matches!(scheduled, Some(Ok(_))) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Run `f` once, `delay_ms` from now, in a task of its own (never without a window).
+pub fn later(delay_ms: i32, f: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            delay_ms,
+        );
+    }
+}
+
 /// Show `text` in the `#panic-banner` element (as text).
 pub fn show_banner(text: &str) {
     let banner = web_sys::window()

@@ -11,9 +11,14 @@ use cmdhunt_core::scan::{FileScan, FlaggedRow};
 
 use crate::protocol::{rows_message, FromWorker, SummaryDto};
 
-/// Rows are sent when this many are waiting (a batch the page decodes
-/// well within its 100 ms task budget)...
-pub const ROWS_PER_BATCH: usize = 500;
+/// Rows are sent when this many are waiting, and no message carries more
+/// (a slice can complete hundreds of rows: they go as several messages, so
+/// the page can spread their decoding over its flushes)...
+pub const ROWS_PER_BATCH: usize = 250;
+/// ...except the file's first message of rows, which carries at most this
+/// many: the page's first render of the table (new DOM rows) comes with
+/// little decoding.
+pub const FIRST_BATCH_ROWS: usize = 50;
 /// ...or when this many milliseconds passed since the last batch.
 pub const BATCH_INTERVAL_MS: f64 = 200.0;
 /// Progress is reported at most this often (the last slice always reports).
@@ -24,6 +29,7 @@ pub struct ScanSession<'r> {
     job: u32,
     scan: FileScan<'r>,
     pending: Vec<FlaggedRow>,
+    rows_sent: bool,
     last_batch_ms: f64,
     last_progress_ms: f64,
 }
@@ -47,6 +53,7 @@ impl<'r> ScanSession<'r> {
             job,
             scan: FileScan::new(rule, file, name, forced),
             pending: Vec::new(),
+            rows_sent: false,
             last_batch_ms: now_ms,
             last_progress_ms: f64::NEG_INFINITY,
         })
@@ -74,7 +81,7 @@ impl<'r> ScanSession<'r> {
             });
         }
         if send_rows {
-            out.push(self.rows_message());
+            self.rows_messages(&mut out);
             self.last_batch_ms = now_ms;
         }
         out
@@ -86,9 +93,7 @@ impl<'r> ScanSession<'r> {
         let (summary, rows) = self.scan.finish();
         self.pending.extend(rows);
         let mut out = Vec::with_capacity(2);
-        if !self.pending.is_empty() {
-            out.push(rows_message(job, &self.pending));
-        }
+        rows_messages(job, &self.pending, &mut self.rows_sent, &mut out);
         out.push(FromWorker::Done {
             job,
             summary: Box::new(SummaryDto::from(&summary)),
@@ -110,9 +115,7 @@ impl<'r> ScanSession<'r> {
             message: format!("the file could not be read: {message}"),
         });
         let mut out = Vec::with_capacity(2);
-        if !self.pending.is_empty() {
-            out.push(self.rows_message());
-        }
+        self.rows_messages(&mut out);
         out.push(FromWorker::Done {
             job: self.job,
             summary: Box::new(SummaryDto::from(&summary)),
@@ -120,9 +123,28 @@ impl<'r> ScanSession<'r> {
         out
     }
 
-    fn rows_message(&mut self) -> FromWorker {
+    /// The waiting rows as `Rows` messages (see [`rows_messages`]).
+    fn rows_messages(&mut self, out: &mut Vec<FromWorker>) {
         let rows = std::mem::take(&mut self.pending);
-        rows_message(self.job, &rows)
+        rows_messages(self.job, &rows, &mut self.rows_sent, out);
+    }
+}
+
+/// `rows` as `Rows` messages of at most [`ROWS_PER_BATCH`] rows
+/// ([`FIRST_BATCH_ROWS`] for the run's first, while `rows_sent` is false), in
+/// file order.
+fn rows_messages(job: u32, rows: &[FlaggedRow], rows_sent: &mut bool, out: &mut Vec<FromWorker>) {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = if *rows_sent {
+            ROWS_PER_BATCH
+        } else {
+            FIRST_BATCH_ROWS
+        };
+        let (batch, after) = rest.split_at(size.min(rest.len()));
+        out.push(rows_message(job, batch));
+        *rows_sent = true;
+        rest = after;
     }
 }
 
@@ -217,11 +239,40 @@ mod tests {
         for (i, (before, m)) in messages.iter().zip(messages.iter().skip(1)).enumerate() {
             if matches!(m, FromWorker::Rows { .. }) && i + 1 != last {
                 assert!(
-                    matches!(before, FromWorker::Progress { .. }),
+                    matches!(
+                        before,
+                        FromWorker::Progress { .. } | FromWorker::Rows { .. }
+                    ),
                     "rows after progress"
                 );
             }
         }
+    }
+
+    #[test]
+    fn big_slices_give_bounded_messages_and_a_small_first_one() {
+        // The whole sample in one slice, as a 1 MiB slice of a big export
+        // would: its rows leave as several messages, the first a small one.
+        let (_, one_rows) = scan_all(sample_csv(), 0, None);
+        let rows: Vec<FlaggedRow> = one_rows.iter().cycle().take(700).cloned().collect();
+        let (mut sent, mut out) = (false, Vec::new());
+        rows_messages(1, &rows, &mut sent, &mut out);
+        let sizes: Vec<usize> = out
+            .iter()
+            .map(|m| match m {
+                FromWorker::Rows { rows, .. } => rows.len(),
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(sizes, vec![FIRST_BATCH_ROWS, 250, 250, 150]);
+        let mut back = Vec::new();
+        for m in out {
+            if let FromWorker::Rows { rows, fields, .. } = m {
+                back.extend(full_rows(rows, &fields));
+            }
+        }
+        assert_eq!(back, rows, "in file order, fields intact");
+        assert!(sent);
     }
 
     #[test]

@@ -80,10 +80,32 @@ impl Ctx {
     }
 }
 
+/// The page's props: nothing on the real page; a state to start from for
+/// the start-up rehearsal ([`crate::rehearsal`]), rendered off-document.
+#[derive(Properties, Clone, Default)]
+pub struct AppProps {
+    /// The state to show instead of an empty one.
+    #[prop_or_default]
+    pub state: Option<Rc<RefCell<AppState>>>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.state, &other.state) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
+}
+
 /// The whole page.
 #[function_component(App)]
-pub fn app() -> Html {
-    let store = use_reducer(Store::default);
+pub fn app(props: &AppProps) -> Html {
+    let initial = props.state.clone();
+    let store = use_reducer(move || match initial {
+        Some(state) => Store { state, version: 0 },
+        None => Store::default(),
+    });
     let workers = use_mut_ref(Workers::default);
     {
         let workers = workers.clone();

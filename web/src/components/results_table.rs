@@ -17,7 +17,11 @@ use crate::view::{visible_slice, Column};
 /// Every row is this tall (CSS keeps cells on one line).
 pub const ROW_HEIGHT: u32 = 30;
 /// Rows rendered beyond the viewport, each side.
-const OVERSCAN: usize = 4;
+const OVERSCAN: usize = 2;
+/// At most this many more rows than last time are rendered at once; the
+/// rest follow in the next task. Creating a screenful of rows (the first
+/// batch) is then spread over a few short tasks instead of one long one.
+const NEW_ROWS_PER_RENDER: usize = 8;
 /// Each column's class (`col-N`: its width in the style sheet).
 const COL_CLASSES: [&str; 11] = [
     "col-0", "col-1", "col-2", "col-3", "col-4", "col-5", "col-6", "col-7", "col-8", "col-9",
@@ -101,10 +105,27 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
             scroll.set((f64::from(el.scroll_top()), f64::from(el.client_height())));
         })
     };
+    // How many rows were rendered last time: at most NEW_ROWS_PER_RENDER
+    // more are rendered now, the rest in the next task (see the effect).
+    let built = use_state(|| 0usize);
     let state = ctx.state();
     let total = state.shown.len();
     let slice = visible_slice(scroll.0, scroll.1, ROW_HEIGHT, total, OVERSCAN);
-    let rows = state.shown.get(slice.start..slice.end).unwrap_or(&[]).iter().enumerate().filter_map(|(k, &i)| {
+    let want = slice.end - slice.start;
+    let rendered = want.min(*built + NEW_ROWS_PER_RENDER);
+    {
+        let built = built.clone();
+        use_effect_with(rendered, move |&rendered| {
+            if rendered != *built {
+                crate::browser::later(0, move || built.set(rendered));
+            }
+        });
+    }
+    // Keys are positions modulo the longest slice: every <tr> is reused,
+    // whether rows stream in above (new text in the same <tr>s) or the
+    // table scrolls (the <tr>s leaving one end come back at the other).
+    let slots = visible_slice(0.0, scroll.1, ROW_HEIGHT, usize::MAX, OVERSCAN).end + OVERSCAN;
+    let rows = state.shown.get(slice.start..slice.start + rendered).unwrap_or(&[]).iter().enumerate().filter_map(|(k, &i)| {
         let row = state.rows.get(i)?;
         let selected = state.selected == Some(i);
         let open = {
@@ -120,12 +141,9 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
                 }
             })
         };
-        // Keyed by position, not by row: when rows stream in above the
-        // viewport the same <tr>s get new text (no DOM rebuilt), and a
-        // scroll by one row moves one <tr>.
         let position = slice.start + k;
         Some(html! {
-            <tr key={position} role="row" class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
+            <tr key={position % slots.max(1)} role="row" class={classes!("row", selected.then_some("selected"))} data-testid="result-row"
                 aria-rowindex={(position + 2).to_string()} aria-selected={selected.to_string()}
                 tabindex="0" onclick={open} onkeydown={key}>
                 { for (0..PROJECTED_COLUMNS.len()).map(|c| cell(row, c)) }
@@ -145,7 +163,7 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
                     <tbody role="rowgroup">
                         { spacer(slice.top, "top") }
                         { for rows }
-                        { spacer(slice.bottom, "bottom") }
+                        { spacer(slice.bottom + (want - rendered) as u32 * ROW_HEIGHT, "bottom") }
                     </tbody>
                 </table>
                 if total == 0 {
