@@ -15,7 +15,19 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     self.onmessage = null;
     const { module, msg, file } = event.data;
     wasm_bindgen.initSync({ module });
-    wasm_bindgen.worker_run(msg, file);
+    try {
+      wasm_bindgen.worker_run(msg, file);
+    } catch (e) {
+      // A wasm trap: a Rust panic (its hook has already posted Panicked with
+      // the panic message) or an abort without one (out of memory). Report it
+      // as a message too, not as an uncaught error: messages arrive in order,
+      // while an error event may overtake the hook's message and hide it.
+      let job = 0;
+      try {
+        job = JSON.parse(msg).job ?? 0;
+      } catch (_) {}
+      self.postMessage(JSON.stringify({ Panicked: { job, message: String(e) } }));
+    }
   };
 } else {
   (() => {
