@@ -1,10 +1,11 @@
 //! The page's side of the workers: start one per file run, route its
 //! messages into the reducer, stop it when its run is over.
 //!
-//! Messages are not applied as they arrive: they are queued and applied
-//! together at most every [`FLUSH_INTERVAL_MS`] within a time budget, so the
-//! page renders about ten times a second while files stream in, in short
-//! tasks, whatever the number of workers and messages.
+//! Messages are not applied as they arrive: they are queued, decoded
+//! together at most every [`FLUSH_INTERVAL_MS`] within a time budget, and
+//! applied in the next task, so the page renders about ten times a second
+//! while files stream in, in short tasks, whatever the number of workers and
+//! messages.
 //!
 //! Workers come from `globalThis.cmdhuntSpawnWorker()` (defined by
 //! `static/bootstrap.js`): a Blob URL of the page's own inline script in the
@@ -101,7 +102,7 @@ impl JobStart {
 const FLUSH_INTERVAL_MS: f64 = 100.0;
 /// A flush stops decoding after this many milliseconds and leaves the rest
 /// to the next one, so no single task grows with a backlog.
-const FLUSH_BUDGET_MS: f64 = 12.0;
+const FLUSH_BUDGET_MS: f64 = 8.0;
 
 /// Messages received and not yet applied, in arrival order.
 #[derive(Default)]
@@ -140,10 +141,12 @@ fn schedule_flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, del
     }
 }
 
-/// Decode and apply queued messages for up to [`FLUSH_BUDGET_MS`]; Yew
-/// renders once after this task.
+/// Decode queued messages for up to [`FLUSH_BUDGET_MS`], then apply them in
+/// the next task ([`apply`]), where Yew renders once: decoding and rendering
+/// are two short tasks rather than one long one.
 fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
     let start = crate::browser::now_ms();
+    let mut actions = Vec::new();
     loop {
         let next = inbox.borrow_mut().queue.pop_front();
         let Some((job, data)) = next else { break };
@@ -152,13 +155,23 @@ fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
             Some(bytes) => decode_frame(bytes),
             None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
         };
-        match decoded {
-            Ok(message) => dispatch(Action::Worker(message, crate::browser::now_ms())),
-            Err(message) => dispatch(Action::WorkerFailed { job, message }),
-        }
+        actions.push(match decoded {
+            Ok(message) => Action::Worker(message, crate::browser::now_ms()),
+            Err(message) => Action::WorkerFailed { job, message },
+        });
         if crate::browser::now_ms() - start > FLUSH_BUDGET_MS {
             break;
         }
+    }
+    let (ib, d) = (inbox.clone(), dispatch.clone());
+    crate::browser::later(0, move || apply(&ib, &d, actions));
+}
+
+/// Apply decoded messages in arrival order (one Yew render follows), then
+/// schedule the next flush if more messages are waiting.
+fn apply(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, actions: Vec<Action>) {
+    for action in actions {
+        dispatch(action);
     }
     let more = {
         let mut ib = inbox.borrow_mut();

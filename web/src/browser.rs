@@ -22,14 +22,27 @@ pub async fn next_task() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Run `f` once, `delay_ms` from now, in a task of its own (never without a window).
+/// Run `f` once, `delay_ms` from now, in a task of its own (at once if no
+/// timer can be set, which a page always can).
 pub fn later(delay_ms: i32, f: impl FnOnce() + 'static) {
-    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-            callback.unchecked_ref(),
-            delay_ms,
-        );
+    let slot = std::rc::Rc::new(std::cell::RefCell::new(Some(f)));
+    let run = {
+        let slot = slot.clone();
+        move || {
+            if let Some(f) = slot.borrow_mut().take() {
+                f();
+            }
+        }
+    };
+    let callback = wasm_bindgen::closure::Closure::once_into_js(run);
+    let scheduled = web_sys::window().map(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay_ms)
+    });
+    if !matches!(scheduled, Some(Ok(_))) {
+        let f = slot.borrow_mut().take();
+        if let Some(f) = f {
+            f();
+        }
     }
 }
 
