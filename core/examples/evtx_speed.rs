@@ -10,7 +10,8 @@
 //! fed 64 KiB slices (the EVTX decoder and the rule). The three are run in
 //! turn, round after round, and the best time of each is kept, so that load
 //! from other processes weighs on all of them alike. It prints the times and
-//! the ratio of the scan to `records()`.
+//! the ratio of the scan to `records()`. `--only records|json|scan` runs one
+//! of them alone (for a profiler).
 use std::time::{Duration, Instant};
 
 use cmdhunt_core::{matcher::CompiledRule, scan::FileScan};
@@ -33,8 +34,14 @@ fn main() {
             .unwrap_or(rounds);
         args.drain(i..(i + 2).min(args.len()));
     }
+    let mut only = None;
+    if let Some(i) = args.iter().position(|a| a == "--only") {
+        only = args.get(i + 1).cloned();
+        args.drain(i..(i + 2).min(args.len()));
+    }
+    let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
     if args.is_empty() {
-        eprintln!("usage: evtx_speed [--rounds N] FILE.evtx...");
+        eprintln!("usage: evtx_speed [--rounds N] [--only records|json|scan] FILE.evtx...");
         std::process::exit(2);
     }
     let rule = CompiledRule::new();
@@ -49,14 +56,21 @@ fn main() {
         let (mut xml, mut json, mut scan) = (Duration::MAX, Duration::MAX, Duration::MAX);
         let (mut crate_records, mut summary) = (0, None);
         for _ in 0..rounds {
-            crate_records = timed(&mut xml, || match EvtxParser::from_buffer(data.clone()) {
-                Ok(mut p) => p.records().filter(Result::is_ok).count(),
-                Err(_) => 0,
-            });
-            timed(&mut json, || match EvtxParser::from_buffer(data.clone()) {
-                Ok(mut p) => p.records_json_value().filter(Result::is_ok).count(),
-                Err(_) => 0,
-            });
+            if runs("records") {
+                crate_records = timed(&mut xml, || match EvtxParser::from_buffer(data.clone()) {
+                    Ok(mut p) => p.records().filter(Result::is_ok).count(),
+                    Err(_) => 0,
+                });
+            }
+            if runs("json") {
+                timed(&mut json, || match EvtxParser::from_buffer(data.clone()) {
+                    Ok(mut p) => p.records_json_value().filter(Result::is_ok).count(),
+                    Err(_) => 0,
+                });
+            }
+            if !runs("scan") {
+                continue;
+            }
             summary = Some(timed(&mut scan, || {
                 let mut s = FileScan::new(&rule, 0, path, None);
                 for slice in data.chunks(64 << 10) {
@@ -65,7 +79,10 @@ fn main() {
                 s.finish().0
             }));
         }
-        let Some(summary) = summary else { continue };
+        let Some(summary) = summary else {
+            println!("{path}: records() {xml:?} ({crate_records} records); records_json_value() {json:?}");
+            continue;
+        };
         println!(
             "{path}: {} bytes; evtx records() {xml:?} ({crate_records} records); \
              records_json_value() {json:?}; cmdhunt FileScan {scan:?} ({} records, {} analysed, {} flagged); \

@@ -52,6 +52,10 @@ use alloc::vec::Vec;
 use evtx::{EvtxChunkData, ParserSettings};
 
 mod fast;
+mod template;
+mod value_record;
+#[cfg(test)]
+mod value_tests;
 
 use super::xml::event_record;
 use super::{DecodeError, Decoder};
@@ -86,6 +90,13 @@ pub struct EvtxDecoder {
     schemas: fast::Schemas,
     /// The quick class read.
     head: fast::Head,
+    /// Template shapes of the chunk being read.
+    templates: template::Templates,
+    /// Whether records are read from their template values when they can
+    /// be (the tests turn it off to compare with the rendering path).
+    from_values: bool,
+    /// Records read from their values.
+    read_from_values: u64,
 }
 
 impl Default for EvtxDecoder {
@@ -118,6 +129,9 @@ impl EvtxDecoder {
             spans: Vec::new(),
             schemas: fast::Schemas::default(),
             head: fast::Head::default(),
+            templates: template::Templates::default(),
+            from_values: true,
+            read_from_values: 0,
         }
     }
 
@@ -183,6 +197,7 @@ impl EvtxDecoder {
             chunk_data.header.last_event_record_id,
         );
         let reported_before = self.records;
+        self.templates.new_chunk();
         let mut next = (listed.0, offset + CHUNK_HEADER_BYTES as u64);
         let mut chunk = match chunk_data.parse(Arc::clone(&self.settings)) {
             Ok(c) => c,
@@ -218,6 +233,9 @@ impl EvtxDecoder {
                 );
                 self.skip(byte, reason, sink);
                 next.1 = byte;
+                continue;
+            }
+            if self.from_values(&record, byte, sink) {
                 continue;
             }
             match record.into_xml_bytes() {
@@ -266,6 +284,32 @@ impl EvtxDecoder {
             );
             self.skip(next_byte, reason, sink);
         }
+    }
+
+    /// A record read from its template values without rendering it (see
+    /// the `template` module); false when it is left to the rendering path.
+    fn from_values(
+        &mut self,
+        record: &evtx::EvtxRecord<'_>,
+        byte: u64,
+        sink: &mut dyn RecordSink,
+    ) -> bool {
+        if !self.from_values {
+            return false;
+        }
+        let Some((view, class)) = self.templates.view(record) else {
+            return false;
+        };
+        let position = Position {
+            byte,
+            line: 0,
+            record: self.records + 1,
+        };
+        self.records += 1;
+        self.read_from_values += 1;
+        let fast = value_record::ValueRecord::new(record, &self.templates, view, class, position);
+        sink.record(&fast);
+        true
     }
 
     /// One record, rendered as XML by `evtx`.

@@ -467,7 +467,7 @@ pub(super) fn class_of(xml: &str, spans: &[FieldSpan]) -> RecordClass {
     )
 }
 
-fn materialize(xml: &str, spans: &[FieldSpan]) -> Vec<(String, String)> {
+pub(super) fn materialize(xml: &str, spans: &[FieldSpan]) -> Vec<(String, String)> {
     spans
         .iter()
         .map(|s| (s.name(xml).into_owned(), s.value(xml).into_owned()))

@@ -1,0 +1,126 @@
+//! The template-value path against the rendering path, on every real log.
+//!
+//! Every record of every `.evtx` under `shared/data` is decoded both ways
+//! (the decoder with `from_values` off renders every record, as before the
+//! value path existed) and must look the same through every method of
+//! [`Record`]: class, time, `FileName`, the whole event, process ids, every
+//! field, and the skips. The value path must also be the one taken for
+//! nearly every record of the Sysmon and Security logs (else this compares
+//! nothing).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::path::{Path, PathBuf};
+
+use super::EvtxDecoder;
+use crate::event::{Record, RecordClass, RecordSink, Skip};
+use crate::format::Decoder;
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(path)
+}
+
+/// Every `.evtx` under `dir`, sorted.
+fn evtx_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "evtx") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What a record shows through [`Record`], one line per record or skip.
+#[derive(Default)]
+struct Views(Vec<String>);
+
+impl RecordSink for Views {
+    fn record(&mut self, r: &dyn Record) {
+        let class = r.class();
+        let mut line = format!(
+            "{:?} {class:?} {:?} {:?} {:?}",
+            r.position(),
+            r.timestamp(),
+            r.file_name(),
+            r.process_ids()
+        );
+        if class == RecordClass::ProcessCreation {
+            let event = r.event();
+            if let Some((command_line, parent)) = r.rule_inputs() {
+                assert_eq!(command_line, event.process_command_line, "{line}");
+                assert_eq!(parent, event.initiating_process_file_name, "{line}");
+            }
+            line.push_str(&format!(" {event:?}"));
+        }
+        line.push_str(&format!(" {:?}", r.fields()));
+        self.0.push(line);
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.0.push(format!("skip {skip:?}"));
+    }
+}
+
+/// The views of `bytes` decoded in 64 KiB slices, and how many records were read from values.
+fn decode(bytes: &[u8], from_values: bool) -> (Vec<String>, u64) {
+    let mut decoder = EvtxDecoder {
+        from_values,
+        ..EvtxDecoder::new()
+    };
+    let mut views = Views::default();
+    for slice in bytes.chunks(65536) {
+        decoder.push(slice, &mut views).expect("an EVTX file");
+    }
+    decoder.finish(&mut views).expect("an EVTX file");
+    (views.0, decoder.read_from_values)
+}
+
+#[test]
+fn records_read_from_values_look_as_rendered_records_do() {
+    let files = evtx_files(&shared(""));
+    assert!(files.len() > 200, "{} logs", files.len());
+    let (mut records, mut from_values) = (0, 0);
+    for path in &files {
+        let bytes = std::fs::read(path).expect("a readable log");
+        let (rendered, none) = decode(&bytes, false);
+        assert_eq!(none, 0);
+        let (read, n) = decode(&bytes, true);
+        assert_eq!(rendered.len(), read.len(), "{}", path.display());
+        for (a, b) in rendered.iter().zip(&read) {
+            assert_eq!(a, b, "{}", path.display());
+        }
+        records += read.len();
+        from_values += n;
+    }
+    // Most records of real logs take the value path.
+    assert!(
+        from_values * 10 > records as u64 * 8,
+        "{from_values} of {records}"
+    );
+}
+
+#[test]
+fn sysmon_and_security_logs_are_read_from_values() {
+    for (path, at_least) in [
+        (
+            "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+            565,
+        ),
+        ("evtx-samples/samples/security.evtx", 2261),
+        ("evtx-samples/samples/sysmon.evtx", 300),
+    ] {
+        let bytes = std::fs::read(shared(path)).expect("a readable log");
+        let (_, n) = decode(&bytes, true);
+        assert!(n >= at_least, "{path}: {n} records read from values");
+    }
+}
