@@ -10,6 +10,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 use std::path::{Path, PathBuf};
 
@@ -111,16 +112,17 @@ fn records_read_from_values_look_as_rendered_records_do() {
 
 #[test]
 fn sysmon_and_security_logs_are_read_from_values() {
-    for (path, at_least) in [
-        (
-            "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
-            565,
-        ),
-        ("evtx-samples/samples/security.evtx", 2261),
-        ("evtx-samples/samples/sysmon.evtx", 300),
+    for path in [
+        "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+        "evtx-samples/samples/security.evtx",
+        "evtx-samples/samples/sysmon.evtx",
     ] {
         let bytes = std::fs::read(shared(path)).expect("a readable log");
-        let (_, n) = decode(&bytes, true);
-        assert!(n >= at_least, "{path}: {n} records read from values");
+        let (views, n) = decode(&bytes, true);
+        let records = views.iter().filter(|v| !v.starts_with("skip")).count() as u64;
+        assert!(
+            n * 100 >= records * 95,
+            "{path}: {n} of {records} records read from values"
+        );
     }
 }
