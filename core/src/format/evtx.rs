@@ -235,7 +235,7 @@ impl EvtxDecoder {
                 next.1 = byte;
                 continue;
             }
-            if self.from_values(&record, byte, sink) {
+            if self.try_values(&record, byte, sink) {
                 continue;
             }
             match record.into_xml_bytes() {
@@ -288,7 +288,7 @@ impl EvtxDecoder {
 
     /// A record read from its template values without rendering it (see
     /// the `template` module); false when it is left to the rendering path.
-    fn from_values(
+    fn try_values(
         &mut self,
         record: &evtx::EvtxRecord<'_>,
         byte: u64,

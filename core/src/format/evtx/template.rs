@@ -646,15 +646,18 @@ fn filetime_text(filetime: u64) -> String {
     )
 }
 
+/// What a shape is read from: a definition offset, and the instances nested in the values.
+type ShapeKey = (usize, Nested);
+
 /// How many shapes of one chunk [`Templates`] keeps.
 const SHAPES: usize = 64;
 
 /// Template shapes of the chunk being read, by definition offsets.
 #[derive(Default)]
 pub(super) struct Templates {
-    shapes: Vec<((usize, Nested), Option<Rc<Shape>>)>,
+    shapes: Vec<(ShapeKey, Option<Rc<Shape>>)>,
     /// Shapes of earlier chunks, tried before reading a template again.
-    known: Vec<((usize, Nested), Rc<Shape>)>,
+    known: Vec<(ShapeKey, Rc<Shape>)>,
     values: Values,
     /// Classes already built, by provider and event id.
     classes: Vec<(String, String, RecordClass)>,
