@@ -781,3 +781,39 @@ impl Templates {
         Some(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn filetimes_render_as_evtx_writes_them() {
+        // 0 is 1601-01-01; 132_000_000_000_000_000 is 2019-04-17T18:40:00Z (checked with
+        // `date -u -d @$((132000000000000000 / 10000000 - 11644473600))`).
+        assert_eq!(filetime_text(0), "1601-01-01T00:00:00.0000000Z");
+        assert_eq!(
+            filetime_text(132_000_000_000_000_000 + 1_234_567),
+            "2019-04-17T18:40:00.1234567Z"
+        );
+        assert_eq!(filetime_text(u64::MAX), "0000-00-00T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn text_the_renderer_would_change_is_left_to_it() {
+        assert_eq!(
+            utf16_text(&utf16("cmd.exe /c \u{e9}\u{4e2d}")).as_deref(),
+            Some("cmd.exe /c \u{e9}\u{4e2d}")
+        );
+        assert_eq!(utf16_text(&utf16("a\0b")).as_deref(), Some("a"));
+        for odd in ["a\tb", "a\nb", "\u{fffe}"] {
+            assert_eq!(utf16_text(&utf16(odd)), None, "{odd:?}");
+        }
+        // A lone surrogate.
+        assert_eq!(utf16_text(&[0x00, 0xd8, b'a', 0]), None);
+        assert_eq!(utf16_text(&[]), None);
+    }
+}
