@@ -144,6 +144,16 @@ impl Timestamp {
         Some(Timestamp(secs * TICKS_PER_SEC + i64::from(ticks)))
     }
 
+    /// A record's time field: blank text is no time (`Ok(None)`), readable
+    /// text its time, anything else an error carrying the text (the scanner
+    /// counts and reports it).
+    pub fn from_field(text: &str) -> Result<Option<Self>, alloc::string::String> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        Timestamp::parse(text).map(Some).ok_or_else(|| text.into())
+    }
+
     /// Parse any of the forms in the [module docs](self); `None` if the text is
     /// none of them or names an impossible time.
     ///

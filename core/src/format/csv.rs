@@ -530,10 +530,8 @@ impl Record for CsvRecord<'_> {
             }
         }
         match self.prefix_value(Target::Timestamp) {
-            Some(text) if !text.trim().is_empty() => Timestamp::parse(&text)
-                .map(Some)
-                .ok_or_else(|| text.into_owned()),
-            _ => Ok(None),
+            Some(text) => Timestamp::from_field(&text),
+            None => Ok(None),
         }
     }
 

@@ -82,13 +82,7 @@ impl Record for NamedRecord {
     }
 
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        let text = self.value(Target::Timestamp);
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        Timestamp::parse(&text)
-            .map(Some)
-            .ok_or_else(|| text.into_owned())
+        Timestamp::from_field(&self.value(Target::Timestamp))
     }
 
     fn file_name(&self) -> Cow<'_, str> {

@@ -133,13 +133,7 @@ impl Record for ValueRecord<'_, '_> {
         if !self.creation() {
             return self.full().timestamp();
         }
-        let text = self.column(Target::Timestamp);
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        Timestamp::parse(&text)
-            .map(Some)
-            .ok_or_else(|| text.into_owned())
+        Timestamp::from_field(&self.column(Target::Timestamp))
     }
     fn file_name(&self) -> Cow<'_, str> {
         if !self.creation() {
