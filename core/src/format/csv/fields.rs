@@ -106,11 +106,11 @@ fn split_blocks<K: super::blocks::Kernel>(
         if at == start && rec.get(start) == Some(&b'"') {
             at = quoted_end(rec, start + 1);
         }
-        let (mut commas, width) = match rec.get(at..at + 64) {
-            Some(block) => match <&[u8; 64]>::try_from(block) {
-                Ok(block) => (K::find(block, b','), 64),
-                Err(_) => (0, 0), // unreachable: the slice is 64 bytes
-            },
+        let whole = rec
+            .get(at..at + 64)
+            .and_then(|b| <&[u8; 64]>::try_from(b).ok());
+        let (mut commas, width) = match whole {
+            Some(block) => (K::find(block, b','), 64),
             None => {
                 let rest = rec.get(at..).unwrap_or_default();
                 let mut tail = [0u8; 64];
