@@ -4,9 +4,12 @@
 //!   (`dist/index.html` + assets, and the self-contained `dist/cmdhunt.html`).
 //! * `serve [--port N]`: serve `dist/` at `http://127.0.0.1:8080` (loopback only).
 //! * `wasm-test`: the web crate's wasm-bindgen tests in headless Chromium.
+//! * `evtx-wasm-bench [--browser] [--rounds N] [FILE...]`: EVTX cost in wasm,
+//!   cmdhunt's scan against the `evtx` crate's `records()` (Node or Chromium).
 
 mod digest;
 mod dist;
+mod evtx_wasm_bench;
 mod page;
 mod serve;
 mod tools;
@@ -16,7 +19,8 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: cargo xtask dist [--serve] [--no-opt] [--no-install]
        cargo xtask serve [--port N]
-       cargo xtask wasm-test";
+       cargo xtask wasm-test
+       cargo xtask evtx-wasm-bench [--browser] [--profile web-release|release] [--no-opt] [--rounds N] [FILE.evtx...]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +62,10 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("serve") => serve::serve(&root.join("dist"), port(args)?),
         Some("wasm-test") => wasm_test::wasm_test(&root),
+        Some("evtx-wasm-bench") => {
+            let opts = evtx_wasm_bench::Options::parse(&args[1..])?;
+            evtx_wasm_bench::evtx_wasm_bench(&root, &opts)
+        }
         _ => Err(USAGE.into()),
     }
 }
