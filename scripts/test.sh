@@ -6,7 +6,8 @@
 #
 # Steps: formatting, clippy (warnings are errors), the native test suites of
 # every crate, the no_std proof (cmdhunt-core without std for a target that has
-# no std), the WebAssembly build of the core, the page's build (dist/), its
+# no std), the WebAssembly build of the core, EVTX accounts in wasm against the
+# native ones (bench/evtx-wasm/parity.sh), the page's build (dist/), its
 # wasm-bindgen tests and the end-to-end browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,9 @@ cargo build -p cmdhunt-core --target wasm32-unknown-unknown
 step "native tests (every crate; the browser tests run below, with the page built)"
 cargo test --workspace --exclude cmdhunt-e2e --all-targets
 cargo test --workspace --exclude cmdhunt-e2e --doc
+
+step "EVTX in wasm (the page's build, under Node) gives the native accounts"
+bash bench/evtx-wasm/parity.sh
 
 if [ -x scripts/test-web.sh ]; then
   step "the page: build, wasm-bindgen tests, browser end-to-end tests"

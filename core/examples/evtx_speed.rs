@@ -11,7 +11,8 @@
 //! turn, round after round, and the best time of each is kept, so that load
 //! from other processes weighs on all of them alike. It prints the times and
 //! the ratio of the scan to `records()`. `--only records|json|scan` runs one
-//! of them alone (for a profiler).
+//! of them alone (for a profiler). The wasm side of the same comparison is
+//! `cargo xtask evtx-wasm-bench` (`bench/evtx-wasm`), whose lines read alike.
 use std::time::{Duration, Instant};
 
 use cmdhunt_core::{matcher::CompiledRule, scan::FileScan};
@@ -85,12 +86,17 @@ fn main() {
         };
         println!(
             "{path}: {} bytes; evtx records() {xml:?} ({crate_records} records); \
-             records_json_value() {json:?}; cmdhunt FileScan {scan:?} ({} records, {} analysed, {} flagged); \
+             records_json_value() {json:?}; cmdhunt FileScan {scan:?} ({} records, {} analysed, {} flagged{}); \
              scan / records() = {:.2}",
             data.len(),
             summary.records,
             summary.analysed(),
             summary.flagged,
+            if summary.error.is_some() {
+                ", ended with a decode error"
+            } else {
+                ""
+            },
             scan.as_secs_f64() / xml.as_secs_f64()
         );
     }
