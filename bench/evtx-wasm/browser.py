@@ -14,18 +14,15 @@ when a file cannot be read or the run fails.
 import http.server
 import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROMIUM = os.environ.get("CMDHUNT_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "web", "perf"))
+from chromedriver import call, running, session  # noqa: E402
+
 TYPES = {".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
          ".wasm": "application/wasm"}
 
@@ -40,12 +37,6 @@ def parse(argv):
     if len(args) < 2 or rounds < 1:
         sys.exit("usage: browser.py BOUND_DIR [--rounds N] FILE.evtx...")
     return args[0], rounds, args[1:]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(bound, files):
@@ -84,35 +75,17 @@ def serve(bound, files):
     return server
 
 
-def call(base, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=600) as r:
-        return json.loads(r.read())["value"]
-
-
-def run(driver, url, profile):
-    caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-features=NetworkTimeServiceQuerying",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                 "--user-data-dir=" + profile]}}}}
-    session = "/session/" + call(driver, "POST", "/session", caps)["sessionId"]
-    try:
-        call(driver, "POST", session + "/url", {"url": url})
+def run(driver, url):
+    """Open the bench page and wait for the worker's result."""
+    with session(driver) as (s, js):
+        call(driver, "POST", s + "/url", {"url": url})
         deadline = time.time() + 1200
         while time.time() < deadline:
-            result = call(driver, "POST", session + "/execute/sync",
-                          {"script": "return window.benchResult || null", "args": []})
+            result = js("return window.benchResult || null")
             if result is not None:
                 return result
             time.sleep(0.2)
         return {"error": "no result after 1200 s"}
-    finally:
-        call(driver, "DELETE", session)
 
 
 def main():
@@ -124,22 +97,10 @@ def main():
     server = serve(bound, files)
     url = "http://127.0.0.1:%d/browser.html?%s" % (server.server_address[1], urllib.parse.urlencode(
         {"rounds": rounds, "names": json.dumps(files)}))
-    port = free_port()
-    chromedriver = subprocess.Popen([CHROMEDRIVER, "--port=%d" % port],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    driver = "http://127.0.0.1:%d" % port
     try:
-        for _ in range(100):
-            try:
-                call(driver, "GET", "/status")
-                break
-            except OSError:
-                time.sleep(0.1)
-        with tempfile.TemporaryDirectory(prefix="cmdhunt-evtx-wasm-") as profile:
-            result = run(driver, url, profile)
+        with running() as driver:
+            result = run(driver, url)
     finally:
-        chromedriver.terminate()
-        chromedriver.wait(10)
         server.shutdown()
     if result.get("error"):
         print("[evtx-wasm] " + result["error"], file=sys.stderr)

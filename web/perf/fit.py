@@ -17,16 +17,13 @@ SHOT=path.png also saves a screenshot.
 import base64
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
+
+from chromedriver import ELEMENT, call, running, session
 
 URL, FILE = sys.argv[1], os.path.abspath(sys.argv[2])
 WIDTH = int(sys.argv[3]) if len(sys.argv) > 3 else 1400
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 CHECK = """
 const wide = sel => { const e = document.querySelector(sel);
@@ -46,31 +43,8 @@ return { results: wide('[data-testid=results-scroll]'), summary: wide('.summary 
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return json.loads(r.read())["value"]
-
-
 def check(base):
-    caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": os.environ.get("CMDHUNT_CHROMIUM", "/usr/bin/chromium"),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--hide-scrollbars=false", "--window-size=%d,1000" % WIDTH,
-                 "--user-data-dir=/tmp/cmdhunt-fit-profile-%d" % os.getpid()]}}}}
-    sid = call(base, "POST", "/session", caps)["sessionId"]
-    s = "/session/" + sid
-    js = lambda script: call(base, "POST", s + "/execute/sync", {"script": script, "args": []})
-    try:
+    with session(base, ["--hide-scrollbars=false", "--window-size=%d,1000" % WIDTH]) as (s, js):
         call(base, "POST", s + "/url", {"url": URL})
         for _ in range(300):
             if js("return document.documentElement.dataset.cmdhunt") == "ready":
@@ -101,26 +75,11 @@ def check(base):
                 with open(os.environ["SHOT"].replace(".png", "-%s.png" % state.split()[1]), "wb") as f:
                     f.write(base64.b64decode(png))
         return ok
-    finally:
-        call(base, "DELETE", s)
 
 
 def main():
-    port = free_port()
-    driver = subprocess.Popen([CHROMEDRIVER, "--port=%d" % port],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
-    try:
-        for _ in range(100):
-            try:
-                call(base, "GET", "/status")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running() as base:
         sys.exit(0 if check(base) else 1)
-    finally:
-        driver.terminate()
-        driver.wait(10)
 
 
 main()

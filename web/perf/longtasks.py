@@ -19,32 +19,15 @@ tracing itself inflates the numbers).
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
+
+from chromedriver import ELEMENT, call, running, session
 
 URL, FILE = sys.argv[1], os.path.abspath(sys.argv[2])
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 PROFILE = os.environ.get("PROFILE")  # set: print the main thread's top functions by self time
 TRACE = os.environ.get("TRACE")  # set: break every task over 50 ms into its trace events
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return json.loads(r.read())["value"]
 
 
 def print_profile(profile):
@@ -172,22 +155,13 @@ def print_trace(log):
 
 
 def run_once(base):
-    caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": os.environ.get("CMDHUNT_CHROMIUM", "/usr/bin/chromium"),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1280,900",
-                 "--user-data-dir=/tmp/cmdhunt-longtask-profile-%d" % os.getpid()]}}}}
+    capabilities = {}
     if TRACE:
-        opts = caps["capabilities"]["alwaysMatch"]
-        opts["goog:loggingPrefs"] = {"performance": "ALL"}
-        opts["goog:chromeOptions"]["perfLoggingPrefs"] = {
-            "traceCategories": "devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.wasm,blink"}
-    sid = call(base, "POST", "/session", caps)["sessionId"]
-    s = "/session/" + sid
-    try:
+        capabilities = {"goog:loggingPrefs": {"performance": "ALL"}, "goog:chromeOptions": {
+            "perfLoggingPrefs": {"traceCategories":
+                                 "devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.wasm,blink"}}}
+    with session(base, ["--window-size=1280,900"], capabilities) as (s, js):
         call(base, "POST", s + "/url", {"url": URL})
-        js = lambda script: call(base, "POST", s + "/execute/sync", {"script": script, "args": []})
         for _ in range(300):
             if js("return document.documentElement.dataset.cmdhunt") == "ready":
                 break
@@ -242,29 +216,14 @@ def run_once(base):
                 "max_ms": round(worst[1]), "max_at_s": round(worst[0] / 1000, 1),
                 "total_ms": round(sum(durations)),
                 "tasks": [[round(t / 1000, 2), round(d)] for t, d in lt] if os.environ.get("ALL") else None}
-    finally:
-        call(base, "DELETE", s)
 
 
 def main():
-    port = free_port()
-    driver = subprocess.Popen([CHROMEDRIVER, "--port=%d" % port],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
-    try:
-        for _ in range(100):
-            try:
-                call(base, "GET", "/status")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running() as base:
         with open("/proc/loadavg") as f:
             print("load average:", f.read().split()[0], flush=True)
         for i in range(RUNS):
             print(json.dumps(run_once(base)), flush=True)
-    finally:
-        driver.terminate()
-        driver.wait(10)
 
 
 main()
