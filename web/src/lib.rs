@@ -8,13 +8,14 @@
 //! worker), [`state`] (the reducer), [`view`] (window, chips, search, sort,
 //! virtual scrolling), [`window`], [`export`], [`highlight`], [`text`].
 //!
-//! Browser glue (wasm32 only): [`worker`] (the worker's read loop),
+//! Browser glue (wasm32 only): [`worker`] (a file's scan inside a worker),
 //! [`bridge`] (starting and stopping workers), [`browser`] (downloads, clock,
 //! panic banner) and the Yew [`components`], one per file.
 //!
 //! The JS side is `static/bootstrap.js`, appended by `cargo xtask dist` to
 //! wasm-bindgen's glue: it compiles the wasm once, starts [`start_app`] on the
-//! page, and in a worker instantiates the same module and calls [`worker_run`].
+//! page, and in a worker instantiates the same module and feeds the file's
+//! stream to a [`WorkerScan`].
 //!
 //! ```
 //! use cmdhunt_web::state::{Action, AppState};
@@ -92,10 +93,5 @@ pub async fn start_app() {
     }
 }
 
-/// Scan one file inside a worker: `message` is a [`protocol::ToWorker`] as
-/// JSON, `file` the `File` to read (called by the bootstrap script).
 #[cfg(target_arch = "wasm32")]
-#[wasm_bindgen]
-pub fn worker_run(message: &str, file: web_sys::File) {
-    worker::run(message, &file);
-}
+pub use worker::WorkerScan;

@@ -5,15 +5,16 @@
 //! `{ module, msg, file }`: the page's compiled `WebAssembly.Module` (the
 //! worker instantiates the same module, nothing is fetched), `msg` =
 //! [`ToWorker`] as JSON, and the `File` itself (a handle, not its bytes). The
-//! worker reads the file in [`CHUNK_BYTES`] slices and answers with
+//! worker reads the file's stream, scans it in pieces of at most
+//! [`CHUNK_BYTES`], and answers with
 //! [`FromWorker`] messages, JSON as UTF-8 bytes ([`decode_bytes`]): the page
 //! copies them into wasm memory in one `memcpy` rather than re-encoding a
 //! big UTF-16 string character by character:
 //!
 //! ```text
 //! page                                   worker
-//!  | -- {module, Scan{job,..}, file} -->  |  instantiate module, read slice 1..n
-//!  | <------------ Progress ------------- |  after every slice
+//!  | -- {module, Scan{job,..}, file} -->  |  instantiate module, read chunk 1..n
+//!  | <------------ Progress ------------- |  at most every 100 ms
 //!  | <-------------- Rows --------------- |  batched: every 200 ms or 500 rows
 //!  | <-------------- Done --------------- |  summary (error inside when the file broke)
 //!  | <------------ Panicked ------------- |  only if the decoder panicked
@@ -47,7 +48,8 @@ use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// How many bytes the worker reads per `File.slice` (1 MiB).
+/// The most bytes the worker hands its scan at once (1 MiB): a bigger
+/// stream chunk is scanned in pieces of this size.
 pub const CHUNK_BYTES: u32 = 1 << 20;
 
 /// Page → worker.
@@ -64,7 +66,7 @@ pub enum ToWorker {
         name: String,
         /// A forced format ([`Format::name`]); `None` sniffs the content.
         format: Option<String>,
-        /// Bytes per slice.
+        /// The most bytes handed to the scan at once.
         chunk_bytes: u32,
     },
 }
@@ -72,7 +74,8 @@ pub enum ToWorker {
 /// Worker → page (externally tagged: `{"Progress":{..}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FromWorker {
-    /// After each slice: how far the scan is.
+    /// While reading (at most every 100 ms, and before each batch of rows):
+    /// how far the scan is.
     Progress {
         /// The run.
         job: u32,

@@ -1,7 +1,7 @@
 //! The worker's side of one scan, free of browser APIs so it tests natively:
 //! chunks in, [`FromWorker`] messages out.
 //!
-//! The browser shell ([`crate::worker`]) only reads `File.slice`s and posts
+//! The browser shell ([`crate::worker`]) only feeds the file's chunks and posts
 //! what this returns.
 
 use cmdhunt_core::event::Position;

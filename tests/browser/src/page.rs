@@ -301,6 +301,18 @@ impl Page {
         .await
     }
 
+    /// Choose a format in the (first) file's format override (`auto`, `csv`,
+    /// `evtx`, ...): the page re-runs that file with it.
+    pub async fn choose_format(&self, value: &str) -> Result<(), crate::Error> {
+        let select = self
+            .browser
+            .client
+            .find(Locator::Css("[data-testid=\"format-select\"]"))
+            .await?;
+        select.select_by_value(value).await?;
+        Ok(())
+    }
+
     /// The rows in the DOM now, by row index.
     pub async fn rendered_rows(&self) -> Result<Vec<(usize, Vec<String>)>, crate::Error> {
         let v = self.js(RENDERED_ROWS_JS, vec![]).await?;

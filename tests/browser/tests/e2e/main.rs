@@ -14,6 +14,7 @@ mod formats;
 mod network;
 mod single_file;
 mod sort;
+mod vanished;
 mod volume;
 mod worker_panic;
 mod xss;
