@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
-//!              [--format table|csv|ndjson] [--input-format FORMAT] FILE...
+//!              [--format table|csv|ndjson] [--input-format FORMAT] [--jobs N] FILE...
 //! cmdhunt rule
 //! ```
 
@@ -31,6 +31,8 @@ Scan options:
                               the current time, or an RFC 3339 time
   --format table|csv|ndjson   output format on stdout (default table)
   --input-format FORMAT       force a decoder (csv, evtx, xml, json, xlsx) instead of detection
+  --jobs N                    files scanned at once (default: one per CPU core); the output is
+                              the same for any N
 
 Per-file counts and errors go to stderr. Exit status: 0 every input was read (also with zero
 hits), 1 some input could not be read (the rest is still reported), 2 usage error.";
@@ -55,6 +57,8 @@ pub struct ScanArgs {
     pub format: OutputFormat,
     /// Forced input format.
     pub input_format: Option<Format>,
+    /// Files scanned at once; `None` for one per CPU core.
+    pub jobs: Option<usize>,
     /// Files to scan (`-` is standard input).
     pub files: Vec<PathBuf>,
 }
@@ -114,6 +118,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut anchor = AnchorArg::Newest;
     let mut format = OutputFormat::Table;
     let mut input_format = None;
+    let mut jobs = None;
     let mut files = Vec::new();
     let mut it = args.iter();
     let mut options_done = false;
@@ -179,6 +184,15 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                     format!("--input-format: {v:?} is not one of {}", names.join(", "))
                 })?);
             }
+            "--jobs" => {
+                let v = value()?;
+                jobs = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("--jobs: {v:?} is not a positive number"))?,
+                );
+            }
             _ => return Err(format!("unknown option {name}")),
         }
     }
@@ -202,6 +216,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         window,
         format,
         input_format,
+        jobs,
         files,
     }))
 }
@@ -256,6 +271,8 @@ mod tests {
             scan("scan --input-format EVTX a").input_format,
             Some(Format::Evtx)
         );
+        assert_eq!(scan("scan --jobs 3 a").jobs, Some(3));
+        assert_eq!(scan("scan a").jobs, None);
         assert_eq!(
             scan("scan -- --odd-name").files,
             vec![PathBuf::from("--odd-name")]
@@ -272,6 +289,8 @@ mod tests {
             "scan --anchor yesterday a",
             "scan --format xml a",
             "scan --input-format pdf a",
+            "scan --jobs 0 a",
+            "scan --jobs many a",
             "scan --bogus a",
             "frobnicate",
             "rule extra",

@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cmdhunt_core::event::Position;
@@ -127,12 +128,48 @@ fn scan_file(
     scan.finish()
 }
 
+/// Scan every file of `a`, `jobs` at a time, each file on one thread: the
+/// results come back in the order the files were named, whatever finished
+/// first (each file's scan is independent, 4688 parent inference included),
+/// so the output is the same for any number of jobs.
+fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary, Vec<FlaggedRow>)> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<_> = a.files.iter().map(|_| None).collect();
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = a.files.get(i) else { break };
+            done.push((i, scan_file(rule, i as u32, path, a.input_format)));
+        }
+        done
+    };
+    let jobs = jobs.clamp(1, a.files.len().max(1));
+    let finished: Vec<_> = if jobs == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let threads: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    for (i, result) in finished {
+        results[i] = Some(result);
+    }
+    results.into_iter().flatten().collect()
+}
+
 fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
     let rule = CompiledRule::new();
+    let jobs = a.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     let mut summaries = Vec::new();
     let mut rows = Vec::new();
-    for (i, path) in a.files.iter().enumerate() {
-        let (summary, file_rows) = scan_file(&rule, i as u32, path, a.input_format);
+    for (summary, file_rows) in scan_all(&rule, a, jobs) {
         summaries.push(summary);
         rows.extend(file_rows);
     }

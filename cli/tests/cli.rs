@@ -259,3 +259,53 @@ fn readme_field_mapping_table_is_current() {
         "README.md's field mapping table is stale: replace it with the output of `cmdhunt mapping`"
     );
 }
+
+#[test]
+fn the_output_is_the_same_for_any_number_of_jobs() {
+    // Real exports of every text and binary format, an unreadable path
+    // between them, and the same file twice: with the files scanned one at
+    // a time or several at once, stdout, stderr and the exit status agree,
+    // and the accounts keep the files' order.
+    let files = [
+        shared("defender/mde_proc_cs1.csv"),
+        shared("sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"),
+        "/nonexistent/export.csv".to_string(),
+        shared("evtx-samples/samples/sample_with_a_bad_chunk_magic.evtx"),
+        shared("otrf/cmd_mshta_vbscript_execute_psh_2020-10-2202580804.json"),
+        repo("tests/data/defender_portal.csv"),
+        shared("defender/mde_proc_cs1.csv"),
+    ];
+    let run = |jobs: &str| {
+        let mut args = vec![
+            "scan", "--window", "all", "--format", "ndjson", "--jobs", jobs,
+        ];
+        args.extend(files.iter().map(String::as_str));
+        cmdhunt(&args)
+    };
+    let one = run("1");
+    assert_eq!(one.status.code(), Some(1), "{}", stderr(&one));
+    let rows = json_lines(&one);
+    let one_stderr = stderr(&one);
+    let sources: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["Source"]["file"].as_str().expect("file name"))
+        .collect();
+    assert!(
+        sources.len() >= 3,
+        "rows from several files expected: {sources:?}"
+    );
+    let accounts: Vec<&str> = one_stderr
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with("cmdhunt: ") && !l.starts_with("total: "))
+        .collect();
+    assert_eq!(accounts.len(), files.len(), "{one_stderr}");
+    for (line, file) in accounts.iter().zip(&files) {
+        assert!(line.starts_with(file.as_str()), "{line:?} is not {file}'s");
+    }
+    for jobs in ["2", "3", "16"] {
+        let many = run(jobs);
+        assert_eq!(many.status.code(), one.status.code(), "--jobs {jobs}");
+        assert_eq!(stdout(&many), stdout(&one), "stdout with --jobs {jobs}");
+        assert_eq!(stderr(&many), one_stderr, "stderr with --jobs {jobs}");
+    }
+}
