@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::mapping::Target;
 use crate::time::Timestamp;
 
 /// Where a record (or an error) sits in its file.
@@ -66,6 +67,27 @@ pub struct ProcessEvent {
     /// True when `InitiatingProcessFileName` was inferred from an earlier event
     /// rather than read from this record.
     pub parent_inferred: bool,
+}
+
+impl ProcessEvent {
+    /// The projected columns of a record whose `value` gives the text of
+    /// each rule column (after field mapping); the parent is as read, not
+    /// inferred. The one place the decoders' records build their event.
+    pub fn from_columns(
+        timestamp: Option<Timestamp>,
+        mut value: impl FnMut(Target) -> String,
+    ) -> Self {
+        ProcessEvent {
+            timestamp,
+            device_name: value(Target::DeviceName),
+            account_name: value(Target::AccountName),
+            file_name: value(Target::FileName),
+            process_command_line: value(Target::ProcessCommandLine),
+            initiating_process_file_name: value(Target::InitiatingProcessFileName),
+            initiating_process_command_line: value(Target::InitiatingProcessCommandLine),
+            parent_inferred: false,
+        }
+    }
 }
 
 /// One record as a decoder sees it. Every method is cheap to call once.

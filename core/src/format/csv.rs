@@ -542,17 +542,7 @@ impl Record for CsvRecord<'_> {
 
     fn event(&self) -> ProcessEvent {
         let spans = self.all_spans();
-        ProcessEvent {
-            timestamp: self.timestamp().ok().flatten(),
-            device_name: self.value(&spans, Target::DeviceName),
-            account_name: self.value(&spans, Target::AccountName),
-            file_name: self.value(&spans, Target::FileName),
-            process_command_line: self.value(&spans, Target::ProcessCommandLine),
-            initiating_process_file_name: self.value(&spans, Target::InitiatingProcessFileName),
-            initiating_process_command_line: self
-                .value(&spans, Target::InitiatingProcessCommandLine),
-            parent_inferred: false,
-        }
+        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| self.value(&spans, t))
     }
 
     fn fields(&self) -> Vec<(String, String)> {

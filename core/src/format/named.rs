@@ -90,20 +90,9 @@ impl Record for NamedRecord {
     }
 
     fn event(&self) -> ProcessEvent {
-        ProcessEvent {
-            timestamp: self.timestamp().ok().flatten(),
-            device_name: self.value(Target::DeviceName).into_owned(),
-            account_name: self.value(Target::AccountName).into_owned(),
-            file_name: self.value(Target::FileName).into_owned(),
-            process_command_line: self.value(Target::ProcessCommandLine).into_owned(),
-            initiating_process_file_name: self
-                .value(Target::InitiatingProcessFileName)
-                .into_owned(),
-            initiating_process_command_line: self
-                .value(Target::InitiatingProcessCommandLine)
-                .into_owned(),
-            parent_inferred: false,
-        }
+        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| {
+            self.value(t).into_owned()
+        })
     }
 
     fn fields(&self) -> Vec<(String, String)> {
