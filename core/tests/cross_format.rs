@@ -13,15 +13,8 @@ use cmdhunt_core::matcher::{CompiledRule, Verdict};
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary};
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+use common::{read, shared};
 
 /// What the rule returns for a file: its summary, and its rows in the rule's
 /// order as (event, verdict).

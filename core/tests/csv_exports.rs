@@ -13,11 +13,8 @@ use cmdhunt_core::rule::{FLAGS, SUSPICIOUS_PARENTS, SUSPICIOUS_PATTERNS};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
+mod common;
+use common::shared;
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,70 +5,17 @@
 //! classes and `cmd.exe` rows), and positions against the file's bytes.
 #![cfg(feature = "std")]
 
-use std::path::{Path, PathBuf};
-
-use cmdhunt_core::event::{basename, Position, Record, RecordClass, RecordSink, Skip};
+use cmdhunt_core::event::{basename, Skip};
 use cmdhunt_core::format::Format;
-use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use evtx::EvtxParser;
 use serde_json::Value;
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every `.evtx` under `dir`, sorted.
-fn evtx_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "evtx") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+mod common;
+use common::{evtx_files, read, scan_in, shared, Collect};
 
 fn scan(bytes: &[u8], slice: usize) -> (FileSummary, Vec<FlaggedRow>) {
-    let rule = CompiledRule::new();
-    let mut s = FileScan::new(&rule, 0, "test.evtx", None);
-    for c in bytes.chunks(slice.max(1)) {
-        s.push(c);
-    }
-    s.finish()
-}
-
-/// A record as a decoder hands it over: where, what, and its fields.
-type Seen = (Position, RecordClass, Vec<(String, String)>);
-
-/// What a decoder hands over, kept.
-#[derive(Default)]
-struct Collect {
-    records: Vec<Seen>,
-    skips: Vec<Skip>,
-}
-
-impl RecordSink for Collect {
-    fn record(&mut self, record: &dyn Record) {
-        self.records
-            .push((record.position(), record.class(), record.fields()));
-    }
-    fn skip(&mut self, skip: Skip) {
-        self.skips.push(skip);
-    }
+    scan_in(bytes, "test.evtx", None, slice)
 }
 
 fn decode(bytes: &[u8], slice: usize) -> Collect {

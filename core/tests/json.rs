@@ -12,15 +12,8 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+use common::{read, shared};
 
 fn scan_as(bytes: &[u8], chunk: usize, format: Option<Format>) -> (FileSummary, Vec<FlaggedRow>) {
     let rule = CompiledRule::new();

@@ -4,55 +4,22 @@
 //! entities, events that never close, events over the cap).
 #![cfg(feature = "std")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use cmdhunt_core::event::{Position, Record, RecordClass, RecordSink, Skip};
+use cmdhunt_core::event::RecordClass;
 use cmdhunt_core::format::{Format, MAX_RECORD_BYTES};
-use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use evtx::EvtxParser;
 
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+use common::{read, scan_in, shared, Collect};
 
 const PANACHE: &str = "xml/PanacheSysmon_vs_AtomicRedTeam01";
 const SQL: &str = "xml/ID4688-SQL Server payload injectection for reverse shell (MSF)";
 
 fn scan(bytes: &[u8], slice: usize) -> (FileSummary, Vec<FlaggedRow>) {
-    let rule = CompiledRule::new();
-    let mut s = FileScan::new(&rule, 0, "test.xml", None);
-    for c in bytes.chunks(slice.max(1)) {
-        s.push(c);
-    }
-    s.finish()
-}
-
-/// A record as a decoder hands it over: where, what, and its fields.
-type Seen = (Position, RecordClass, Vec<(String, String)>);
-
-/// What a decoder hands over, kept.
-#[derive(Default)]
-struct Collect {
-    records: Vec<Seen>,
-    skips: Vec<Skip>,
-}
-
-impl RecordSink for Collect {
-    fn record(&mut self, record: &dyn Record) {
-        self.records
-            .push((record.position(), record.class(), record.fields()));
-    }
-    fn skip(&mut self, skip: Skip) {
-        self.skips.push(skip);
-    }
+    scan_in(bytes, "test.xml", None, slice)
 }
 
 /// Decode with the XML decoder directly; `Err` is the decode error's message.
