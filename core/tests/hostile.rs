@@ -10,7 +10,6 @@
 //! Regression tests for decoder bugs found by fuzzing (`scripts/fuzz.sh`) are
 //! at the end, under "Fuzz regressions".
 
-use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -18,6 +17,9 @@ use std::time::Duration;
 use cmdhunt_core::format::{Format, MAX_RECORD_BYTES};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+
+mod common;
+use common::{child_report, scan_in, vm_hwm_bytes};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
@@ -45,12 +47,7 @@ impl Rng {
 
 /// Scan `bytes` in `chunk`-byte pushes, format forced or (`None`) sniffed.
 fn scan(bytes: &[u8], format: Option<Format>, chunk: usize) -> (FileSummary, Vec<FlaggedRow>) {
-    let rule = CompiledRule::new();
-    let mut scan = FileScan::new(&rule, 0, "hostile", format);
-    for part in bytes.chunks(chunk.max(1)) {
-        scan.push(part);
-    }
-    scan.finish()
+    scan_in(bytes, "hostile", format, chunk)
 }
 
 /// The counts that must not depend on chunking.
@@ -941,21 +938,6 @@ fn stream_case(case: &str) -> (FileSummary, Vec<FlaggedRow>, u64) {
     (summary, rows, bytes)
 }
 
-/// Peak resident memory of this process, from `/proc/self/status`.
-fn vm_hwm_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .expect("VmHWM line");
-    let kib: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("VmHWM value");
-    kib * 1024
-}
-
 /// The child side of [`peak_rss`]: scans the case named by
 /// `HOSTILE_RSS_CASE` and prints its account and peak RSS.
 #[test]
@@ -976,37 +958,7 @@ fn rss_child() {
 
 /// Run `case` in a fresh test process; returns its `key=value` report.
 fn peak_rss(case: &str) -> std::collections::HashMap<String, u64> {
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args(["rss_child", "--exact", "--ignored", "--nocapture"])
-        .args(["--test-threads=1"])
-        .env("HOSTILE_RSS_CASE", case)
-        .output()
-        .expect("run the child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{case}: child failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once("RSS-RESULT ").map(|(_, r)| r))
-        .unwrap_or_else(|| panic!("{case}: no result in {stdout}"));
-    eprintln!("{case}: {line}");
-    line.split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_owned(),
-                if v == "true" {
-                    1
-                } else {
-                    v.parse().unwrap_or(0)
-                },
-            )
-        })
-        .collect()
+    child_report("HOSTILE_RSS_CASE", case)
 }
 
 #[test]

@@ -8,15 +8,15 @@
 //! `XLSX_BOMBS_DIR=/tmp/bombs cargo test -p cmdhunt-core --test hostile_xlsx
 //! -- --ignored write_bombs` writes them as files (for the CLI).
 
-use std::process::Command;
-
 use cmdhunt_core::format::xlsx::{
     MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKSHEET_BYTES, MAX_XML_ITEM_BYTES,
 };
 use cmdhunt_core::format::{Format, MAX_RECORD_BYTES};
-use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use flate2::{Compress, Compression, Crc, FlushCompress};
+
+mod common;
+use common::{child_report, scan_in, vm_hwm_bytes};
 
 const MIB: u64 = 1 << 20;
 
@@ -442,12 +442,7 @@ fn sheet_head(cell: &str) -> String {
 
 /// Scan `bytes` (sniffed) in 1 MiB pushes.
 fn scan(name: &str, bytes: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
-    let rule = CompiledRule::new();
-    let mut scan = FileScan::new(&rule, 0, name, None);
-    for part in bytes.chunks(MIB as usize) {
-        scan.push(part);
-    }
-    scan.finish()
+    scan_in(bytes, name, None, MIB as usize)
 }
 
 /// The error a bomb gave; it must be an XLSX scan with no records lost.
@@ -627,18 +622,6 @@ fn big_honest_workbooks_are_read_like_their_csv() {
 // ---------------------------------------------------------------------------
 // Peak memory, measured in a child process (`VmHWM` of a fresh test binary).
 
-/// Peak resident memory of this process, from `/proc/self/status`.
-fn vm_hwm_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .expect("VmHWM value");
-    kib * 1024
-}
-
 /// The child side of [`peak_rss`]: builds and scans `XLSX_BOMB_CASE`.
 #[test]
 #[ignore = "run by bombs_stay_small in a child process"]
@@ -657,31 +640,9 @@ fn rss_child() {
 
 /// Run `case` in a fresh test process; returns (file size, peak RSS).
 fn peak_rss(case: &str) -> (u64, u64) {
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new(exe)
-        .args(["rss_child", "--exact", "--ignored", "--nocapture"])
-        .env("XLSX_BOMB_CASE", case)
-        .output()
-        .expect("run the child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{case}: child failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once("RSS-RESULT ").map(|(_, r)| r.to_owned()))
-        .unwrap_or_else(|| panic!("{case}: no result in {stdout}"));
-    eprintln!("{case}: {line}");
-    let field = |key: &str| -> u64 {
-        line.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    assert!(line.contains("error=true"), "{case}: not refused: {line}");
-    (field("size="), field("vmhwm="))
+    let r = child_report("XLSX_BOMB_CASE", case);
+    assert_eq!(r.get("error"), Some(&1), "{case}: not refused: {r:?}");
+    (r["size"], r["vmhwm"])
 }
 
 /// Gigabytes declared or inflated cost megabytes: the bomb file (built in

@@ -78,3 +78,56 @@ impl RecordSink for Collect {
         self.skips.push(skip);
     }
 }
+
+/// The peak resident memory of this process so far (Linux `VmHWM`), in bytes.
+pub fn vm_hwm_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM value");
+    kib * 1024
+}
+
+/// Run this test binary's ignored test `rss_child` alone in a fresh process
+/// (so that its peak memory is its own) with the variable `env` set to
+/// `case`; returns the `key=value` pairs of the line it prints after
+/// `RSS-RESULT ` (`true` / `false` as 1 / 0).
+pub fn child_report(env: &str, case: &str) -> std::collections::HashMap<String, u64> {
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "rss_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(env, case)
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{case}: child failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("RSS-RESULT ").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("{case}: no result in {stdout}"));
+    eprintln!("{case}: {line}");
+    line.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let n = match v {
+                "true" => 1,
+                "false" => 0,
+                _ => v.parse().unwrap_or(0),
+            };
+            (k.to_owned(), n)
+        })
+        .collect()
+}
