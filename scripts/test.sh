@@ -4,7 +4,7 @@
 #
 #   scripts/test.sh
 #
-# Steps: formatting, clippy (warnings are errors), the native test suites of
+# Steps: formatting, clippy (warnings are errors; natively and for wasm32), the native test suites of
 # every crate, the no_std proof (cmdhunt-core without std for a target that has
 # no std), the WebAssembly build of the core, EVTX accounts in wasm against the
 # native ones (bench/evtx-wasm/parity.sh), the page's build (dist/), its
@@ -22,6 +22,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo clippy for wasm32 (the page's browser glue, worker and components exist only there)"
+cargo clippy -p cmdhunt-web -p cmdhunt-evtx-wasm-bench --target wasm32-unknown-unknown -- -D warnings
 
 step "no_std: cmdhunt-core --no-default-features for x86_64-unknown-none"
 cargo build -p cmdhunt-core --no-default-features --target x86_64-unknown-none
