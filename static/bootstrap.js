@@ -48,23 +48,25 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       }
       return `${e.name}: ${e.message}`;
     };
+    const fail = (e) => {
+      try {
+        scan.fail_read(offset, cause(e));
+      } catch (t) {
+        trapped(t);
+      }
+    };
     let reader;
     try {
       reader = file.stream().getReader();
     } catch (e) {
-      return scan.fail_read(0, cause(e));
+      return fail(e);
     }
     for (;;) {
       let chunk;
       try {
         chunk = await reader.read();
       } catch (e) {
-        try {
-          scan.fail_read(offset, cause(e));
-        } catch (t) {
-          trapped(t);
-        }
-        return;
+        return fail(e);
       }
       try {
         if (chunk.done) return scan.finish();

@@ -19,11 +19,9 @@ const ms = (t) => `${t.toFixed(3)}ms`;
 
 /**
  * Run the comparison. `files` is a list of `{ name, bytes }`; `now` returns
- * milliseconds; `print` receives one line per file. Returns one result
- * object per file (times in ms, counts, ratio).
+ * milliseconds; `print` receives one line per file.
  */
 export function compare(Bench, files, rounds, now, print) {
-  const results = [];
   for (const { name, bytes } of files) {
     const bench = new Bench(bytes);
     const best = { records: Infinity, scan: Infinity };
@@ -35,9 +33,7 @@ export function compare(Bench, files, rounds, now, print) {
       counts = {
         records: Number(c.records),
         analysed: Number(c.analysed),
-        process_creations: Number(c.process_creations),
         flagged: Number(c.flagged),
-        skipped: Number(c.skipped),
         failed: c.failed,
       };
       c.free();
@@ -50,7 +46,5 @@ export function compare(Bench, files, rounds, now, print) {
         `${counts.flagged} flagged${counts.failed ? ", ended with a decode error" : ""}); ` +
         `scan / records() = ${ratio.toFixed(2)}`,
     );
-    results.push({ name, bytes: bytes.length, crateRecords, ...counts, recordsMs: best.records, scanMs: best.scan, ratio });
   }
-  return results;
 }

@@ -134,7 +134,6 @@ fn scan_file(
 /// so the output is the same for any number of jobs.
 fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary, Vec<FlaggedRow>)> {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<_> = a.files.iter().map(|_| None).collect();
     let work = || {
         let mut done = Vec::new();
         loop {
@@ -145,7 +144,7 @@ fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary,
         done
     };
     let jobs = jobs.clamp(1, a.files.len().max(1));
-    let finished: Vec<_> = if jobs == 1 {
+    let mut finished: Vec<_> = if jobs == 1 {
         work()
     } else {
         std::thread::scope(|s| {
@@ -156,10 +155,8 @@ fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary,
                 .collect()
         })
     };
-    for (i, result) in finished {
-        results[i] = Some(result);
-    }
-    results.into_iter().flatten().collect()
+    finished.sort_unstable_by_key(|(i, _)| *i);
+    finished.into_iter().map(|(_, result)| result).collect()
 }
 
 fn scan(a: &ScanArgs) -> io::Result<ExitCode> {

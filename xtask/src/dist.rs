@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use crate::digest::base64;
 use crate::page::{self, Parts};
@@ -35,39 +34,15 @@ fn size(path: &Path) -> u64 {
 pub fn dist(root: &Path, opts: &Options) -> Result<(), String> {
     tools::check_wasm_target()?;
     tools::check_wasm_bindgen(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    tools::run(Command::new(cargo).current_dir(root).args([
-        "build",
-        "--package",
-        "cmdhunt-web",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "web-release",
-    ]))?;
-    let raw = root.join("target/wasm32-unknown-unknown/web-release/cmdhunt_web.wasm");
+    let raw = tools::build_wasm(root, "cmdhunt-web", "web-release")?;
     let bound = root.join("target/web-bindgen");
-    let _ = fs::remove_dir_all(&bound);
-    tools::run(
-        Command::new("wasm-bindgen")
-            .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
-            .arg(&bound)
-            .arg(&raw),
-    )?;
+    tools::bind_wasm(&raw, "no-modules", &bound)?;
     let bound_wasm = bound.join("cmdhunt_web_bg.wasm");
     let final_wasm = if opts.no_opt {
         bound_wasm.clone()
     } else {
-        let wasm_opt = tools::find_wasm_opt(root, !opts.no_install)?;
         let out = bound.join("cmdhunt_web_opt.wasm");
-        tools::run(
-            Command::new(&wasm_opt)
-                .arg("-Oz")
-                .arg(&bound_wasm)
-                .arg("-o")
-                .arg(&out),
-        )?;
+        tools::wasm_opt(root, !opts.no_install, "-Oz", &bound_wasm, &out)?;
         out
     };
     let wasm = fs::read(&final_wasm).map_err(|e| format!("{}: {e}", final_wasm.display()))?;

@@ -100,44 +100,17 @@ pub fn evtx_wasm_bench(root: &Path, opts: &Options) -> Result<(), String> {
     } else {
         opts.files.clone()
     };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    tools::run(Command::new(cargo).current_dir(root).args([
-        "build",
-        "--package",
-        "cmdhunt-evtx-wasm-bench",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        &opts.profile,
-    ]))?;
-    let raw = root.join(format!(
-        "target/wasm32-unknown-unknown/{}/cmdhunt_evtx_wasm_bench.wasm",
-        opts.profile
-    ));
+    let raw = tools::build_wasm(root, "cmdhunt-evtx-wasm-bench", &opts.profile)?;
     let bindgen_target = if opts.browser { "web" } else { "nodejs" };
     let bound = root.join(format!(
         "target/evtx-wasm-bench/{}-{bindgen_target}",
         opts.profile
     ));
-    let _ = std::fs::remove_dir_all(&bound);
-    tools::run(
-        Command::new("wasm-bindgen")
-            .args(["--target", bindgen_target, "--no-typescript", "--out-dir"])
-            .arg(&bound)
-            .arg(&raw),
-    )?;
+    tools::bind_wasm(&raw, bindgen_target, &bound)?;
     let wasm = bound.join("cmdhunt_evtx_wasm_bench_bg.wasm");
     if !opts.no_opt {
-        let wasm_opt = tools::find_wasm_opt(root, true)?;
         let optimised = bound.join("optimised.wasm");
-        tools::run(
-            Command::new(&wasm_opt)
-                .arg(opts.opt_level())
-                .arg(&wasm)
-                .arg("-o")
-                .arg(&optimised),
-        )?;
+        tools::wasm_opt(root, true, opts.opt_level(), &wasm, &optimised)?;
         std::fs::rename(&optimised, &wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
     }
     eprintln!(

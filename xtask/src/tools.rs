@@ -71,6 +71,51 @@ pub fn check_wasm_bindgen(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo build` the library of `package` for `wasm32-unknown-unknown` with
+/// `profile`; returns the raw `.wasm`'s path.
+pub fn build_wasm(root: &Path, package: &str, profile: &str) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo).current_dir(root).args([
+        "build",
+        "--package",
+        package,
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        profile,
+    ]))?;
+    Ok(root.join(format!(
+        "target/wasm32-unknown-unknown/{profile}/{}.wasm",
+        package.replace('-', "_")
+    )))
+}
+
+/// Bind `raw` with `wasm-bindgen --target <target>` into a fresh `out_dir`.
+pub fn bind_wasm(raw: &Path, target: &str, out_dir: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(out_dir);
+    run(Command::new("wasm-bindgen")
+        .args(["--target", target, "--no-typescript", "--out-dir"])
+        .arg(out_dir)
+        .arg(raw))
+}
+
+/// `wasm-opt <level> input -o output` with the `wasm-opt` [`find_wasm_opt`] finds.
+pub fn wasm_opt(
+    root: &Path,
+    install: bool,
+    level: &str,
+    input: &Path,
+    output: &Path,
+) -> Result<(), String> {
+    let exe = find_wasm_opt(root, install)?;
+    run(Command::new(exe)
+        .arg(level)
+        .arg(input)
+        .arg("-o")
+        .arg(output))
+}
+
 /// Check that the wasm32 target is installed.
 pub fn check_wasm_target() -> Result<(), String> {
     let libdir = output(Command::new("rustc").args([

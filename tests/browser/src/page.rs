@@ -279,12 +279,7 @@ impl Page {
 
     /// Choose a time window option by its value (`newest`, `now`, `custom`, `all`).
     pub async fn choose_window(&self, value: &str) -> Result<(), crate::Error> {
-        let select = self
-            .browser
-            .client
-            .find(Locator::Css("[data-testid=\"window-select\"]"))
-            .await?;
-        select.select_by_value(value).await?;
+        self.select("window-select", value).await?;
         self.until(
             &format!("the window select to read {value}"),
             TIMEOUT,
@@ -304,10 +299,15 @@ impl Page {
     /// Choose a format in the (first) file's format override (`auto`, `csv`,
     /// `evtx`, ...): the page re-runs that file with it.
     pub async fn choose_format(&self, value: &str) -> Result<(), crate::Error> {
+        self.select("format-select", value).await
+    }
+
+    /// Pick `value` in the (first) `<select>` with `data-testid` = `id`.
+    async fn select(&self, id: &str, value: &str) -> Result<(), crate::Error> {
         let select = self
             .browser
             .client
-            .find(Locator::Css("[data-testid=\"format-select\"]"))
+            .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
             .await?;
         select.select_by_value(value).await?;
         Ok(())
