@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
-//!              [--format table|csv|ndjson] [--input-format FORMAT] [--jobs N] FILE...
+//!              [--format table|csv|ndjson] [--csv-raw] [--input-format FORMAT] [--jobs N] FILE...
 //! cmdhunt rule
 //! ```
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use cmdhunt_core::export::CsvCells;
 use cmdhunt_core::format::Format;
 use cmdhunt_core::results::{Anchor, Window};
 use cmdhunt_core::rule::DEFAULT_WINDOW_SECS;
@@ -30,6 +31,8 @@ Scan options:
   --anchor newest|now|TIME    where ago() counts from: the newest event in the input (default),
                               the current time, or an RFC 3339 time
   --format table|csv|ndjson   output format on stdout (default table)
+  --csv-raw                   CSV cells exactly as in the events; by default a cell starting with
+                              = + - @ TAB or CR gets a leading ' so a spreadsheet cannot run it
   --input-format FORMAT       force a decoder (csv, evtx, xml, json, xlsx) instead of detection
   --jobs N                    files scanned at once (default: one per CPU core); the output is
                               the same for any N
@@ -55,6 +58,8 @@ pub struct ScanArgs {
     pub window: Window,
     /// Output format.
     pub format: OutputFormat,
+    /// CSV cells neutralised against formula injection (default) or raw.
+    pub csv_cells: CsvCells,
     /// Forced input format.
     pub input_format: Option<Format>,
     /// Files scanned at once; `None` for one per CPU core.
@@ -117,6 +122,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut window_arg: Option<Option<Duration>> = None; // Some(None) = all
     let mut anchor = AnchorArg::Newest;
     let mut format = OutputFormat::Table;
+    let mut csv_cells = CsvCells::Neutralised;
     let mut input_format = None;
     let mut jobs = None;
     let mut files = Vec::new();
@@ -140,6 +146,13 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         };
         if name == "--help" {
             return Ok(Command::Help);
+        }
+        if name == "--csv-raw" {
+            if inline.is_some() {
+                return Err("--csv-raw takes no value".into());
+            }
+            csv_cells = CsvCells::Raw;
+            continue;
         }
         let mut value = || {
             inline
@@ -215,6 +228,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     Ok(Command::Scan(ScanArgs {
         window,
         format,
+        csv_cells,
         input_format,
         jobs,
         files,
@@ -242,6 +256,7 @@ mod tests {
         let a = scan("scan x.csv");
         assert_eq!(a.window, Window::default());
         assert_eq!(a.format, OutputFormat::Table);
+        assert_eq!(a.csv_cells, CsvCells::Neutralised);
         assert_eq!(a.files, vec![PathBuf::from("x.csv")]);
     }
 
@@ -272,6 +287,7 @@ mod tests {
             Some(Format::Evtx)
         );
         assert_eq!(scan("scan --jobs 3 a").jobs, Some(3));
+        assert_eq!(scan("scan --csv-raw a").csv_cells, CsvCells::Raw);
         assert_eq!(scan("scan a").jobs, None);
         assert_eq!(
             scan("scan -- --odd-name").files,
@@ -292,6 +308,7 @@ mod tests {
             "scan --jobs 0 a",
             "scan --jobs many a",
             "scan --bogus a",
+            "scan --csv-raw=yes a",
             "frobnicate",
             "rule extra",
         ] {

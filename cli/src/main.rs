@@ -205,7 +205,7 @@ fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    report::write_rows(&mut out, a.format, &rows, &order, &names)?;
+    report::write_rows(&mut out, a.format, a.csv_cells, &rows, &order, &names)?;
     Ok(if failed {
         ExitCode::from(1)
     } else {

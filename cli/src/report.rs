@@ -4,7 +4,9 @@
 //! control characters (ANSI escapes, carriage returns, bidirectional
 //! overrides) are shown as `\u{..}` escapes so a command line can never move
 //! the cursor, recolour the terminal or reorder what the analyst reads.
-//! CSV and NDJSON keep the exact text (they are data for other programs).
+//! NDJSON keeps the exact text (it is data for other programs); CSV keeps it
+//! too except that a cell a spreadsheet would run as a formula (`=`, `+`,
+//! `-`, `@`, tab, CR first) gets a leading `'` unless `--csv-raw` is given.
 
 use std::io::{self, Write};
 
@@ -29,10 +31,12 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
-/// Write the selected rows (`order` indexes `rows`) in `format`.
+/// Write the selected rows (`order` indexes `rows`) in `format`; CSV text
+/// cells as `csv_cells` says.
 pub fn write_rows(
     out: &mut dyn Write,
     format: OutputFormat,
+    csv_cells: export::CsvCells,
     rows: &[FlaggedRow],
     order: &[usize],
     file_names: &[String],
@@ -47,7 +51,11 @@ pub fn write_rows(
         OutputFormat::Csv => {
             writeln!(out, "{}", export::csv_header())?;
             for &i in order {
-                writeln!(out, "{}", export::csv_row(&rows[i], name(&rows[i])))?;
+                writeln!(
+                    out,
+                    "{}",
+                    export::csv_row_with(&rows[i], name(&rows[i]), csv_cells)
+                )?;
             }
         }
         OutputFormat::Table => write_table(out, rows, order, file_names)?,

@@ -309,3 +309,67 @@ fn the_output_is_the_same_for_any_number_of_jobs() {
         assert_eq!(stderr(&many), one_stderr, "stderr with --jobs {jobs}");
     }
 }
+
+/// Cells of `cmdhunt scan --format csv` output, parsed by the `csv` crate as
+/// a spreadsheet import would read them (header skipped).
+fn csv_cells(o: &Output) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(o.stdout.as_slice());
+    reader
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn csv_output_neutralises_formulas_and_ndjson_keeps_the_raw_text() {
+    // tests/data/formula_injection.csv: DeviceName `=HYPERLINK(...)`, a command
+    // line `=cmd|' /C calc'!A0 ...`, cells starting with + - @ TAB and CR.
+    let file = repo("tests/data/formula_injection.csv");
+    let csv_out = cmdhunt(&["scan", "--window", "all", "--format", "csv", &file]);
+    assert_eq!(csv_out.status.code(), Some(0), "{}", stderr(&csv_out));
+    let rows = csv_cells(&csv_out);
+    assert_eq!(rows.len(), 4, "every fixture row is flagged");
+    let mut neutralised = 0;
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "cell {cell:?} would be read as a formula"
+            );
+            neutralised += usize::from(cell.starts_with('\''));
+        }
+    }
+    // 11 dangerous cells in the fixture (4 + 5 + 2 by row); `HKCU\=x` is safe.
+    assert_eq!(neutralised, 11, "{rows:?}");
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(&"'=HYPERLINK(\"http://127.0.0.1/x\",\"open\")".to_string())));
+
+    // NDJSON is data for programs: the exact text.
+    let nd = cmdhunt(&["scan", "--window", "all", "--format", "ndjson", &file]);
+    let names: Vec<String> = json_lines(&nd)
+        .iter()
+        .map(|r| r["DeviceName"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"=HYPERLINK(\"http://127.0.0.1/x\",\"open\")".to_string()));
+    assert!(names.contains(&"+dev01".to_string()));
+
+    // --csv-raw: the exact text, for tools that want it.
+    let raw = cmdhunt(&[
+        "scan",
+        "--window",
+        "all",
+        "--format",
+        "csv",
+        "--csv-raw",
+        &file,
+    ]);
+    assert_eq!(raw.status.code(), Some(0), "{}", stderr(&raw));
+    let raw_rows = csv_cells(&raw);
+    assert!(raw_rows
+        .iter()
+        .any(|r| r.contains(&"=HYPERLINK(\"http://127.0.0.1/x\",\"open\")".to_string())));
+    assert!(raw_rows.iter().flatten().all(|c| !c.starts_with('\'')));
+}

@@ -4,6 +4,14 @@
 //!
 //! Columns are the KQL projection in order, then `Matched` (the patterns and
 //! parent names that matched, rule order) and the source of the row.
+//!
+//! Event text is attacker-controlled, and CSV files get opened in
+//! spreadsheets: by default a CSV cell that starts with `=`, `+`, `-`, `@`,
+//! a tab or a carriage return is written with a leading `'` (OWASP's "CSV
+//! injection" advice), so `=HYPERLINK(...)` in a device name or
+//! `=cmd|' /C calc'!A0` in a command line is shown as text, never run as a
+//! formula. [`CsvCells::Raw`] writes the exact text. JSON always keeps the
+//! exact text: it is data for programs.
 
 use alloc::format;
 use alloc::string::String;
@@ -66,12 +74,40 @@ pub fn json_row(row: &FlaggedRow, file_name: &str) -> String {
     out
 }
 
-/// Quote a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// How [`csv_row_with`] writes text cells that a spreadsheet would read as a
+/// formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvCells {
+    /// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
+    /// leading `'` so a spreadsheet shows it as text (the default).
+    #[default]
+    Neutralised,
+    /// Every cell holds the exact text (`cmdhunt scan --csv-raw`, the page's
+    /// "raw CSV" box): for programs, not for spreadsheets.
+    Raw,
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (or, for tab
+/// and CR, that some spreadsheets strip before doing so).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a spreadsheet would read `cell` as a formula if written as is.
+pub fn is_formula_like(cell: &str) -> bool {
+    cell.starts_with(FORMULA_STARTS)
+}
+
+/// Quote a CSV field when it needs it (RFC 4180), after neutralising a
+/// formula-like start when `cells` asks for it.
+fn csv_field(s: &str, cells: CsvCells) -> String {
+    let mut text = String::with_capacity(s.len() + 1);
+    if cells == CsvCells::Neutralised && is_formula_like(s) {
+        text.push('\'');
+    }
+    text.push_str(s);
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        String::from(s)
+        text
     }
 }
 
@@ -82,9 +118,25 @@ pub fn csv_header() -> String {
     cols.join(",")
 }
 
-/// One row as a CSV line (no newline). Flags are `true`/`false` as Kusto
-/// exports them; `Matched` joins the needles with `; `; an absent timestamp is empty.
+/// One row as a CSV line (no newline), formula-like cells neutralised
+/// ([`CsvCells::Neutralised`]). Flags are `true`/`false` as Kusto exports
+/// them; `Matched` joins the needles with `; `; an absent timestamp is empty.
+///
+/// ```
+/// # use cmdhunt_core::{matcher::CompiledRule, scan::FileScan, export::{csv_row, csv_row_with, CsvCells}};
+/// # let rule = CompiledRule::new();
+/// # let mut scan = FileScan::new(&rule, 0, "a.csv", None);
+/// # scan.push(b"Timestamp,DeviceName,FileName,ProcessCommandLine,InitiatingProcessFileName\n2024-01-01T00:00:00Z,=HYPERLINK(1),cmd.exe,for /f x,a\n");
+/// # let (_, rows) = scan.finish();
+/// assert!(csv_row(&rows[0], "a.csv").starts_with("2024-01-01T00:00:00.0000000Z,'=HYPERLINK(1),"));
+/// assert!(csv_row_with(&rows[0], "a.csv", CsvCells::Raw).starts_with("2024-01-01T00:00:00.0000000Z,=HYPERLINK(1),"));
+/// ```
 pub fn csv_row(row: &FlaggedRow, file_name: &str) -> String {
+    csv_row_with(row, file_name, CsvCells::Neutralised)
+}
+
+/// One row as a CSV line (no newline), text cells written as `cells` says.
+pub fn csv_row_with(row: &FlaggedRow, file_name: &str, cells_style: CsvCells) -> String {
     let e = &row.event;
     let mut cells: Vec<String> = Vec::with_capacity(14);
     cells.push(e.timestamp.map(|t| format!("{t}")).unwrap_or_default());
@@ -95,15 +147,50 @@ pub fn csv_row(row: &FlaggedRow, file_name: &str) -> String {
         &e.initiating_process_file_name,
         &e.initiating_process_command_line,
     ] {
-        cells.push(csv_field(text));
+        cells.push(csv_field(text, cells_style));
     }
     for on in row.verdict.flags.0 {
         cells.push(String::from(if on { "true" } else { "false" }));
     }
     cells.push(csv_field(
         &row.verdict.matched().collect::<Vec<_>>().join("; "),
+        cells_style,
     ));
-    cells.push(csv_field(file_name));
+    cells.push(csv_field(file_name, cells_style));
     cells.push(format!("{}", row.position.record));
     cells.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised_unless_raw() {
+        // (cell, neutralised CSV field, raw CSV field)
+        let cases = [
+            ("=1+1", "'=1+1", "=1+1"),
+            ("+dev01", "'+dev01", "+dev01"),
+            ("-x", "'-x", "-x"),
+            ("@SUM(A1)", "'@SUM(A1)", "@SUM(A1)"),
+            ("\tcmd", "'\tcmd", "\tcmd"),
+            ("\rcmd", "\"'\rcmd\"", "\"\rcmd\""),
+            (
+                "=HYPERLINK(\"http://x\",\"a\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
+                "\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
+            ),
+            ("cmd /c a=b", "cmd /c a=b", "cmd /c a=b"),
+            (" =1", " =1", " =1"),
+            ("", "", ""),
+        ];
+        for (cell, neutralised, raw) in cases {
+            assert_eq!(
+                csv_field(cell, CsvCells::Neutralised),
+                neutralised,
+                "{cell:?}"
+            );
+            assert_eq!(csv_field(cell, CsvCells::Raw), raw, "{cell:?}");
+        }
+    }
 }
