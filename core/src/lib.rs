@@ -35,6 +35,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod display;
 pub mod event;
 pub mod export;
 pub mod format;

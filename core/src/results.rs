@@ -12,6 +12,12 @@
 //! or switched off. Like `>` in Kusto, the comparison is strict and a null
 //! `Timestamp` is never inside a window.
 //!
+//! A window is a span `(anchor - duration, anchor]`: the anchor is its end as
+//! well as its start's reference. "24 hours back from 2024-10-10T00:00" over
+//! files with later events keeps only events up to 2024-10-10T00:00 (Sentinel
+//! run at that moment could not have seen later ones). Anchored at the newest
+//! event, the end bound excludes nothing by definition.
+//!
 //! # The sort
 //!
 //! `sort by Timestamp desc`: newest first, nulls last (Kusto's default for
@@ -75,12 +81,36 @@ impl Window {
         }
     }
 
-    /// Is a row with this timestamp inside the window?
+    /// The window's end (inclusive), given the newest event time of the
+    /// input: the anchor of [`Window::Last`]; `None` for [`Window::All`] or
+    /// when `Newest` has no event time to anchor at.
+    pub fn end(&self, newest: Option<Timestamp>) -> Option<Timestamp> {
+        match *self {
+            Window::All => None,
+            Window::Last { anchor, .. } => match anchor {
+                Anchor::Newest => newest,
+                Anchor::At(t) => Some(t),
+            },
+        }
+    }
+
+    /// The window's bounds `(start, end)`: rows strictly after `start` and at
+    /// or before `end` are inside. `None` for [`Window::All`] or when
+    /// `Newest` has no event time to anchor at.
+    pub fn bounds(&self, newest: Option<Timestamp>) -> Option<(Timestamp, Timestamp)> {
+        let start = self.cutoff(newest).flatten()?;
+        Some((start, self.end(newest)?))
+    }
+
+    /// Is a row with this timestamp inside the window: after its start
+    /// (strictly, as `>` in Kusto) and not after its anchor?
     pub fn admits(&self, timestamp: Option<Timestamp>, newest: Option<Timestamp>) -> bool {
         match self.cutoff(newest) {
             None => true,
             Some(None) => false,
-            Some(Some(cutoff)) => timestamp.is_some_and(|t| t > cutoff),
+            Some(Some(cutoff)) => {
+                timestamp.is_some_and(|t| t > cutoff && self.end(newest).is_none_or(|end| t <= end))
+            }
         }
     }
 }
@@ -107,4 +137,53 @@ pub fn sort_by_timestamp_desc(rows: &[FlaggedRow], indices: &mut [usize]) {
 /// The newest of several optional times.
 pub fn newest<I: IntoIterator<Item = Option<Timestamp>>>(times: I) -> Option<Timestamp> {
     times.into_iter().flatten().max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).expect("time")
+    }
+
+    #[test]
+    fn an_anchor_is_the_end_of_its_window() {
+        // "24h back from 2024-10-10T00:00" over files with later events.
+        let window = Window::Last {
+            duration: Duration::from_secs(DEFAULT_WINDOW_SECS),
+            anchor: Anchor::At(at("2024-10-10T00:00:00Z")),
+        };
+        let newest = Some(at("2024-10-25T12:00:00Z"));
+        for (time, inside) in [
+            ("2024-10-09T00:00:00Z", false), // the start is exclusive
+            ("2024-10-09T00:00:01Z", true),
+            ("2024-10-10T00:00:00Z", true), // the end is inclusive
+            ("2024-10-10T00:00:01Z", false),
+            ("2024-10-25T12:00:00Z", false),
+        ] {
+            assert_eq!(window.admits(Some(at(time)), newest), inside, "{time}");
+        }
+        assert!(!window.admits(None, newest));
+        assert_eq!(
+            window.bounds(newest),
+            Some((at("2024-10-09T00:00:00Z"), at("2024-10-10T00:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn anchored_at_the_newest_event_the_end_hides_nothing() {
+        let window = Window::default();
+        let newest = Some(at("2024-10-25T12:00:00Z"));
+        assert!(window.admits(newest, newest));
+        assert!(window.admits(Some(at("2024-10-24T12:00:01Z")), newest));
+        assert!(!window.admits(Some(at("2024-10-24T12:00:00Z")), newest));
+        assert_eq!(
+            window.bounds(newest),
+            Some((at("2024-10-24T12:00:00Z"), at("2024-10-25T12:00:00Z")))
+        );
+        assert_eq!(window.bounds(None), None);
+        assert_eq!(Window::All.bounds(newest), None);
+        assert!(Window::All.admits(None, newest));
+    }
 }

@@ -93,11 +93,17 @@ impl Decoder for XlsxDecoder {
         // Zip bombs: see the guard's docs for what is checked, and when.
         let entries = guard::survey(&bytes)?;
         let (reader, watch) = guard::Guarded::new(bytes, entries);
-        let mut workbook: Xlsx<_> = open_workbook_from_rs(reader).map_err(|e| {
-            error(
+        let mut workbook: Xlsx<_> = open_workbook_from_rs(reader).map_err(|e| match e {
+            // Every workbook has a package relationships part: without one
+            // this is some other zip (a .docx is a workbook's cousin, not one).
+            calamine::XlsxError::FileNotFound(ref part) if part == "_rels/.rels" => error(
+                0,
+                "a zip archive, not an Excel workbook (it has no _rels/.rels)".to_string(),
+            ),
+            e => error(
                 0,
                 watch.borrow().explain("not a readable XLSX workbook", &e),
-            )
+            ),
         })?;
         watch.borrow_mut().start_streaming();
         let name = workbook
@@ -284,6 +290,28 @@ fn date_time_text(dt: &ExcelDateTime) -> String {
 mod tests {
     use super::*;
     use calamine::ExcelDateTimeType;
+
+    #[test]
+    fn a_zip_that_is_not_a_workbook_is_named_as_such() {
+        use std::io::Write;
+        // A .docx-like archive: a zip, with no workbook parts at all.
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("word/document.xml", stored).expect("entry");
+        zip.write_all(b"<w:document/>").expect("write");
+        let bytes = zip.finish().expect("zip").into_inner();
+        let rule = crate::matcher::CompiledRule::new();
+        let mut scan = crate::scan::FileScan::new(&rule, 0, "x.xlsx", None);
+        scan.push(&bytes);
+        let (summary, _) = scan.finish();
+        assert_eq!(summary.format, Some(crate::format::Format::Xlsx));
+        let message = summary.error.expect("an error").message;
+        assert!(
+            message.starts_with("a zip archive, not an Excel workbook"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn cells_render_as_exports_write_them() {
