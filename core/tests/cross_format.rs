@@ -195,3 +195,155 @@ fn records_come_in_the_same_order_with_the_same_ids() {
     assert_eq!(a, b);
     assert!(a.iter().all(Option::is_some));
 }
+
+/// One Windows event (provider, event id) written in every format that
+/// carries a provider, for [`every_format_classifies_an_event_alike`].
+fn renderings(provider: &str, id: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let xml = format!(
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
+         <Provider Name='{provider}'/><EventID>{id}</EventID>\
+         <TimeCreated SystemTime='2024-05-01T10:00:00.000Z'/><Computer>host1</Computer></System>\
+         <EventData><Data Name='UtcTime'>2024-05-01 10:00:00.000</Data>\
+         <Data Name='Image'>/usr/bin/bash</Data><Data Name='CommandLine'>bash -c id</Data>\
+         <Data Name='ParentImage'>/usr/sbin/sshd</Data></EventData></Event>"
+    );
+    let data = serde_json::json!({
+        "UtcTime": "2024-05-01 10:00:00.000",
+        "Image": "/usr/bin/bash",
+        "CommandLine": "bash -c id",
+        "ParentImage": "/usr/sbin/sshd",
+    });
+    let evtx_dump = serde_json::json!({"Event": {
+        "System": {
+            "Provider": {"#attributes": {"Name": provider}},
+            "EventID": id.parse::<u32>().expect("a number"),
+            "Computer": "host1",
+        },
+        "EventData": data,
+    }})
+    .to_string();
+    let winlogbeat = serde_json::json!({
+        "@timestamp": "2024-05-01T10:00:00.000Z",
+        "winlog": {"provider_name": provider, "event_id": id, "event_data": data},
+    })
+    .to_string();
+    let raw_xml = serde_json::json!({
+        "result": {"_raw": xml, "host": "host1", "_time": "2024-05-01T10:00:00.000Z"}
+    })
+    .to_string();
+    let csv = format!(
+        "SourceName,EventCode,UtcTime,Computer,Image,CommandLine,ParentImage\n\
+         {provider},{id},2024-05-01 10:00:00.000,host1,/usr/bin/bash,bash -c id,/usr/sbin/sshd\n"
+    );
+    vec![
+        ("xml", xml.into_bytes()),
+        ("json (evtx_dump)", evtx_dump.into_bytes()),
+        ("json (winlogbeat)", winlogbeat.into_bytes()),
+        ("json (raw XML)", raw_xml.into_bytes()),
+        ("csv", csv.into_bytes()),
+    ]
+}
+
+/// The classes of every record of `bytes` (format detected).
+fn classes_of(bytes: &[u8]) -> (Vec<RecordClass>, Vec<Skip>) {
+    let format = cmdhunt_core::format::sniff(bytes).expect("a known format");
+    let mut decoder = format.decoder();
+    let mut sink = Collect::default();
+    decoder.push(bytes, &mut sink).expect("push");
+    decoder.finish(&mut sink).expect("finish");
+    (sink.0.into_iter().map(|(class, _)| class).collect(), sink.1)
+}
+
+#[test]
+fn every_format_classifies_an_event_alike() {
+    let other = |label: &str| RecordClass::Other(label.into());
+    let creation = RecordClass::ProcessCreation;
+    // Sysmon for Linux's event 1 is a process creation, as Windows Sysmon's
+    // (README, "Field mapping").
+    let cases = [
+        ("Linux-Sysmon", "1", creation.clone()),
+        ("Microsoft-Windows-Sysmon", "1", creation.clone()),
+        (
+            "Microsoft-Windows-Security-Auditing",
+            "4688",
+            creation.clone(),
+        ),
+        ("Linux-Sysmon", "3", other("Sysmon event 3")),
+        ("Microsoft-Windows-Sysmon", "3", other("Sysmon event 3")),
+        (
+            "Microsoft-Windows-Security-Auditing",
+            "4624",
+            other("Security event 4624"),
+        ),
+        (
+            "Microsoft-Windows-Eventlog",
+            "1",
+            other("Microsoft-Windows-Eventlog event 1"),
+        ),
+    ];
+    for (provider, id, want) in cases {
+        for (format, bytes) in renderings(provider, id) {
+            let (classes, skips) = classes_of(&bytes);
+            assert!(skips.is_empty(), "{format} {provider} {id}: {skips:?}");
+            assert_eq!(
+                classes,
+                std::slice::from_ref(&want),
+                "{format}: {provider} event {id}"
+            );
+        }
+    }
+}
+
+/// A Sysmon log whose provider name is rewritten in place to `Linux-Sysmon`
+/// (padded with NULs to the same length, which the renderer drops): EVTX
+/// classes its event 1 records as the other formats do.
+#[test]
+fn evtx_classifies_linux_sysmon_event_1_as_a_process_creation() {
+    let bytes = read(&shared(PANACHE_EVTX));
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let from = utf16("Microsoft-Windows-Sysmon");
+    let mut to = utf16("Linux-Sysmon");
+    to.resize(from.len(), 0);
+    let mut patched = bytes.clone();
+    let mut replaced = 0;
+    let mut at = 0;
+    while let Some(i) = patched[at..].windows(from.len()).position(|w| w == from) {
+        patched[at + i..at + i + from.len()].copy_from_slice(&to);
+        at += i + from.len();
+        replaced += 1;
+    }
+    assert!(replaced > 0);
+    let count = |bytes: &[u8]| {
+        let (classes, skips) = classes_of(bytes);
+        assert!(skips.is_empty(), "{skips:?}");
+        let creations = classes
+            .iter()
+            .filter(|c| **c == RecordClass::ProcessCreation);
+        (classes.len(), creations.count())
+    };
+    let (records, creations) = count(&bytes);
+    assert!(creations > 0);
+    assert_eq!(count(&patched), (records, creations));
+    let linux = every_record_of(&patched);
+    let providers: Vec<&str> = linux
+        .iter()
+        .filter_map(|(_, f)| {
+            f.iter()
+                .find(|(n, _)| n == "Provider")
+                .map(|(_, v)| v.as_str())
+        })
+        .collect();
+    assert!(
+        providers.iter().all(|p| *p == "Linux-Sysmon"),
+        "{:?}",
+        &providers[..3]
+    );
+}
+
+fn every_record_of(bytes: &[u8]) -> Vec<(RecordClass, Vec<(String, String)>)> {
+    let mut decoder = Format::Evtx.decoder();
+    let mut sink = Collect::default();
+    decoder.push(bytes, &mut sink).expect("push");
+    decoder.finish(&mut sink).expect("finish");
+    sink.0
+}

@@ -13,7 +13,10 @@
 //! parser share these rules, so they always agree. The first
 //! non-blank record is the header; columns are found by name through
 //! [`crate::mapping`], in any order. Records with fewer fields than the header
-//! read the missing ones as empty.
+//! read the missing ones as empty. A record is classified as every format
+//! classifies one ([`winevent::classify_fields`]): by its provider and event
+//! id when a provider column (`SourceName`, ...) names one, else by
+//! `ActionType` / `EventID`.
 //!
 //! # Speed
 //!
@@ -35,6 +38,7 @@ use alloc::vec::Vec;
 use memchr::{memchr, memchr2};
 
 use super::text::{self, Encoding, Transcoder};
+use super::winevent;
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
 use crate::mapping::{self, Schema, Target, Transform};
@@ -50,6 +54,9 @@ const PROCESS_CREATED: &str = "ProcessCreated";
 struct Header {
     names: Vec<String>,
     schema: Schema,
+    /// The column naming the event's provider, if any
+    /// ([`winevent::PROVIDER_FIELDS`]): records are then classified by it.
+    provider: Option<usize>,
     /// How many leading fields every record must be split into.
     prefix: usize,
     /// `ActionType` field index when a raw `ProcessCreated` there alone makes
@@ -299,6 +306,11 @@ impl CsvDecoder {
                 message: format!("CSV header lacks required columns: {wanted}"),
             });
         }
+        let provider = winevent::PROVIDER_FIELDS.iter().find_map(|wanted| {
+            names
+                .iter()
+                .position(|n| mapping::normalize_name(n).eq_ignore_ascii_case(wanted))
+        });
         let prefix = schema
             .max_index(&[
                 Target::Timestamp,
@@ -306,10 +318,11 @@ impl CsvDecoder {
                 Target::EventId,
                 Target::FileName,
             ])
+            .max(provider)
             .map_or(0, |m| m + 1);
         let created_fast = match (schema.get(Target::ActionType), schema.get(Target::EventId)) {
             (Some((i, Transform::Verbatim)), None)
-                if mapping::classify(Some(PROCESS_CREATED), None).is_ok() =>
+                if provider.is_none() && mapping::classify(Some(PROCESS_CREATED), None).is_ok() =>
             {
                 Some(i)
             }
@@ -318,6 +331,7 @@ impl CsvDecoder {
         self.header = Some(Header {
             names,
             schema,
+            provider,
             prefix,
             created_fast,
             clock: iso::IsoClock::default(),
@@ -514,12 +528,10 @@ impl Record for CsvRecord<'_> {
                 }
             }
         }
+        let provider = self.header.provider.map(|i| self.raw(self.prefix, i));
         let action = self.prefix_value(Target::ActionType);
         let event_id = self.prefix_value(Target::EventId);
-        match mapping::classify(action.as_deref(), event_id.as_deref()) {
-            Ok(()) => RecordClass::ProcessCreation,
-            Err(label) => RecordClass::Other(label),
-        }
+        winevent::classify_fields(provider.as_deref(), action.as_deref(), event_id.as_deref())
     }
 
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {

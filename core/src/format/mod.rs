@@ -12,6 +12,7 @@ pub mod evtx;
 pub mod json;
 pub mod named;
 pub mod text;
+pub mod winevent;
 #[cfg(feature = "std")]
 pub mod xlsx;
 #[cfg(feature = "std")]

@@ -9,6 +9,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::winevent;
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::mapping::{self, Schema, Target};
 use crate::time::Timestamp;
@@ -21,9 +22,10 @@ pub struct NamedRecord {
     pub fields: Vec<(String, String)>,
     /// Where the event starts.
     pub position: Position,
-    /// A class decided by the decoder (EVTX knows the provider, so it can tell
-    /// a Sysmon event 1 from another provider's event 1); `None` classifies
-    /// by `ActionType` / `EventID` as for CSV.
+    /// A class decided by the decoder (XML and EVTX class every event by its
+    /// `Provider`); `None` classifies by the provider when the fields name
+    /// one, else by `ActionType` / `EventID` as for CSV
+    /// ([`winevent::class_of_fields`]).
     pub class: Option<RecordClass>,
     schema: Schema,
 }
@@ -75,10 +77,7 @@ impl Record for NamedRecord {
         let event_id = self
             .has(Target::EventId)
             .then(|| self.value(Target::EventId));
-        match mapping::classify(action.as_deref(), event_id.as_deref()) {
-            Ok(()) => RecordClass::ProcessCreation,
-            Err(label) => RecordClass::Other(label),
-        }
+        winevent::class_of_fields(&self.fields, action.as_deref(), event_id.as_deref())
     }
 
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {

@@ -31,8 +31,8 @@
 //! `Binary` as is); every leaf element of `UserData` by its name.
 //! `RenderingInfo` (Event Viewer's rendered message) is left out. Text is
 //! kept verbatim: no trimming, no line-end normalisation.
-//! [`event_class`] decides the class from the provider: Sysmon event 1 and
-//! Security-Auditing 4688 are process creations.
+//! The names, and [`event_class`]'s classifier, are [`super::winevent`]'s,
+//! shared with every other reader of Windows events.
 //!
 //! Byte positions count the UTF-8 text (for UTF-16 input, the text after
 //! conversion), plus the byte-order mark.
@@ -47,22 +47,11 @@ use quick_xml::Reader;
 
 use super::named::NamedRecord;
 use super::text::{self, Encoding, Transcoder};
+use super::winevent::{self, Section, SystemField};
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, RecordClass, RecordSink, Skip};
 
-/// The provider of Sysmon events.
-pub const SYSMON_PROVIDER: &str = "Microsoft-Windows-Sysmon";
-/// The provider of Security audit events.
-pub const SECURITY_PROVIDER: &str = "Microsoft-Windows-Security-Auditing";
-
-/// Which part of an `<Event>` the walker is in.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Section {
-    System,
-    EventData,
-    UserData,
-    Ignored,
-}
+pub use super::winevent::{SECURITY_PROVIDER, SYSMON_PROVIDER};
 
 /// An element whose text becomes a field.
 struct Capture {
@@ -107,7 +96,7 @@ fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
                 capture = None;
                 let name = local(&e);
                 if depth == 2 {
-                    section = section_of(name);
+                    section = Section::of(name.as_bytes());
                 }
                 if let Some(field) = field_for(section, depth, name, &e, &mut unnamed, out)? {
                     capture = Some(Capture {
@@ -176,15 +165,6 @@ fn local<'a>(e: &'a BytesStart<'_>) -> &'a str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
-fn section_of(name: &str) -> Section {
-    match name {
-        "System" => Section::System,
-        "EventData" => Section::EventData,
-        "UserData" => Section::UserData,
-        _ => Section::Ignored,
-    }
-}
-
 /// What an element at `depth` (the event is depth 1) contributes: `Ok(Some)`
 /// the name of a field its text fills; attribute fields are pushed here.
 fn field_for(
@@ -196,28 +176,25 @@ fn field_for(
     out: &mut Vec<(String, String)>,
 ) -> Result<Option<String>, String> {
     match section {
-        Section::System if depth == 3 => match name {
-            "Provider" => {
-                if let Some(v) = attribute(e, "Name")? {
-                    out.push(("Provider".to_string(), v));
+        Section::System if depth == 3 => match winevent::system_field(name.as_bytes()) {
+            Some(SystemField::Attribute {
+                field,
+                attribute: a,
+            }) => {
+                if let Some(v) = attribute(e, a)? {
+                    out.push((field.to_string(), v));
                 }
                 Ok(None)
             }
-            "TimeCreated" => {
-                if let Some(v) = attribute(e, "SystemTime")? {
-                    out.push(("TimeCreated".to_string(), v));
-                }
-                Ok(None)
-            }
-            "EventID" | "EventRecordID" | "Channel" | "Computer" => Ok(Some(name.to_string())),
-            _ => Ok(None),
+            Some(SystemField::Text(field)) => Ok(Some(field.to_string())),
+            None => Ok(None),
         },
         Section::EventData if depth == 3 => match name {
-            "Data" => match attribute(e, "Name")? {
+            winevent::DATA => match attribute(e, winevent::NAME_ATTRIBUTE)? {
                 Some(n) => Ok(Some(n)),
                 None => {
                     *unnamed += 1;
-                    Ok(Some(format!("Data[{unnamed}]")))
+                    Ok(Some(winevent::unnamed_data(*unnamed)))
                 }
             },
             other => Ok(Some(other.to_string())),
@@ -263,39 +240,18 @@ fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String
     }
 }
 
-/// The class of an event from its `Provider` and `EventID` fields: Sysmon 1
-/// and Security-Auditing 4688 are process creations; anything else is
-/// labelled `Sysmon event 3`, `Security event 4624`, `<provider> event <id>`.
+/// The class of an event from its `Provider` and `EventID` fields
+/// ([`winevent::classify`]): Sysmon 1 (Windows or Linux) and
+/// Security-Auditing 4688 are process creations; anything else is labelled
+/// `Sysmon event 3`, `Security event 4624`, `<provider> event <id>`.
 pub fn event_class(fields: &[(String, String)]) -> RecordClass {
     let get = |name: &str| {
         fields
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| v.as_str())
     };
-    classify(get("Provider"), get("EventID"))
-}
-
-/// [`event_class`] from the `Provider` and `EventID` values.
-pub(crate) fn classify(provider: Option<&str>, event_id: Option<&str>) -> RecordClass {
-    let id = event_id.unwrap_or("");
-    let provider = provider.unwrap_or("");
-    let sysmon = provider.eq_ignore_ascii_case(SYSMON_PROVIDER);
-    let security = provider.eq_ignore_ascii_case(SECURITY_PROVIDER);
-    if (sysmon && id == "1") || (security && id == "4688") {
-        return RecordClass::ProcessCreation;
-    }
-    let source = if sysmon {
-        "Sysmon"
-    } else if security {
-        "Security"
-    } else if provider.is_empty() {
-        "(no provider)"
-    } else {
-        provider
-    };
-    let id = if id.is_empty() { "(no EventID)" } else { id };
-    RecordClass::Other(format!("{source} event {id}"))
+    winevent::classify(get(winevent::PROVIDER), get(winevent::EVENT_ID))
 }
 
 /// Turn the text of one `<Event>` into a record, or the reason it cannot be read.
@@ -758,39 +714,5 @@ impl Decoder for XmlDecoder {
             });
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classes_follow_the_provider() {
-        let c = |p: Option<&str>, id: Option<&str>| classify(p, id);
-        assert_eq!(
-            c(Some(SYSMON_PROVIDER), Some("1")),
-            RecordClass::ProcessCreation
-        );
-        assert_eq!(
-            c(Some(SECURITY_PROVIDER), Some("4688")),
-            RecordClass::ProcessCreation
-        );
-        assert_eq!(
-            c(Some(SYSMON_PROVIDER), Some("3")),
-            RecordClass::Other("Sysmon event 3".into())
-        );
-        assert_eq!(
-            c(Some("Microsoft-Windows-Eventlog"), Some("1")),
-            RecordClass::Other("Microsoft-Windows-Eventlog event 1".into())
-        );
-        assert_eq!(
-            c(Some(SECURITY_PROVIDER), Some("1")),
-            RecordClass::Other("Security event 1".into())
-        );
-        assert_eq!(
-            c(None, None),
-            RecordClass::Other("(no provider) event (no EventID)".into())
-        );
     }
 }

@@ -24,7 +24,8 @@ use memchr::memmem::{self, Finder};
 
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
-use crate::format::xml::{classify, event_fields};
+use crate::format::winevent::classify;
+use crate::format::xml::event_fields;
 use crate::mapping::{self, Schema, Target};
 use crate::time::Timestamp;
 

@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 use evtx::EvtxRecord;
 
 use crate::event::RecordClass;
-use crate::format::xml::classify;
+use crate::format::winevent::classify;
 use crate::mapping::{Schema, Target};
 
 /// Where a field's value comes from.

@@ -1,4 +1,4 @@
-//! One JSON value → one [`NamedRecord`]: flattening, wrapper names, classification.
+//! One JSON value → one [`NamedRecord`]: flattening and wrapper names.
 //!
 //! Values are parsed by `serde_json` (which enforces its own nesting limit of
 //! 128) straight into `(name, value)` pairs by a small visitor, so keys keep
@@ -12,7 +12,7 @@ use core::fmt;
 
 use serde_core::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::event::{Position, RecordClass, RecordSink, Skip};
+use crate::event::{Position, RecordSink, Skip};
 use crate::format::named::NamedRecord;
 
 /// Name prefixes that only wrap an event's own fields; they are removed (repeatedly,
@@ -36,18 +36,6 @@ pub const WRAPPER_PREFIXES: [&str; 9] = [
 /// Segments dropped from names: evtx_dump's XML attribute and text markers
 /// (`TimeCreated.#attributes.SystemTime` → `TimeCreated.SystemTime`).
 const DROPPED_SEGMENTS: [&str; 2] = ["#attributes", "#text"];
-
-/// Fields naming the event's provider, in priority order (after wrapper removal).
-const PROVIDER_FIELDS: [&str; 5] = [
-    "Provider.Name",
-    "SourceName",
-    "provider_name",
-    "source_name",
-    "event.provider",
-];
-
-/// Fields holding the Windows event id, in priority order.
-const EVENT_ID_FIELDS: [&str; 5] = ["EventID", "EventId", "event_id", "event.code", "EventCode"];
 
 /// A field name with wrapper prefixes removed.
 ///
@@ -331,51 +319,10 @@ fn add_raw(fields: &mut Vec<(String, String)>) {
     }
 }
 
-fn lookup<'a>(fields: &'a [(String, String)], names: &[&str]) -> Option<&'a str> {
-    names.iter().find_map(|wanted| {
-        fields
-            .iter()
-            .find(|(n, v)| n.eq_ignore_ascii_case(wanted) && !v.trim().is_empty())
-            .map(|(_, v)| v.trim())
-    })
-}
-
-/// The class of an event whose provider is named: Sysmon event 1 and
-/// Security-Auditing 4688 are process creations; any other provider's event
-/// is `Other` (`Sysmon event 3`, `Security event 4689`, `ESENT event 412`), so
-/// another provider's event 1 is never taken for Sysmon's. `None` (no provider
-/// or no event id) leaves the default `ActionType` / `EventID` classification.
-pub fn provider_class(fields: &[(String, String)]) -> Option<RecordClass> {
-    let provider = lookup(fields, &PROVIDER_FIELDS)?;
-    let id = lookup(fields, &EVENT_ID_FIELDS)?;
-    // `Microsoft-Windows-Security-Auditing`, and Splunk's `Microsoft Windows security auditing.`
-    let squeezed: String = provider
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let (label, creation) = if squeezed.contains("sysmon") {
-        ("Sysmon", "1")
-    } else if squeezed == "microsoftwindowssecurityauditing" {
-        ("Security", "4688")
-    } else {
-        return Some(RecordClass::Other(format!("{provider} event {id}")));
-    };
-    Some(if id == creation {
-        RecordClass::ProcessCreation
-    } else {
-        RecordClass::Other(format!("{label} event {id}"))
-    })
-}
-
 /// Hand an event's fields to the sink as a [`NamedRecord`].
+/// It is classified as [`NamedRecord`]s are, by its provider when it names one.
 pub(super) fn emit(fields: Vec<(String, String)>, position: Position, sink: &mut dyn RecordSink) {
-    let class = provider_class(&fields);
-    let mut record = NamedRecord::new(fields, position);
-    if let Some(class) = class {
-        record = record.with_class(class);
-    }
-    sink.record(&record);
+    sink.record(&NamedRecord::new(fields, position));
 }
 
 /// Report a value that cannot be analysed.

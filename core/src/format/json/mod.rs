@@ -34,9 +34,10 @@
 //! array its compact JSON text. Splunk's `_raw`, when it holds a JSON event or
 //! Windows event XML, adds that event's fields after the extracted ones.
 //!
-//! An event that names its provider (`Provider.Name`, `SourceName`,
-//! `provider_name`, `event.provider`) is classified by it
-//! ([`provider_class`]); otherwise by `ActionType` / `EventID` as for CSV.
+//! An event that names its provider and event id (`Provider.Name`,
+//! `SourceName`, `provider_name`, `source_name`, `event.provider`) is
+//! classified by them, as every format classifies Windows events
+//! ([`super::winevent`]); otherwise by `ActionType` / `EventID` as for CSV.
 //!
 //! # Limits and errors
 //!
@@ -56,7 +57,7 @@ mod scanner;
 
 use alloc::vec::Vec;
 
-pub use event::{field_name, provider_class, WRAPPER_PREFIXES};
+pub use event::{field_name, WRAPPER_PREFIXES};
 pub use scanner::MAX_DEPTH;
 
 use super::text::{self, Encoding, Transcoder};
