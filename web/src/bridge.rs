@@ -156,6 +156,12 @@ fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
             None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
         };
         actions.push(match decoded {
+            // A worker speaks for its own job only: a failure it could not
+            // number (a malformed start message) is still its file's.
+            Ok(FromWorker::Panicked { message, .. }) => Action::Worker(
+                FromWorker::Panicked { job, message },
+                crate::browser::now_ms(),
+            ),
             Ok(message) => Action::Worker(message, crate::browser::now_ms()),
             Err(message) => Action::WorkerFailed { job, message },
         });
@@ -262,7 +268,8 @@ impl Workers {
             name: start.name.clone(),
             format: start.format.clone(),
             chunk_bytes: CHUNK_BYTES,
-        });
+        })
+        .map_err(|e| format!("{}: {e}", start.name))?;
         let envelope = Object::new();
         let set = |k: &str, v: &JsValue| Reflect::set(&envelope, &JsValue::from_str(k), v);
         set("module", &wasm_bindgen::module())

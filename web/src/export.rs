@@ -1,16 +1,22 @@
 //! The "Export CSV" and "Export JSON" buttons: the rows shown, in the order
 //! shown, formatted by [`cmdhunt_core::export`] so the page and the CLI agree.
 
-use cmdhunt_core::export;
+use cmdhunt_core::export::{self, CsvCells};
 use cmdhunt_core::scan::FlaggedRow;
 
 /// The rows `shown` (indices of `rows`) as CSV: a header line, then one line
-/// per row, each ending in `\n`.
-pub fn csv_text(rows: &[FlaggedRow], shown: &[usize], file_names: &[String]) -> String {
+/// per row, each ending in `\n`; formula-like cells neutralised unless
+/// `cells` is [`CsvCells::Raw`] (the page's "raw CSV" box).
+pub fn csv_text(
+    rows: &[FlaggedRow],
+    shown: &[usize],
+    file_names: &[String],
+    cells: CsvCells,
+) -> String {
     let mut out = export::csv_header();
     out.push('\n');
     for row in shown.iter().filter_map(|&i| rows.get(i)) {
-        out.push_str(&export::csv_row(row, name(row, file_names)));
+        out.push_str(&export::csv_row_with(row, name(row, file_names), cells));
         out.push('\n');
     }
     out
@@ -88,10 +94,23 @@ mod tests {
     fn csv_export_has_one_line_per_row_and_keeps_the_xss_text_verbatim() {
         let (rows, _, names) = sample();
         let all: Vec<usize> = (0..rows.len()).collect();
-        let text = csv_text(&rows, &all, &names);
+        let text = csv_text(&rows, &all, &names, CsvCells::Neutralised);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), rows.len() + 1);
         assert!(lines[0].starts_with("Timestamp,DeviceName,AccountName,ProcessCommandLine"));
         assert!(text.contains("<img src=x onerror=alert(1)>"));
+    }
+
+    #[test]
+    fn csv_export_neutralises_formulas_unless_raw() {
+        let (mut rows, _, names) = sample();
+        rows[0].event.device_name = "=HYPERLINK(\"http://x\")".into();
+        let text = csv_text(&rows, &[0], &names, CsvCells::Neutralised);
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+            "{text}"
+        );
+        let raw = csv_text(&rows, &[0], &names, CsvCells::Raw);
+        assert!(raw.contains(",\"=HYPERLINK(\"\"http://x\"\")\","), "{raw}");
     }
 }

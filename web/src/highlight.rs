@@ -1,6 +1,8 @@
 //! Splitting a command line into plain and matched pieces for the detail
-//! panel. The pieces are rendered as text nodes (never markup).
+//! panel. The pieces are rendered as text nodes (never markup), with
+//! control and bidi characters shown as escapes ([`shown_pieces`]).
 
+use cmdhunt_core::display::display_spans;
 use cmdhunt_core::matcher::Span;
 
 /// A piece of text and whether a suspicious pattern covers it.
@@ -57,6 +59,39 @@ pub fn pieces<'a>(text: &'a str, spans: &[Span]) -> Vec<Piece<'a>> {
     out
 }
 
+/// A piece of shown text (owned) and whether a match covers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownPiece {
+    /// The text, as shown: control and bidi characters escaped
+    /// ([`cmdhunt_core::display::display_safe`]).
+    pub text: String,
+    /// Inside a match.
+    pub matched: bool,
+}
+
+/// `text` as shown (escaped), cut at the edges of `spans` found in the raw
+/// text: the matches cover the same characters as in the raw text, and a
+/// right-to-left override can no longer reverse the text or its highlight.
+pub fn shown_pieces(text: &str, spans: &[Span]) -> Vec<ShownPiece> {
+    let raw: Vec<(usize, usize)> = spans.iter().map(|s| (s.start, s.end)).collect();
+    let (shown, moved) = display_spans(text, &raw);
+    let moved: Vec<Span> = moved
+        .into_iter()
+        .map(|(start, end)| Span {
+            start,
+            end,
+            needle: 0,
+        })
+        .collect();
+    pieces(&shown, &moved)
+        .into_iter()
+        .map(|p| ShownPiece {
+            text: p.text.to_owned(),
+            matched: p.matched,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +132,25 @@ mod tests {
         ] {
             assert_eq!(show(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_right_to_left_override_is_shown_escaped_and_the_match_stays_on_its_words() {
+        let rule = CompiledRule::new();
+        let text = "cmd /c echo \u{202e} gnp.exe & schtasks /create /tn x /tr y";
+        let pieces = shown_pieces(text, &rule.pattern_spans(text));
+        let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            joined,
+            "cmd /c echo \\u{202e} gnp.exe & schtasks /create /tn x /tr y"
+        );
+        assert!(pieces.iter().all(|p| !p.text.contains('\u{202e}')));
+        let marked: Vec<&str> = pieces
+            .iter()
+            .filter(|p| p.matched)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(marked, vec!["schtasks /create"]);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Plain Rust (tested natively with `cargo test -p cmdhunt-web`):
 //! [`protocol`] (the worker message enums), [`session`] (one scan inside a
 //! worker), [`state`] (the reducer), [`view`] (window, chips, search, sort,
-//! virtual scrolling), [`window`], [`export`], [`highlight`], [`text`].
+//! virtual scrolling), [`window`], [`export`], [`highlight`], [`text`],
+//! [`fingerprint`] (duplicate files).
 //!
 //! Browser glue (wasm32 only): [`worker`] (a file's scan inside a worker),
 //! [`bridge`] (starting and stopping workers), [`browser`] (downloads, clock,
@@ -18,13 +19,14 @@
 //! stream to a [`WorkerScan`].
 //!
 //! ```
-//! use cmdhunt_web::state::{Action, AppState};
+//! use cmdhunt_web::state::{Action, AppState, NewFile};
 //! let mut state = AppState::default();
-//! state.apply(Action::AddFiles(vec![("export.csv".into(), 1234)]));
+//! state.apply(Action::AddFiles(vec![NewFile::new("export.csv", 1234)]));
 //! assert_eq!(state.jobs_to_start(), vec![(0, 1)]);
 //! ```
 
 pub mod export;
+pub mod fingerprint;
 pub mod highlight;
 pub mod protocol;
 pub mod rehearsal;

@@ -74,8 +74,10 @@ pub enum ToWorker {
 /// Worker → page (externally tagged: `{"Progress":{..}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FromWorker {
-    /// While reading (at most every 100 ms, and before each batch of rows):
-    /// how far the scan is.
+    /// While reading (at most every 100 ms, and after each batch of rows):
+    /// the file's account so far. Every row it counts as flagged has been
+    /// sent before it, so the page can stop at any `Progress` (a cancel)
+    /// and hold rows and counts that agree.
     Progress {
         /// The run.
         job: u32,
@@ -89,6 +91,16 @@ pub enum FromWorker {
         format: Option<String>,
         /// Newest process-creation time so far (ticks).
         newest: Option<i64>,
+        /// Process creations so far.
+        process_creations: u64,
+        /// Other events so far, by label.
+        other_events: BTreeMap<String, u64>,
+        /// `cmd.exe` process creations so far.
+        shell: u64,
+        /// Flagged rows per flag so far.
+        flag_counts: [u64; 5],
+        /// Records skipped so far.
+        skipped: u64,
     },
     /// Flagged rows, in file order.
     Rows {
@@ -435,9 +447,35 @@ impl From<SummaryDto> for FileSummary {
 }
 
 /// The bytes a worker posts for `message`: the JSON's length (4 bytes,
-/// little-endian), the JSON, then (for `Rows`) the field block.
-pub fn frame(message: &FromWorker) -> Vec<u8> {
-    let json = encode(message);
+/// little-endian), the JSON, then (for `Rows`) the field block. When the
+/// message cannot be encoded, a `Panicked` frame for its job saying so
+/// (naming `file`) takes its place: the page is never sent an empty message.
+pub fn frame(message: &FromWorker, file: &str) -> Vec<u8> {
+    match encode(message) {
+        Ok(json) => frame_json(message, &json),
+        Err(e) => failure_frame(message.job(), &format!("{file}: {e}")),
+    }
+}
+
+/// A `Panicked` frame for `job` with `message`, built without anything that
+/// can fail (for when a message could not be encoded).
+pub fn failure_frame(job: u32, message: &str) -> Vec<u8> {
+    let failed = FromWorker::Panicked {
+        job,
+        message: message.to_owned(),
+    };
+    let json = encode(&failed).unwrap_or_else(|_| {
+        // A string always encodes; should it not, plain ASCII still does.
+        let ascii: String = message
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || " .,:-_()".contains(*c))
+            .collect();
+        format!("{{\"Panicked\":{{\"job\":{job},\"message\":\"{ascii}\"}}}}")
+    });
+    frame_json(&failed, &json)
+}
+
+fn frame_json(message: &FromWorker, json: &str) -> Vec<u8> {
     let block: &[u8] = match message {
         FromWorker::Rows {
             fields: FieldBlock::Bytes(b),
@@ -479,10 +517,30 @@ pub fn unframe(bytes: &[u8]) -> Result<FromWorker, String> {
     Ok(message)
 }
 
-/// Encode a message as the JSON string that crosses the worker boundary.
-pub fn encode<T: Serialize>(message: &T) -> String {
-    // Serialising these plain structs cannot fail (string keys, no floats).
-    serde_json::to_string(message).unwrap_or_default()
+/// Encode a message as the JSON string that crosses the worker boundary;
+/// the error says why it could not be (never an empty message instead).
+pub fn encode<T: Serialize>(message: &T) -> Result<String, String> {
+    serde_json::to_string(message)
+        .map_err(|e| format!("a worker message could not be encoded: {e}"))
+}
+
+/// Read the start message a worker received ([`ToWorker`] as JSON). When it
+/// is malformed, the error carries the job number and says which file it
+/// was for, as far as they can be read from it (job 0 and "an unnamed file"
+/// when they cannot), so the page can fail the right file with a reason.
+pub fn start_request(message: &str) -> Result<ToWorker, (u32, String)> {
+    decode::<ToWorker>(message).map_err(|e| {
+        let value: Option<serde_json::Value> = serde_json::from_str(message).ok();
+        let field = |name: &str| value.as_ref().and_then(|v| v.get(name));
+        let job = field("job")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|j| u32::try_from(j).ok())
+            .unwrap_or(0);
+        let name = field("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("an unnamed file");
+        (job, format!("{name}: the scan could not start: {e}"))
+    })
 }
 
 /// Decode a message from its UTF-8 bytes (how the worker posts them); the
@@ -506,7 +564,7 @@ mod tests {
         let (summary, rows) = scan_all(sample_csv(), 0, None);
         assert!(!rows.is_empty() && rows.iter().all(|r| !r.fields.is_empty()));
         let message = rows_message(3, &rows);
-        let wire = frame(&message);
+        let wire = frame(&message, "sample.csv");
         assert_eq!(unframe(&wire).as_ref(), Ok(&message));
         let Ok(FromWorker::Rows {
             job,
@@ -528,7 +586,8 @@ mod tests {
         let wire = encode(&FromWorker::Done {
             job: 3,
             summary: Box::new(SummaryDto::from(&summary)),
-        });
+        })
+        .expect("encodes");
         let Ok(FromWorker::Done { summary: back, .. }) = decode::<FromWorker>(&wire) else {
             panic!("done message did not decode");
         };
@@ -538,7 +597,7 @@ mod tests {
     #[test]
     fn bad_frames_and_bad_ranges_are_errors_not_panics() {
         let (_, rows) = scan_all(sample_csv(), 0, None);
-        let wire = frame(&rows_message(1, &rows));
+        let wire = frame(&rows_message(1, &rows), "sample.csv");
         // Cut inside the length or the JSON: an error. Cut inside the block:
         // the rows arrive, and the missing fields are an error when asked for.
         let json_end = 4 + u32::from_le_bytes([wire[0], wire[1], wire[2], wire[3]]) as usize;
@@ -580,9 +639,10 @@ mod tests {
             summary.error.is_some() || summary.skipped > 0,
             "{summary:?}"
         );
-        let back: FileSummary = decode::<SummaryDto>(&encode(&SummaryDto::from(&summary)))
-            .expect("decodes")
-            .into();
+        let back: FileSummary =
+            decode::<SummaryDto>(&encode(&SummaryDto::from(&summary)).expect("encodes"))
+                .expect("decodes")
+                .into();
         assert_eq!(back, summary);
     }
 
@@ -595,8 +655,55 @@ mod tests {
             format: Some("csv".into()),
             chunk_bytes: CHUNK_BYTES,
         };
-        assert_eq!(decode::<ToWorker>(&encode(&m)), Ok(m));
+        assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));
         let err = decode::<ToWorker>("{\"type\":\"Nope\"}").unwrap_err();
         assert!(err.starts_with("bad worker message"), "{err}");
+    }
+
+    /// A value serde cannot encode (as a map with a non-string key would be).
+    struct Unencodable;
+
+    impl Serialize for Unencodable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("refused on purpose"))
+        }
+    }
+
+    #[test]
+    fn a_message_that_cannot_be_encoded_is_an_error_naming_the_file() {
+        // Before: encode gave "" and the page got an empty message.
+        let err = encode(&Unencodable).unwrap_err();
+        assert!(err.contains("refused on purpose"), "{err}");
+        let back = unframe(&failure_frame(4, "big.csv: refused on purpose")).expect("frame");
+        assert_eq!(
+            back,
+            FromWorker::Panicked {
+                job: 4,
+                message: "big.csv: refused on purpose".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_malformed_start_message_names_its_job_and_file() {
+        // Before: the worker panicked on it, and the page never learnt which file failed.
+        let (job, message) =
+            start_request(r#"{"type":"Scan","job":7,"name":"dpe.csv","file":"x"}"#).unwrap_err();
+        assert_eq!(job, 7);
+        assert!(
+            message.starts_with("dpe.csv: the scan could not start: bad worker message"),
+            "{message}"
+        );
+        let (job, message) = start_request("not json").unwrap_err();
+        assert_eq!(job, 0);
+        assert!(message.starts_with("an unnamed file: "), "{message}");
+        let good = ToWorker::Scan {
+            job: 1,
+            file: 0,
+            name: "a.csv".into(),
+            format: None,
+            chunk_bytes: 1,
+        };
+        assert_eq!(start_request(&encode(&good).expect("encodes")), Ok(good));
     }
 }

@@ -13,8 +13,8 @@ use cmdhunt_core::matcher::CompiledRule;
 
 use crate::protocol;
 use crate::sample::{SAMPLE_CSV, SAMPLE_NAME};
-use crate::session::{ScanSession, BATCH_INTERVAL_MS};
-use crate::state::{Action, AppState};
+use crate::session::{ScanSession, PROGRESS_INTERVAL_MS};
+use crate::state::{Action, AppState, NewFile};
 
 /// How much wasm heap [`reserve_heap`] grows the memory by (16 MiB).
 pub const HEAP_RESERVE_BYTES: usize = 16 << 20;
@@ -24,22 +24,22 @@ pub const HEAP_RESERVE_BYTES: usize = 16 << 20;
 pub fn rehearse() -> AppState {
     let rule = CompiledRule::new();
     let mut state = AppState::default();
-    state.apply(Action::AddFiles(vec![(
-        SAMPLE_NAME.to_owned(),
+    state.apply(Action::AddFiles(vec![NewFile::new(
+        SAMPLE_NAME,
         SAMPLE_CSV.len() as u64,
     )]));
     state.apply(Action::Started {
         job: 1,
         now_ms: 0.0,
     });
-    let Ok(mut session) = ScanSession::new(&rule, 1, 0, SAMPLE_NAME, None, 0.0) else {
+    let Ok(mut session) = ScanSession::new(&rule, 1, 0, SAMPLE_NAME, None) else {
         return state;
     };
-    let mut messages = session.push(SAMPLE_CSV, BATCH_INTERVAL_MS);
+    let mut messages = session.push(SAMPLE_CSV, PROGRESS_INTERVAL_MS);
     messages.extend(session.finish());
     for message in &messages {
-        if let Ok(back) = protocol::unframe(&protocol::frame(message)) {
-            state.apply(Action::Worker(back, BATCH_INTERVAL_MS));
+        if let Ok(back) = protocol::unframe(&protocol::frame(message, SAMPLE_NAME)) {
+            state.apply(Action::Worker(back, PROGRESS_INTERVAL_MS));
         }
     }
     if let Some(&first) = state.shown.first() {

@@ -19,9 +19,8 @@ pub const ROWS_PER_BATCH: usize = 250;
 /// many: the page's first render of the table (new DOM rows) comes with
 /// little decoding.
 pub const FIRST_BATCH_ROWS: usize = 50;
-/// ...or when this many milliseconds passed since the last batch.
-pub const BATCH_INTERVAL_MS: f64 = 200.0;
-/// Progress is reported at most this often (the last slice always reports).
+/// Progress (the file's account so far) is reported at most this often,
+/// the waiting rows always just before it, and after every batch of rows.
 pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
 
 /// One file being scanned in a worker.
@@ -30,7 +29,6 @@ pub struct ScanSession<'r> {
     scan: FileScan<'r>,
     pending: Vec<FlaggedRow>,
     rows_sent: bool,
-    last_batch_ms: f64,
     last_progress_ms: f64,
 }
 
@@ -43,7 +41,6 @@ impl<'r> ScanSession<'r> {
         file: u32,
         name: &str,
         format: Option<&str>,
-        now_ms: f64,
     ) -> Result<Self, String> {
         let forced = match format {
             None => None,
@@ -54,37 +51,44 @@ impl<'r> ScanSession<'r> {
             scan: FileScan::new(rule, file, name, forced),
             pending: Vec::new(),
             rows_sent: false,
-            last_batch_ms: now_ms,
             last_progress_ms: f64::NEG_INFINITY,
         })
     }
 
-    /// Feed the next slice; returns, when due, a batch of rows and a progress message.
+    /// Feed the next slice; returns, when due, the waiting rows and then the
+    /// account that counts them (a `Progress`): every `Progress` follows
+    /// every row it counts as flagged, so a page that stops after any of
+    /// them (a cancel) holds rows and counts that agree.
     pub fn push(&mut self, chunk: &[u8], now_ms: f64) -> Vec<FromWorker> {
         self.scan.push(chunk);
         self.pending.extend(self.scan.take_rows());
-        let due = now_ms - self.last_batch_ms >= BATCH_INTERVAL_MS;
-        let send_rows = !self.pending.is_empty() && (due || self.pending.len() >= ROWS_PER_BATCH);
-        let mut out = Vec::with_capacity(2);
-        // A batch of rows is always preceded by progress, so the page knows
-        // the newest time so far (the default window's anchor) before the rows.
-        if send_rows || now_ms - self.last_progress_ms >= PROGRESS_INTERVAL_MS {
+        let mut out = Vec::new();
+        if self.pending.len() >= ROWS_PER_BATCH
+            || now_ms - self.last_progress_ms >= PROGRESS_INTERVAL_MS
+        {
             self.last_progress_ms = now_ms;
-            let s = self.scan.summary();
-            out.push(FromWorker::Progress {
-                job: self.job,
-                bytes: s.bytes,
-                records: s.records,
-                flagged: s.flagged,
-                format: s.format.map(|f| f.name().to_owned()),
-                newest: s.newest.map(|t| t.0),
-            });
-        }
-        if send_rows {
             self.rows_messages(&mut out);
-            self.last_batch_ms = now_ms;
+            out.push(self.progress());
         }
         out
+    }
+
+    /// The account so far, as a `Progress` message.
+    fn progress(&self) -> FromWorker {
+        let s = self.scan.summary();
+        FromWorker::Progress {
+            job: self.job,
+            bytes: s.bytes,
+            records: s.records,
+            flagged: s.flagged,
+            format: s.format.map(|f| f.name().to_owned()),
+            newest: s.newest.map(|t| t.0),
+            process_creations: s.process_creations,
+            other_events: s.other_events.clone().into_iter().collect(),
+            shell: s.shell,
+            flag_counts: s.flag_counts,
+            skipped: s.skipped,
+        }
     }
 
     /// End of file: the last rows and the summary.
@@ -167,7 +171,7 @@ mod tests {
         step_ms: f64,
     ) -> (Vec<FromWorker>, FileSummary, Vec<FlaggedRow>) {
         let rule = CompiledRule::new();
-        let mut s = ScanSession::new(&rule, 7, 0, "test", None, 0.0).expect("session");
+        let mut s = ScanSession::new(&rule, 7, 0, "test", None).expect("session");
         let mut messages = Vec::new();
         for (i, c) in bytes.chunks(chunk).enumerate() {
             messages.extend(s.push(c, i as f64 * step_ms));
@@ -236,16 +240,54 @@ mod tests {
             "{progress} for {ticks} ticks, {batches} batches"
         );
         let last = messages.len() - 2; // finish: the last rows, then Done
-        for (i, (before, m)) in messages.iter().zip(messages.iter().skip(1)).enumerate() {
-            if matches!(m, FromWorker::Rows { .. }) && i + 1 != last {
+        for (i, (m, after)) in messages.iter().zip(messages.iter().skip(1)).enumerate() {
+            if matches!(m, FromWorker::Rows { .. }) && i != last {
                 assert!(
-                    matches!(
-                        before,
-                        FromWorker::Progress { .. } | FromWorker::Rows { .. }
-                    ),
-                    "rows after progress"
+                    matches!(after, FromWorker::Progress { .. } | FromWorker::Rows { .. }),
+                    "rows are followed by the progress that counts them"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_progress_counts_exactly_the_rows_sent_before_it() {
+        // A cancel stops the page after any message: at every Progress the
+        // rows received so far must be the ones it counts, flag by flag.
+        let (one, _) = scan_all(sample_csv(), 0, None);
+        for (chunk, step) in [(1, 1.0), (7, 30.0), (64, 100.0), (4096, 0.0)] {
+            let (messages, _, _) = run_timed(sample_csv(), chunk, step);
+            let mut rows: Vec<FlaggedRow> = Vec::new();
+            let mut checked = 0;
+            for m in &messages {
+                match m {
+                    FromWorker::Rows {
+                        rows: r, fields, ..
+                    } => rows.extend(full_rows(r.clone(), fields)),
+                    FromWorker::Progress {
+                        records,
+                        flagged,
+                        flag_counts,
+                        process_creations,
+                        shell,
+                        skipped,
+                        other_events,
+                        ..
+                    } => {
+                        assert_eq!(*flagged, rows.len() as u64, "chunk {chunk}");
+                        for (f, n) in flag_counts.iter().enumerate() {
+                            let have = rows.iter().filter(|r| r.verdict.flags.0[f]).count();
+                            assert_eq!(*n, have as u64, "flag {f}, chunk {chunk}");
+                        }
+                        let other: u64 = other_events.values().sum();
+                        assert_eq!(*records, process_creations + other + skipped);
+                        assert!(*shell >= *flagged);
+                        checked += 1;
+                    }
+                    _ => {}
+                }
+            }
+            assert!(checked > 0 && one.flagged > 0, "chunk {chunk}");
         }
     }
 
@@ -277,9 +319,10 @@ mod tests {
 
     #[test]
     fn rows_are_batched_not_sent_per_slice() {
-        // One-byte slices one millisecond apart: rows go out every 200 ms, so
-        // far fewer Rows messages than slices that completed a flagged record.
-        let (messages, summary, _) = run(sample_csv(), 1);
+        // One-byte slices a tenth of a millisecond apart: rows go out with
+        // progress, every 100 ms, so far fewer Rows messages than slices
+        // that completed a flagged record.
+        let (messages, summary, _) = run_timed(sample_csv(), 1, 0.1);
         let batches = messages
             .iter()
             .filter(|m| matches!(m, FromWorker::Rows { .. }))
@@ -293,7 +336,7 @@ mod tests {
     #[test]
     fn a_read_failure_keeps_rows_and_names_the_position() {
         let rule = CompiledRule::new();
-        let mut s = ScanSession::new(&rule, 1, 0, "x.csv", None, 0.0).expect("session");
+        let mut s = ScanSession::new(&rule, 1, 0, "x.csv", None).expect("session");
         let half = sample_csv().len() / 2;
         let mut messages = s.push(&sample_csv()[..half], 0.0);
         messages.extend(s.fail_read(half as u64, "NotReadableError"));
@@ -316,9 +359,9 @@ mod tests {
     #[test]
     fn forced_format_and_unknown_format_name() {
         let rule = CompiledRule::new();
-        assert!(ScanSession::new(&rule, 1, 0, "x", Some("docx"), 0.0).is_err());
+        assert!(ScanSession::new(&rule, 1, 0, "x", Some("docx")).is_err());
         // The sample forced as JSON fails with a positioned error, not a panic.
-        let s = ScanSession::new(&rule, 1, 0, "x", Some("json"), 0.0).expect("session");
+        let s = ScanSession::new(&rule, 1, 0, "x", Some("json")).expect("session");
         let mut s = s;
         let mut messages = s.push(sample_csv(), 0.0);
         messages.extend(s.finish());

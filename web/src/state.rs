@@ -3,12 +3,13 @@
 //! (starting and stopping workers) are decided from the state afterwards by
 //! [`AppState::jobs_to_start`] and [`AppState::live_jobs`].
 
+use cmdhunt_core::export::CsvCells;
 use cmdhunt_core::format::Format;
-use cmdhunt_core::results;
+use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
-use crate::protocol::{FieldBlock, FromWorker};
+use crate::protocol::{FieldBlock, FromWorker, RowDto};
 use crate::view::{merge_new_rows, visible_rows, Column, ViewSpec};
 use crate::window::WindowChoice;
 
@@ -24,10 +25,51 @@ pub enum Status {
     Running,
     /// Finished (the summary may still carry a decoding error).
     Done,
-    /// Stopped by the analyst.
-    Cancelled,
+    /// Stopped by the analyst. The file's account and rows cover its bytes
+    /// before `at` (the last consistent account the worker sent).
+    Cancelled {
+        /// Bytes read when the account was taken.
+        at: u64,
+    },
     /// The worker died (panic, failed start); the message says why.
     Failed(String),
+    /// The same name, size and first and last 64 KiB as file `of`: not
+    /// scanned (its rows would double the other's) unless the analyst asks.
+    Duplicate {
+        /// The file it repeats.
+        of: u32,
+    },
+}
+
+/// A file given to the page: what [`Action::AddFiles`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// The file's name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// [`crate::fingerprint::of`] its first and last 64 KiB, when it could
+    /// be read; `None` never matches another file.
+    pub fingerprint: Option<u64>,
+}
+
+impl NewFile {
+    /// A file with no fingerprint (never taken for a duplicate).
+    pub fn new(name: impl Into<String>, size: u64) -> Self {
+        NewFile {
+            name: name.into(),
+            size,
+            fingerprint: None,
+        }
+    }
+
+    /// The same, with its fingerprint.
+    pub fn with_fingerprint(self, fingerprint: u64) -> Self {
+        NewFile {
+            fingerprint: Some(fingerprint),
+            ..self
+        }
+    }
 }
 
 /// One file given to the page.
@@ -59,8 +101,14 @@ pub struct FileEntry {
     pub started_ms: f64,
     /// Last progress time.
     pub updated_ms: f64,
-    /// The final account, once done.
+    /// The final account, once done (for a cancelled file, the account of
+    /// the bytes read before the cancel, equal to its rows).
     pub summary: Option<FileSummary>,
+    /// The latest account the worker sent while reading: every count at that
+    /// point, with every row flagged up to it already received.
+    pub account: Option<FileSummary>,
+    /// The fingerprint given when the file was added.
+    pub fingerprint: Option<u64>,
 }
 
 impl FileEntry {
@@ -78,13 +126,50 @@ impl FileEntry {
     pub fn is_settled(&self) -> bool {
         !matches!(self.status, Status::Queued | Status::Running)
     }
+
+    /// Why the file gave no (or only some) rows, when it failed: the worker's
+    /// message, or the decoding error that stopped it.
+    pub fn failure(&self) -> Option<String> {
+        match &self.status {
+            Status::Failed(m) => Some(m.clone()),
+            Status::Done => self
+                .summary
+                .as_ref()
+                .and_then(|s| s.error.as_ref())
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// `Some((at, size))` when the file was cancelled: its numbers cover its
+    /// first `at` bytes of `size`.
+    pub fn partial(&self) -> Option<(u64, u64)> {
+        match self.status {
+            Status::Cancelled { at } => Some((at, self.size)),
+            _ => None,
+        }
+    }
+
+    /// The file's name as exports write it: marked partial when it was cancelled.
+    pub fn export_name(&self) -> String {
+        match self.partial() {
+            Some((at, size)) => {
+                format!("{} (partial: cancelled at byte {at} of {size})", self.name)
+            }
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// Everything the page changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Files were dropped or picked: `(name, size)`; ids are assigned in order.
-    AddFiles(Vec<(String, u64)>),
+    /// Files were dropped or picked; ids are assigned in order. A file with
+    /// the name, size and fingerprint of one already given is a
+    /// [`Status::Duplicate`].
+    AddFiles(Vec<NewFile>),
+    /// Scan a [`Status::Duplicate`] file after all.
+    ScanAnyway(u32),
     /// The page started a worker for this job.
     Started {
         /// The job.
@@ -117,6 +202,10 @@ pub enum Action {
     SetWindow(WindowChoice, f64),
     /// Open (or close, `None`) the detail panel of a row.
     Select(Option<usize>),
+    /// Show every flagged row: all time, no chip, no search.
+    ShowAll,
+    /// Write the CSV export raw (`true`) or with formula-like cells neutralised.
+    SetCsvRaw(bool),
 }
 
 /// The page's state.
@@ -144,6 +233,8 @@ pub struct AppState {
     pub shown: Vec<usize>,
     /// The row in the detail panel.
     pub selected: Option<usize>,
+    /// The CSV export writes the exact text (no formula neutralisation).
+    pub csv_raw: bool,
     /// Changes whenever what the results table shows may have changed
     /// (rows, order, selection, sort): the table re-renders only then, not
     /// on every progress message.
@@ -157,16 +248,33 @@ impl AppState {
         let mut refresh = true;
         match action {
             Action::AddFiles(files) => {
-                for (name, size) in files {
+                for NewFile {
+                    name,
+                    size,
+                    fingerprint,
+                } in files
+                {
                     let id = self.files.len() as u32;
                     let job = self.new_job();
+                    let original = fingerprint.and_then(|fp| {
+                        self.files.iter().find(|f| {
+                            f.fingerprint == Some(fp)
+                                && f.size == size
+                                && f.name == name
+                                && !matches!(f.status, Status::Duplicate { .. })
+                        })
+                    });
+                    let status = match original {
+                        Some(f) => Status::Duplicate { of: f.id },
+                        None => Status::Queued,
+                    };
                     self.files.push(FileEntry {
                         id,
                         name,
                         size,
                         forced: None,
                         job,
-                        status: Status::Queued,
+                        status,
                         bytes_done: 0,
                         records: 0,
                         flagged: 0,
@@ -175,7 +283,17 @@ impl AppState {
                         started_ms: 0.0,
                         updated_ms: 0.0,
                         summary: None,
+                        account: None,
+                        fingerprint,
                     });
+                }
+                refresh = false;
+            }
+            Action::ScanAnyway(id) => {
+                if let Some(f) = self.files.get_mut(id as usize) {
+                    if matches!(f.status, Status::Duplicate { .. }) {
+                        f.status = Status::Queued;
+                    }
                 }
                 refresh = false;
             }
@@ -196,14 +314,7 @@ impl AppState {
                 }
                 refresh = false;
             }
-            Action::Cancel(id) => {
-                if let Some(f) = self.files.get_mut(id as usize) {
-                    if !f.is_settled() {
-                        f.status = Status::Cancelled;
-                    }
-                }
-                refresh = false;
-            }
+            Action::Cancel(id) => refresh = self.cancel(id),
             Action::Rerun(id, forced) => {
                 let job = self.new_job();
                 if let Some(f) = self.files.get_mut(id as usize) {
@@ -216,11 +327,9 @@ impl AppState {
                     f.format = forced;
                     f.newest = None;
                     f.summary = None;
+                    f.account = None;
                     let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
-                    let mut keep_row = keep.iter();
-                    self.rows.retain(|_| keep_row.next() == Some(&true));
-                    let mut keep_fields = keep.iter();
-                    self.fields.retain(|_| keep_fields.next() == Some(&true));
+                    self.retain_rows(&keep);
                     for (file, block) in &mut self.blocks {
                         if *file == id {
                             *block = FieldBlock::default();
@@ -258,6 +367,17 @@ impl AppState {
                 self.view_version += 1;
                 refresh = false;
             }
+            Action::ShowAll => {
+                self.window_choice = WindowChoice::All;
+                self.window_error = None;
+                self.spec.window = Window::All;
+                self.spec.flags = [false; 5];
+                self.spec.search.clear();
+            }
+            Action::SetCsvRaw(raw) => {
+                self.csv_raw = raw;
+                refresh = false;
+            }
         }
         if refresh {
             self.refresh();
@@ -280,6 +400,11 @@ impl AppState {
                 flagged,
                 format,
                 newest,
+                process_creations,
+                other_events,
+                shell,
+                flag_counts,
+                skipped,
                 ..
             } => {
                 f.bytes_done = bytes;
@@ -288,11 +413,32 @@ impl AppState {
                 f.format = format.as_deref().and_then(Format::from_name).or(f.format);
                 f.newest = newest.map(Timestamp);
                 f.updated_ms = now_ms;
+                f.account = Some(FileSummary {
+                    name: f.name.clone(),
+                    format: f.format,
+                    bytes,
+                    records,
+                    process_creations,
+                    other_events: other_events.into_iter().collect(),
+                    shell,
+                    flagged,
+                    flag_counts,
+                    skipped,
+                    newest: f.newest,
+                    ..FileSummary::default()
+                });
                 self.follow_newest();
                 false
             }
             FromWorker::Rows { rows, fields, .. } => {
+                // Rows come before the account that counts them: their own
+                // times are a lower bound of the file's newest event.
+                let rows_newest = newest_of(&rows);
+                f.newest = results::newest([f.newest, rows_newest]);
                 let id = f.id;
+                // The window moves with the newest time before the rows join
+                // (a first anchor recomputes what is shown from the rows held).
+                self.follow_newest();
                 let first = self.rows.len();
                 let block = self.blocks.len();
                 self.blocks.push((id, fields));
@@ -306,7 +452,6 @@ impl AppState {
                         ..dto.into_row()
                     });
                 }
-                self.follow_newest();
                 merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
                 self.view_version += 1;
                 false
@@ -328,6 +473,57 @@ impl AppState {
                 false
             }
         }
+    }
+
+    /// Stop file `id`: its rows are cut back to the last account the worker
+    /// sent (rows that arrived after it are not counted by it), and that
+    /// account becomes its summary, marked partial. Returns whether rows
+    /// may have changed.
+    fn cancel(&mut self, id: u32) -> bool {
+        let Some(f) = self.files.get_mut(id as usize) else {
+            return false;
+        };
+        if f.is_settled() {
+            return false;
+        }
+        let account = f.account.take().unwrap_or_else(|| FileSummary {
+            name: f.name.clone(),
+            format: f.format,
+            ..FileSummary::default()
+        });
+        f.status = Status::Cancelled { at: account.bytes };
+        f.bytes_done = account.bytes;
+        f.records = account.records;
+        f.flagged = account.flagged;
+        f.newest = account.newest;
+        let keep_rows = account.flagged;
+        f.summary = Some(account);
+        let mut seen = 0u64;
+        let keep: Vec<bool> = self
+            .rows
+            .iter()
+            .map(|r| {
+                if r.file != id {
+                    return true;
+                }
+                seen += 1;
+                seen <= keep_rows
+            })
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return false;
+        }
+        self.retain_rows(&keep);
+        self.selected = None;
+        true
+    }
+
+    /// Keep the rows (and their fields) whose `keep` entry is true.
+    fn retain_rows(&mut self, keep: &[bool]) {
+        let mut keep_row = keep.iter();
+        self.rows.retain(|_| keep_row.next() == Some(&true));
+        let mut keep_fields = keep.iter();
+        self.fields.retain(|_| keep_fields.next() == Some(&true));
     }
 
     /// While files stream in, the newest event time only grows, so a window
@@ -403,10 +599,83 @@ impl AppState {
             .parse(*range)
     }
 
-    /// The names of the files, by id (for exports).
+    /// The names of the files, by id, as exports write them (a cancelled
+    /// file's marked partial: [`FileEntry::export_name`]).
     pub fn file_names(&self) -> Vec<String> {
-        self.files.iter().map(|f| f.name.clone()).collect()
+        self.files.iter().map(FileEntry::export_name).collect()
     }
+
+    /// How the CSV export writes formula-like cells.
+    pub fn csv_cells(&self) -> CsvCells {
+        if self.csv_raw {
+            CsvCells::Raw
+        } else {
+            CsvCells::Neutralised
+        }
+    }
+
+    /// Per file (by id), how many of its flagged rows the time window admits.
+    pub fn in_window(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.files.len()];
+        for r in &self.rows {
+            if self.spec.window.admits(r.event.timestamp, self.spec.newest) {
+                if let Some(n) = counts.get_mut(r.file as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    /// Flagged rows the time window leaves out (whatever the chips and search).
+    pub fn outside_window(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| !self.spec.window.admits(r.event.timestamp, self.spec.newest))
+            .count()
+    }
+
+    /// What the results table says when it shows no row, and why.
+    pub fn empty_text(&self) -> String {
+        if self.files.is_empty() {
+            return "No flagged rows yet: add files or try the sample.".into();
+        }
+        if !self.rows.is_empty() {
+            let outside = self.outside_window();
+            return if outside > 0 {
+                format!(
+                    "No row matches: {outside} of the {} flagged rows are outside the time window; the chips and search hide the rest.",
+                    self.rows.len()
+                )
+            } else {
+                "No row matches the chips and search.".into()
+            };
+        }
+        if self.files.iter().any(|f| !f.is_settled()) {
+            return "No flagged rows yet: reading.".into();
+        }
+        let failed = self.files.iter().filter(|f| f.failure().is_some()).count();
+        if failed == self.files.len() {
+            let reasons: Vec<String> = self
+                .files
+                .iter()
+                .filter_map(|f| Some(format!("{}: {}", f.name, f.failure()?)))
+                .collect();
+            return format!("No rows: no file could be read ({}).", reasons.join("; "));
+        }
+        if failed > 0 {
+            return format!(
+                "No flagged rows in the files read; {failed} of {} could not be read (see the errors above).",
+                self.files.len()
+            );
+        }
+        "No flagged rows: the rule found nothing in these files.".into()
+    }
+}
+
+/// The newest time among rows on the wire.
+fn newest_of(rows: &[RowDto]) -> Option<Timestamp> {
+    rows.iter().filter_map(|r| r.ts).max().map(Timestamp)
 }
 
 #[cfg(test)]
@@ -419,7 +688,7 @@ mod tests {
     /// Messages a worker would send for `bytes` as job `job`.
     fn worker_messages(job: u32, bytes: &[u8], format: Option<&str>) -> Vec<FromWorker> {
         let rule = CompiledRule::new();
-        let mut s = ScanSession::new(&rule, job, 99, "w", format, 0.0).expect("session");
+        let mut s = ScanSession::new(&rule, job, 99, "w", format).expect("session");
         let mut out = Vec::new();
         for c in bytes.chunks(512) {
             out.extend(s.push(c, 1000.0));
@@ -432,7 +701,7 @@ mod tests {
         let mut st = AppState::default();
         st.apply(Action::AddFiles(
             (0..files)
-                .map(|i| (format!("f{i}.csv"), sample_csv().len() as u64))
+                .map(|i| NewFile::new(format!("f{i}.csv"), sample_csv().len() as u64))
                 .collect(),
         ));
         st
@@ -598,7 +867,7 @@ mod tests {
         for m in worker_messages(1, sample_csv(), None) {
             st.apply(Action::Worker(m, 1.0));
         }
-        assert_eq!(st.files[0].status, Status::Cancelled);
+        assert_eq!(st.files[0].status, Status::Cancelled { at: 0 });
         assert!(st.rows.is_empty() && st.live_jobs().is_empty());
 
         st.apply(Action::Rerun(0, Some(Format::Csv)));
@@ -662,5 +931,158 @@ mod tests {
         assert_eq!(st.selected, None);
         st.apply(Action::Clear);
         assert!(st.rows.is_empty() && st.files.is_empty() && st.shown.is_empty());
+    }
+
+    /// A bigger export than the sample: the sample's records repeated.
+    fn repeated_sample(times: usize) -> Vec<u8> {
+        let text = std::str::from_utf8(sample_csv()).expect("utf-8");
+        let (header, body) = text.split_once('\n').expect("header");
+        let mut out = format!("{header}\n");
+        for _ in 0..times {
+            out.push_str(body);
+            if !body.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out.into_bytes()
+    }
+
+    #[test]
+    fn a_cancelled_file_counts_exactly_its_rows_and_is_marked_partial() {
+        // Cancel after every possible message: the summary's flagged and
+        // per-flag counts always equal the rows held, and the file says
+        // where it stopped (before: the last progress's record count, a
+        // flagged count from rows never received, zeros elsewhere).
+        let bytes = repeated_sample(20);
+        let rule = CompiledRule::new();
+        let mut s = ScanSession::new(&rule, 1, 0, "big.csv", None).expect("session");
+        let mut messages = Vec::new();
+        for (i, c) in bytes.chunks(700).enumerate() {
+            messages.extend(s.push(c, i as f64 * 40.0));
+        }
+        let full = messages.len();
+        messages.extend(s.finish());
+        assert!(full > 10, "{full} messages before the end");
+        for cut in 0..full {
+            let mut st = AppState::default();
+            st.apply(Action::AddFiles(vec![NewFile::new(
+                "big.csv",
+                bytes.len() as u64,
+            )]));
+            st.apply(Action::Started {
+                job: 1,
+                now_ms: 0.0,
+            });
+            for m in &messages[..cut] {
+                st.apply(Action::Worker(m.clone(), 1.0));
+            }
+            st.apply(Action::Cancel(0));
+            let f = &st.files[0];
+            let Status::Cancelled { at } = f.status else {
+                panic!("cut {cut}: {:?}", f.status);
+            };
+            let summary = f.summary.as_ref().expect("a partial summary");
+            assert_eq!(summary.bytes, at, "cut {cut}");
+            assert!(at <= bytes.len() as u64);
+            assert_eq!(summary.flagged, st.rows.len() as u64, "cut {cut}");
+            for flag in 0..5 {
+                let have = st.rows.iter().filter(|r| r.verdict.flags.0[flag]).count();
+                assert_eq!(
+                    summary.flag_counts[flag], have as u64,
+                    "cut {cut} flag {flag}"
+                );
+            }
+            assert_eq!(summary.records, summary.analysed() + summary.skipped);
+            assert!(summary.shell >= summary.flagged && summary.process_creations >= summary.shell);
+            assert_eq!(st.fields.len(), st.rows.len());
+            assert_eq!(
+                st.file_names(),
+                vec![format!(
+                    "big.csv (partial: cancelled at byte {at} of {})",
+                    bytes.len()
+                )]
+            );
+            assert_eq!(st.shown, visible_rows(&st.rows, &st.spec));
+        }
+    }
+
+    #[test]
+    fn the_same_file_twice_is_a_duplicate_until_asked() {
+        let mut st = AppState::default();
+        let size = sample_csv().len() as u64;
+        let file = |name: &str, fp: u64| NewFile::new(name, size).with_fingerprint(fp);
+        st.apply(Action::AddFiles(vec![file("a.csv", 1)]));
+        run_job(&mut st, 1, sample_csv());
+        st.apply(Action::AddFiles(vec![
+            file("a.csv", 1),            // the same file again
+            file("a.csv", 2),            // same name and size, other content
+            file("b.csv", 1),            // same content, other name
+            NewFile::new("a.csv", size), // unreadable ends: never a duplicate
+        ]));
+        assert_eq!(st.files[1].status, Status::Duplicate { of: 0 });
+        for i in 2..5 {
+            assert_eq!(st.files[i].status, Status::Queued, "file {i}");
+        }
+        assert!(st.jobs_to_start().iter().all(|&(id, _)| id != 1));
+        assert_eq!(st.rows.len(), 15, "not doubled");
+        st.apply(Action::ScanAnyway(1));
+        assert_eq!(st.files[1].status, Status::Queued);
+        let job = st.files[1].job;
+        run_job(&mut st, job, sample_csv());
+        assert_eq!(st.rows.iter().filter(|r| r.file == 1).count(), 15);
+        // A third copy is a duplicate of the first, not of the second.
+        st.apply(Action::AddFiles(vec![file("a.csv", 1)]));
+        assert_eq!(st.files[5].status, Status::Duplicate { of: 0 });
+    }
+
+    #[test]
+    fn the_window_says_what_it_hides_per_file_and_show_all_shows_it() {
+        // Two files: the second one's events are 2 days later, so the
+        // default window (24 h back from the newest of all) hides the first.
+        let later = String::from_utf8(sample_csv().to_vec())
+            .expect("utf-8")
+            .replace("2024-05-", "2024-07-");
+        let mut st = loaded(2);
+        run_job(&mut st, 1, sample_csv());
+        run_job(&mut st, 2, later.as_bytes());
+        assert_eq!(st.rows.len(), 30);
+        assert_eq!(st.in_window(), vec![0, 14]);
+        assert_eq!(st.outside_window(), 16);
+        st.apply(Action::ToggleFlag(0));
+        st.apply(Action::Search("x".into()));
+        st.apply(Action::ShowAll);
+        assert_eq!(st.shown.len(), 30);
+        assert_eq!(st.window_choice, WindowChoice::All);
+        assert_eq!(st.in_window(), vec![15, 15]);
+        assert_eq!(st.outside_window(), 0);
+    }
+
+    #[test]
+    fn the_empty_table_says_why() {
+        let mut st = AppState::default();
+        assert!(st.empty_text().contains("try the sample"));
+        st.apply(Action::AddFiles(vec![
+            NewFile::new("junk.csv", 3),
+            NewFile::new("x.csv", 3),
+        ]));
+        st.apply(Action::Started {
+            job: 1,
+            now_ms: 0.0,
+        });
+        for m in worker_messages(1, b"\x01\x02\x03", None) {
+            st.apply(Action::Worker(m, 1.0));
+        }
+        st.apply(Action::WorkerFailed {
+            job: 2,
+            message: "could not start a worker".into(),
+        });
+        let text = st.empty_text();
+        assert!(!text.contains("try the sample"), "{text}");
+        assert!(text.contains("junk.csv: unrecognised format"), "{text}");
+        assert!(text.contains("x.csv: could not start a worker"), "{text}");
+        assert_eq!(
+            st.files[0].failure().as_deref(),
+            Some("unrecognised format: not CSV, EVTX, XML, JSON or XLSX")
+        );
     }
 }

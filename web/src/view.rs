@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use cmdhunt_core::display::{display_safe, needs_escape};
 use cmdhunt_core::results::Window;
 use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_core::scan::FlaggedRow;
@@ -292,9 +293,12 @@ pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
         && (needle.is_empty() || matches_search(row, &needle.to_lowercase()))
 }
 
-/// Does any text column of `row` contain `needle` (already lowercase)?
+/// Does any text column of `row` contain `needle` (already lowercase), as
+/// stored or as shown (a control or bidi character is shown, and can be
+/// searched, as its escape: `\u{202e}`)?
 fn matches_search(row: &FlaggedRow, needle: &str) -> bool {
     let e = &row.event;
+    let escapes = needle.contains("\\u{");
     [
         &e.device_name,
         &e.account_name,
@@ -303,7 +307,12 @@ fn matches_search(row: &FlaggedRow, needle: &str) -> bool {
         &e.initiating_process_command_line,
     ]
     .into_iter()
-    .any(|text| contains_ci(text, needle))
+    .any(|text| {
+        contains_ci(text, needle)
+            || (escapes
+                && text.chars().any(needs_escape)
+                && contains_ci(&display_safe(text), needle))
+    })
 }
 
 /// `haystack` contains `needle` (lowercase) ignoring case, without allocating
@@ -534,6 +543,19 @@ mod tests {
         assert_eq!(Column(7).flag(), Some(1));
         assert_eq!(Column(5).flag(), None);
         assert_eq!(Column(10).name(), "SuspiciousParent");
+    }
+
+    #[test]
+    fn search_finds_bidi_text_as_stored_and_as_shown() {
+        let (mut rows, newest) = sample();
+        rows[0].event.process_command_line =
+            "cmd /c echo \u{202e} gnp.exe & schtasks /create /tn x".into();
+        let mut s = spec(newest);
+        s.window = Window::All;
+        for query in ["gnp.exe", "\\u{202E}", "echo \\u{202e} gnp", "\u{202e} gnp"] {
+            s.search = query.into();
+            assert_eq!(visible_rows(&rows, &s), vec![0], "{query}");
+        }
     }
 
     #[test]

@@ -79,6 +79,46 @@ impl WindowChoice {
     }
 }
 
+/// The window in words, with its anchor and bounds, for the line under the
+/// control (`data-testid="window-bounds"`): what is shown is never a
+/// mystery, whichever file's newest event anchors it.
+pub fn describe(window: &Window, newest: Option<Timestamp>) -> String {
+    let Window::Last { duration, anchor } = *window else {
+        return "All time: every flagged row, with or without a time.".into();
+    };
+    let Some((start, end)) = window.bounds(newest) else {
+        return format!(
+            "{} back from the newest event read: no event time read yet.",
+            span_text(duration)
+        );
+    };
+    let from = match anchor {
+        Anchor::Newest => format!("the newest event read, {end}"),
+        Anchor::At(_) => end.to_string(),
+    };
+    format!(
+        "Rows after {start} and up to {end}: {} back from {from}.",
+        span_text(duration)
+    )
+}
+
+/// A duration in the largest whole unit (one day as the rule writes it,
+/// `24h`): `24h`, `7d`, `90m`, `30s`, `1500ms`.
+pub fn span_text(d: Duration) -> String {
+    let ms = d.0 / (TICKS_PER_SEC / 1000);
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if ms != 0 && ms % size == 0 && !(unit == "d" && ms == size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 /// Milliseconds since the Unix epoch as a [`Timestamp`].
 pub fn timestamp_from_ms(ms: f64) -> Timestamp {
     Timestamp((ms * (TICKS_PER_SEC / 1000) as f64) as i64)
@@ -147,6 +187,31 @@ mod tests {
         ] {
             assert!(bad.window(NOW_MS).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_window_is_described_with_its_anchor_and_bounds() {
+        let newest = Timestamp::parse("2024-10-25T12:00:00Z");
+        assert_eq!(
+            describe(&Window::default(), newest),
+            "Rows after 2024-10-24T12:00:00.0000000Z and up to 2024-10-25T12:00:00.0000000Z: \
+             24h back from the newest event read, 2024-10-25T12:00:00.0000000Z."
+        );
+        let custom = WindowChoice::Custom {
+            duration: "90m".into(),
+            anchor: "2024-10-10T00:00".into(),
+        }
+        .window(NOW_MS)
+        .expect("window");
+        assert_eq!(
+            describe(&custom, newest),
+            "Rows after 2024-10-09T22:30:00.0000000Z and up to 2024-10-10T00:00:00.0000000Z: \
+             90m back from 2024-10-10T00:00:00.0000000Z."
+        );
+        assert!(describe(&Window::default(), None).contains("no event time read yet"));
+        assert!(describe(&Window::All, newest).starts_with("All time"));
+        assert_eq!(span_text(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(span_text(Duration(15_000_000)), "1500ms");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! where it is. One stream chunk (at most a few MiB) is in memory at a time,
 //! handed to the scan in pieces of at most [`ToWorker::Scan`]'s `chunk_bytes`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use cmdhunt_core::matcher::CompiledRule;
@@ -29,6 +29,8 @@ use crate::session::ScanSession;
 thread_local! {
     /// The job being run, for the panic hook's message.
     static CURRENT_JOB: Cell<u32> = const { Cell::new(0) };
+    /// The file being read, for messages that must name it.
+    static CURRENT_FILE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// The rule, compiled once per worker (a worker scans one file).
@@ -40,9 +42,16 @@ fn scope() -> Option<DedicatedWorkerGlobalScope> {
         .ok()
 }
 
+/// Post `message` as a frame; one that cannot be encoded is replaced by a
+/// `Panicked` naming the file ([`protocol::frame`]).
 fn post(message: &FromWorker) {
+    let file = CURRENT_FILE.with(|f| f.borrow().clone());
+    post_frame(&protocol::frame(message, &file));
+}
+
+fn post_frame(frame: &[u8]) {
     if let Some(scope) = scope() {
-        let bytes = Uint8Array::from(protocol::frame(message).as_slice());
+        let bytes = Uint8Array::from(frame);
         let transfer = js_sys::Array::of1(&bytes.buffer());
         if scope.post_message_with_transfer(&bytes, &transfer).is_err() {
             // Not transferable here: send a copy.
@@ -92,10 +101,12 @@ pub struct WorkerScan {
 #[wasm_bindgen]
 impl WorkerScan {
     /// Start the scan `message` ([`ToWorker`] as JSON) describes. `None` when
-    /// it cannot start; the page has then been told why (`Panicked`).
+    /// it cannot start; the page has then been told why (`Panicked`, naming
+    /// the file; a message too malformed to give its job number still
+    /// reaches the page, which knows the job of each of its workers).
     pub fn start(message: &str) -> Option<WorkerScan> {
         install_panic_hook();
-        let (job, file, name, format, chunk) = match protocol::decode::<ToWorker>(message) {
+        let (job, file, name, format, chunk) = match protocol::start_request(message) {
             Ok(ToWorker::Scan {
                 job,
                 file,
@@ -103,21 +114,15 @@ impl WorkerScan {
                 format,
                 chunk_bytes,
             }) => (job, file, name, format, chunk_bytes.max(1)),
-            Err(e) => {
-                // Without a job number the page cannot place this; it sees the worker end.
-                panic!("{e}");
+            Err((job, message)) => {
+                post_frame(&protocol::failure_frame(job, &message));
+                return None;
             }
         };
         CURRENT_JOB.with(|j| j.set(job));
+        CURRENT_FILE.with(|f| f.replace(name.clone()));
         let rule = RULE.get_or_init(CompiledRule::new);
-        match ScanSession::new(
-            rule,
-            job,
-            file,
-            &name,
-            format.as_deref(),
-            js_sys::Date::now(),
-        ) {
+        match ScanSession::new(rule, job, file, &name, format.as_deref()) {
             Ok(session) => Some(WorkerScan {
                 session,
                 self_test_panic: self_test_panics_on(&name),
@@ -126,7 +131,10 @@ impl WorkerScan {
                 buffer: Vec::new(),
             }),
             Err(message) => {
-                post(&FromWorker::Panicked { job, message });
+                post(&FromWorker::Panicked {
+                    job,
+                    message: format!("{name}: {message}"),
+                });
                 None
             }
         }

@@ -174,17 +174,22 @@ fn the_worker_session_in_wasm_matches_a_one_shot_scan() {
     let mut one_shot = FileScan::new(&rule, 0, "sample.csv", None);
     one_shot.push(SAMPLE_CSV);
     let (want_summary, want_rows) = one_shot.finish();
-    let mut session = ScanSession::new(&rule, 5, 0, "sample.csv", None, 0.0).expect("session");
+    let mut session = ScanSession::new(&rule, 5, 0, "sample.csv", None).expect("session");
     let mut wire = Vec::new();
     for (i, chunk) in SAMPLE_CSV.chunks(333).enumerate() {
         wire.extend(
             session
                 .push(chunk, i as f64 * 100.0)
                 .iter()
-                .map(protocol::frame),
+                .map(|m| protocol::frame(m, "sample.csv")),
         );
     }
-    wire.extend(session.finish().iter().map(protocol::frame));
+    wire.extend(
+        session
+            .finish()
+            .iter()
+            .map(|m| protocol::frame(m, "sample.csv")),
+    );
     let mut rows: Vec<FlaggedRow> = Vec::new();
     let mut summary = None;
     for bytes in &wire {

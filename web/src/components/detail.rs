@@ -2,12 +2,13 @@
 //! the matched patterns marked (text pieces, never markup), what matched,
 //! and every original field of the record.
 
+use cmdhunt_core::display::display_safe;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::rule::FLAGS;
 use yew::prelude::*;
 
 use super::app::Ctx;
-use crate::highlight::pieces;
+use crate::highlight::shown_pieces;
 use crate::state::Action;
 use crate::text;
 
@@ -24,7 +25,9 @@ fn marked(text: &str, parent: bool) -> Html {
             r.pattern_spans(text)
         }
     });
-    pieces(text, &spans)
+    // Escaped (control and bidi characters as `\u{..}`), the marks moved
+    // with their characters.
+    shown_pieces(text, &spans)
         .into_iter()
         .map(|p| {
             if p.matched {
@@ -76,7 +79,7 @@ pub fn detail() -> Html {
                 <h2>{ "Record" }</h2>
                 <button type="button" class="secondary" data-testid="detail-close" onclick={close}>{ "Close" }</button>
             </div>
-            <p class="source" data-testid="detail-source">{ text::place(file, &row.position) }</p>
+            <p class="source" data-testid="detail-source">{ display_safe(&text::place(file, &row.position)) }</p>
             <h3>{ "ProcessCommandLine" }</h3>
             <pre class="cmdline" data-testid="detail-cmdline">{ marked(&e.process_command_line, false) }</pre>
             <h3>{ "InitiatingProcessFileName" }</h3>
@@ -89,7 +92,7 @@ pub fn detail() -> Html {
             <h3>{ "Every field of the record" }</h3>
             <table class="fields" data-testid="detail-fields">
                 <tbody>
-                    { for fields.iter().map(|(k, v)| html! { <tr><th scope="row">{ k }</th><td>{ v }</td></tr> }) }
+                    { for fields.iter().map(|(k, v)| html! { <tr><th scope="row">{ display_safe(k) }</th><td>{ display_safe(v) }</td></tr> }) }
                 </tbody>
             </table>
         </aside>

@@ -3,27 +3,62 @@
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
 use super::app::Ctx;
+use crate::fingerprint;
 use crate::sample::{SAMPLE_CSV, SAMPLE_NAME};
-use crate::state::Action;
+use crate::state::{Action, NewFile};
 
-/// Register `files` with the workers' handle table and the state.
+/// Bytes `start..end` of `file`, or `None` when they cannot be read.
+async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
+    if start >= end {
+        return Some(Vec::new());
+    }
+    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The file's [`fingerprint::of`] its first and last 64 KiB (two small
+/// reads, whatever its size); `None` when they cannot be read (the scan
+/// then reports why).
+async fn fingerprint_of(file: &File) -> Option<u64> {
+    let size = file.size() as u64;
+    let [(h0, h1), (t0, t1)] = fingerprint::edges(size);
+    let head = read_range(file, h0, h1).await?;
+    let tail = read_range(file, t0, t1).await?;
+    Some(fingerprint::of(size, &head, &tail))
+}
+
+/// Fingerprint `files`, then register them with the workers' handle table
+/// and the state in one go (ids stay in step with the handles however
+/// many additions overlap).
 fn add_files(ctx: &Ctx, files: Vec<File>) {
     if files.is_empty() {
         return;
     }
-    let base = ctx.state().files.len() as u32;
-    {
-        let mut workers = ctx.workers.borrow_mut();
-        for (i, f) in files.iter().enumerate() {
-            workers.add_file(base + i as u32, f.clone());
+    let ctx = ctx.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut entries = Vec::with_capacity(files.len());
+        for f in &files {
+            let entry = NewFile::new(f.name(), f.size() as u64);
+            entries.push(match fingerprint_of(f).await {
+                Some(fp) => entry.with_fingerprint(fp),
+                None => entry,
+            });
         }
-    }
-    let entries = files.iter().map(|f| (f.name(), f.size() as u64)).collect();
-    ctx.dispatch(Action::AddFiles(entries));
+        let base = ctx.state().files.len() as u32;
+        {
+            let mut workers = ctx.workers.borrow_mut();
+            for (i, f) in files.iter().enumerate() {
+                workers.add_file(base + i as u32, f.clone());
+            }
+        }
+        ctx.dispatch(Action::AddFiles(entries));
+    });
 }
 
 fn list(files: Option<FileList>) -> Vec<File> {

@@ -1,6 +1,9 @@
-//! One line per file: progress bar, bytes and rate, status, cancel, and the
-//! format override that re-runs the file.
+//! One line per file: progress bar, bytes and rate, status (with the reason
+//! when it failed, where it stopped when cancelled, which file it repeats
+//! when it is a duplicate), cancel or "scan anyway", and the format override
+//! that re-runs the file.
 
+use cmdhunt_core::display::display_safe;
 use cmdhunt_core::format::Format;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -10,20 +13,27 @@ use super::breakable;
 use crate::state::{Action, FileEntry, Status};
 use crate::text::{self, BreakAt};
 
-fn status_text(f: &FileEntry) -> String {
-    match &f.status {
+/// The status line of a file (`data-testid="file-status"`).
+pub fn status_text(f: &FileEntry, files: &[FileEntry]) -> String {
+    let text = match &f.status {
         Status::Queued => "queued".into(),
         Status::Running => "reading".into(),
         Status::Done => match f.summary.as_ref().and_then(|s| s.error.as_ref()) {
-            Some(_) => "stopped on an error".into(),
+            Some(e) => format!("stopped on an error: {} ({})", e.message, e.position),
             None => "done".into(),
         },
-        Status::Cancelled => "cancelled".into(),
+        Status::Cancelled { at } => format!("cancelled at byte {at} of {}", f.size),
         Status::Failed(m) => format!("failed: {m}"),
-    }
+        Status::Duplicate { of } => format!(
+            "duplicate of file {} ({}): not scanned",
+            of + 1,
+            files.get(*of as usize).map_or("", |o| o.name.as_str())
+        ),
+    };
+    display_safe(&text)
 }
 
-fn file_line(ctx: &Ctx, f: &FileEntry) -> Html {
+fn file_line(ctx: &Ctx, f: &FileEntry, files: &[FileEntry]) -> Html {
     let id = f.id;
     let on_cancel = {
         let ctx = ctx.clone();
@@ -41,17 +51,30 @@ fn file_line(ctx: &Ctx, f: &FileEntry) -> Html {
         _ => "auto".to_string(),
     };
     let forced = f.forced.map(Format::name).unwrap_or("auto");
-    let percent = text::percent(f.bytes_done, f.size);
-    let failed = matches!(f.status, Status::Failed(_));
+    // A file that failed shows where it stopped, in the error colour (not a
+    // full bar that reads as "done").
+    let failed = f.failure().is_some();
+    let stopped_at = f
+        .summary
+        .as_ref()
+        .and_then(|s| s.error.as_ref())
+        .map_or(f.bytes_done, |e| e.position.byte.min(f.bytes_done));
+    let percent = text::percent(if failed { stopped_at } else { f.bytes_done }, f.size);
+    let on_scan = {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::ScanAnyway(id)))
+    };
+    let duplicate = matches!(f.status, Status::Duplicate { .. });
+    let name = display_safe(&f.name);
     html! {
-        <li class={classes!("file", failed.then_some("failed"))} data-testid="file-line" data-file={f.name.clone()}>
-            <span class="file-name" title={f.name.clone()}>{ breakable(&f.name, BreakAt::Path) }</span>
+        <li class={classes!("file", failed.then_some("failed"), duplicate.then_some("duplicate"))} data-testid="file-line" data-file={f.name.clone()}>
+            <span class="file-name" title={name.clone()}>{ breakable(&name, BreakAt::Path) }</span>
             <progress data-testid="progress" max="100" value={format!("{percent:.1}")}
                 aria-label={format!("{} progress", f.name)} />
             <span class="file-progress" data-testid="progress-text">
                 { format!("{} of {} · {:.1} MB/s", text::bytes(f.bytes_done), text::bytes(f.size), f.rate_mb_s()) }
             </span>
-            <span class="file-status" data-testid="file-status" role="status">{ status_text(f) }</span>
+            <span class="file-status" data-testid="file-status" role="status">{ status_text(f, files) }</span>
             <label class="format">
                 { "Format " }
                 <select data-testid="format-select" onchange={on_format}>
@@ -64,6 +87,10 @@ fn file_line(ctx: &Ctx, f: &FileEntry) -> Html {
             if !f.is_settled() {
                 <button type="button" class="secondary" data-testid="cancel" onclick={on_cancel}
                     aria-label={format!("Cancel {}", f.name)}>{ "Cancel" }</button>
+            }
+            if duplicate {
+                <button type="button" class="secondary" data-testid="scan-anyway" onclick={on_scan}
+                    aria-label={format!("Scan {} anyway", f.name)}>{ "Scan anyway" }</button>
             }
         </li>
     }
@@ -78,7 +105,7 @@ pub fn file_list() -> Html {
     let state = ctx.state();
     html! {
         <section class="files" aria-label="Files">
-            <ul>{ for state.files.iter().map(|f| file_line(&ctx, f)) }</ul>
+            <ul>{ for state.files.iter().map(|f| file_line(&ctx, f, &state.files)) }</ul>
         </section>
     }
 }

@@ -9,6 +9,7 @@
 //! modulo the slice, so they are reused, never rebuilt; the component
 //! re-renders only when [`crate::state::AppState::view_version`] moves.
 
+use cmdhunt_core::display::display_safe;
 use cmdhunt_core::rule::{FLAGS, PROJECTED_COLUMNS};
 use cmdhunt_core::scan::FlaggedRow;
 use web_sys::{Element, KeyboardEvent};
@@ -73,7 +74,9 @@ fn cell(row: &FlaggedRow, col: usize) -> Html {
             </td>
         };
     }
-    let text = column.text(row);
+    // Shown with control and bidi characters escaped: a right-to-left
+    // override cannot reverse what the analyst reads.
+    let text = display_safe(&column.text(row));
     let inferred = col == 4 && row.event.parent_inferred;
     html! {
         <td role="cell" class={COL_CLASSES[col]} title={text.clone()}>
@@ -174,7 +177,7 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
                 </table>
                 if total == 0 {
                     <p class="empty" data-testid="no-rows">
-                        { if state.rows.is_empty() { "No flagged rows yet: add files or try the sample." } else { "No row matches the window, chips and search." } }
+                        { state.empty_text() }
                     </p>
                 }
             </div>

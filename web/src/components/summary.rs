@@ -1,7 +1,10 @@
 //! The account of every file and the total: records read, process
-//! creations, cmd.exe, flagged, per-flag counts, skipped, the format, and
-//! every error and skip with its file and position.
+//! creations, cmd.exe, flagged, per-flag counts, skipped, how many flagged
+//! rows the time window shows, the format, and every error and skip with
+//! its file and position. A cancelled file is marked partial (where it
+//! stopped) beside its numbers; a duplicate says which file it repeats.
 
+use cmdhunt_core::display::display_safe;
 use cmdhunt_core::rule::FLAGS;
 use cmdhunt_core::scan::FileSummary;
 use yew::prelude::*;
@@ -48,21 +51,40 @@ impl Counts {
         }
     }
 
-    fn cells(&self) -> Html {
+    fn cells(&self, in_window: u64) -> Html {
         html! { <>
             <td>{ self.records }</td><td>{ self.process }</td><td>{ self.shell }</td>
             <td>{ self.flagged }</td>
             { for self.flags.iter().map(|n| html! { <td>{ n }</td> }) }
             <td>{ self.skipped }</td>
+            <td data-testid="summary-in-window">{ in_window }</td>
         </> }
     }
 }
 
 /// Messages about one file: its error, unreadable times, skips.
-fn notes(f: &FileEntry) -> Vec<(String, &'static str)> {
+fn notes(f: &FileEntry, files: &[FileEntry]) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
-    if let Status::Failed(m) = &f.status {
-        out.push((format!("{}: {m}", f.name), "file-error"));
+    match &f.status {
+        Status::Failed(m) => out.push((format!("{}: {m}", f.name), "file-error")),
+        Status::Duplicate { of } => out.push((
+            format!(
+                "{}: the same file as file {} ({}: same name, size, first and last 64 KiB), not scanned so its rows are not counted twice; \"Scan anyway\" reads it",
+                f.name,
+                of + 1,
+                files.get(*of as usize).map_or("", |o| o.name.as_str())
+            ),
+            "file-note",
+        )),
+        Status::Cancelled { .. } => {
+            if let Some(p) = partial_text(f) {
+                out.push((
+                    format!("{}: {p}: its numbers and rows cover only the bytes read before the cancel", f.name),
+                    "file-note",
+                ));
+            }
+        }
+        _ => {}
     }
     let Some(s) = &f.summary else { return out };
     if let Some(e) = &s.error {
@@ -117,6 +139,12 @@ fn notes(f: &FileEntry) -> Vec<(String, &'static str)> {
     out
 }
 
+/// "cancelled at byte N of M" for a cancelled file.
+fn partial_text(f: &FileEntry) -> Option<String> {
+    f.partial()
+        .map(|(at, size)| format!("cancelled at byte {at} of {size}"))
+}
+
 /// The summary section (`data-testid="summary"`).
 #[function_component(Summary)]
 pub fn summary() -> Html {
@@ -125,27 +153,48 @@ pub fn summary() -> Html {
     };
     let state = ctx.state();
     let mut total = Counts::default();
+    let in_window = state.in_window();
     let lines: Vec<Html> = state
         .files
         .iter()
         .map(|f| {
-            let counts = f.summary.as_ref().map(Counts::of).unwrap_or(Counts {
-                records: f.records,
-                flagged: f.flagged,
-                ..Counts::default()
-            });
+            // Done or cancelled: the final (or partial) account; reading:
+            // the latest account, every count in step with the rows.
+            let counts = f
+                .summary
+                .as_ref()
+                .or(f.account.as_ref())
+                .map(Counts::of)
+                .unwrap_or(Counts {
+                    records: f.records,
+                    flagged: f.flagged,
+                    ..Counts::default()
+                });
             total.add(&counts);
             let format = f.format.map(|x| x.name()).unwrap_or("-");
+            let shown = in_window.get(f.id as usize).copied().unwrap_or(0);
+            let name = display_safe(&f.name);
             html! {
-                <tr data-testid="summary-row">
-                    <th scope="row" title={f.name.clone()}>{ breakable(&f.name, BreakAt::Path) }</th>
+                <tr data-testid="summary-row" class={classes!(f.partial().is_some().then_some("partial"))}>
+                    <th scope="row" title={name.clone()}>
+                        { breakable(&name, BreakAt::Path) }
+                        if let Some(p) = partial_text(f) {
+                            <span class="partial-note" data-testid="summary-partial">{ format!(" (partial: {p})") }</span>
+                        }
+                    </th>
                     <td data-testid="summary-format">{ format }</td>
-                    { counts.cells() }
+                    { counts.cells(shown) }
                 </tr>
             }
         })
         .collect();
-    let notes: Vec<(String, &str)> = state.files.iter().flat_map(notes).collect();
+    let total_in_window: u64 = in_window.iter().sum();
+    let notes: Vec<(String, &str)> = state
+        .files
+        .iter()
+        .flat_map(|f| notes(f, &state.files))
+        .map(|(text, kind)| (display_safe(&text), kind))
+        .collect();
     html! {
         <section class="summary" data-testid="summary" aria-label="Summary">
             <h2>{ "Summary" }</h2>
@@ -157,10 +206,11 @@ pub fn summary() -> Html {
                     <th scope="col">{ "cmd.exe" }</th><th scope="col">{ "Flagged" }</th>
                     { for FLAGS.iter().map(|f| html! { <th scope="col">{ breakable(f.name, BreakAt::Words) }</th> }) }
                     <th scope="col">{ "Skipped" }</th>
+                    <th scope="col" title="Flagged rows inside the time window (before chips and search)">{ "In window" }</th>
                 </tr></thead>
                 <tbody>{ for lines }</tbody>
                 <tfoot><tr data-testid="summary-total">
-                    <th scope="row">{ "Total" }</th><td></td>{ total.cells() }
+                    <th scope="row">{ "Total" }</th><td></td>{ total.cells(total_in_window) }
                 </tr></tfoot>
             </table>
             </div>

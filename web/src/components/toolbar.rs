@@ -1,5 +1,7 @@
-//! Above the table: the time window, the flag chips, the search box, the
-//! row count (`data-testid="flagged-count"`) and the exports.
+//! Above the table: the time window (with its anchor and bounds in words),
+//! the flag chips, the search box, the row count
+//! (`data-testid="flagged-count"`, with "show all N" when rows are hidden)
+//! and the exports (CSV neutralised against formulas unless "raw" is ticked).
 
 use cmdhunt_core::rule::FLAGS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -9,7 +11,7 @@ use super::app::Ctx;
 use crate::browser;
 use crate::export;
 use crate::state::Action;
-use crate::window::WindowChoice;
+use crate::window::{self, WindowChoice};
 
 fn window_control(ctx: &Ctx, choice: &WindowChoice, error: Option<&String>) -> Html {
     let on_mode = {
@@ -117,7 +119,7 @@ pub fn toolbar() -> Html {
                 )
             } else {
                 (
-                    export::csv_text(&st.rows, &st.shown, &names),
+                    export::csv_text(&st.rows, &st.shown, &names, st.csv_cells()),
                     "cmdhunt-results.csv",
                     "text/csv",
                 )
@@ -128,9 +130,30 @@ pub fn toolbar() -> Html {
             }
         })
     };
+    let on_raw = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            ctx.dispatch(Action::SetCsvRaw(i.checked()));
+        })
+    };
+    let on_show_all = {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::ShowAll))
+    };
+    let total = state.rows.len();
+    let hidden = total - state.shown.len().min(total);
+    let outside = if hidden > 0 {
+        state.outside_window()
+    } else {
+        0
+    };
     html! {
         <section class="toolbar" aria-label="Filters and export">
             { window_control(&ctx, &state.window_choice, state.window_error.as_ref()) }
+            <p class="window-bounds" data-testid="window-bounds">
+                { window::describe(&state.spec.window, state.spec.newest) }
+            </p>
             <div class="chips" role="group" aria-label="Show only rows with these flags">{ for chips }</div>
             <label class="search">{ "Search " }
                 <input type="search" data-testid="search" value={state.spec.search.clone()} oninput={on_search}
@@ -138,9 +161,23 @@ pub fn toolbar() -> Html {
             </label>
             <p class="count" aria-live="polite">
                 <span data-testid="flagged-count">{ state.shown.len() }</span>
-                { format!(" rows shown of {} flagged", state.rows.len()) }
+                { format!(" rows shown of {total} flagged") }
+                if outside > 0 {
+                    <span class="hidden-rows" data-testid="outside-window">
+                        { format!(" ({outside} outside the time window)") }
+                    </span>
+                }
+                if hidden > 0 {
+                    { " " }
+                    <button type="button" class="secondary" data-testid="show-all" onclick={on_show_all}
+                        title="All time, no chip, no search">{ format!("Show all {total}") }</button>
+                }
             </p>
             <div class="exports">
+                <label class="raw-csv" title="Cells starting with = + - @ tab or CR are written with a leading ' so a spreadsheet cannot run them as formulas; tick for the exact text">
+                    <input type="checkbox" data-testid="csv-raw" checked={state.csv_raw} onchange={on_raw} />
+                    { "raw CSV (no formula neutralisation)" }
+                </label>
                 <button type="button" data-testid="export-csv" onclick={exporter(false)}>{ "Export CSV" }</button>
                 <button type="button" data-testid="export-json" onclick={exporter(true)}>{ "Export JSON" }</button>
             </div>
