@@ -46,6 +46,7 @@ pub mod results;
 pub mod rule;
 pub mod scan;
 pub mod time;
+pub mod tuning;
 
 #[cfg(test)]
 mod testing;

@@ -8,6 +8,8 @@
 //! character started, so term boundaries are judged on the original text.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::kql;
@@ -17,6 +19,11 @@ use crate::rule::{
 
 /// A set of needles, one bit per needle in rule order (bit 0 = first needle).
 pub type NeedleSet = u32;
+
+/// The most needles one list of a rule compiled with
+/// [`CompiledRule::from_lists`] may hold, counting the flags' own needles
+/// that are not in the list (a [`NeedleSet`] has one bit per needle).
+pub const MAX_NEEDLES: usize = NeedleSet::BITS as usize;
 
 /// One `has` occurrence found in a haystack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +80,10 @@ impl Verdict {
         self.patterns != 0 || self.parents != 0
     }
 
-    /// Names of every needle that matched, patterns first, each list in rule order.
+    /// Names of every needle that matched, patterns first, each list in rule
+    /// order, for a verdict of the rule's own lists ([`CompiledRule::new`]);
+    /// a rule compiled from edited lists names its needles with
+    /// [`CompiledRule::matched`].
     pub fn matched(&self) -> impl Iterator<Item = &'static str> + '_ {
         let pats = SUSPICIOUS_PATTERNS.iter().enumerate();
         let pars = SUSPICIOUS_PARENTS.iter().enumerate();
@@ -96,21 +106,28 @@ struct NeedleList {
 
 impl NeedleList {
     fn new(needles: &[Needle]) -> Self {
-        let folded: Vec<_> = needles.iter().map(|n| n.value.to_lowercase()).collect();
+        let values: Vec<&str> = needles.iter().map(|n| n.value).collect();
+        Self::from_values(&values).expect("the rule's needles are a few short literals")
+    }
+
+    /// `None` when the automaton cannot be built (it can for any few short
+    /// non-empty needles; the callers check lengths first).
+    fn from_values(values: &[&str]) -> Option<Self> {
+        let folded: Vec<_> = values.iter().map(|v| v.to_lowercase()).collect();
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(true)
             .build(&folded)
-            .expect("the rule's needles are a few short literals");
-        let edges = needles
+            .ok()?;
+        let edges = values
             .iter()
-            .map(|n| {
-                let first = n.value.chars().next().is_some_and(char::is_alphanumeric);
-                let last = n.value.chars().last().is_some_and(char::is_alphanumeric);
+            .map(|v| {
+                let first = v.chars().next().is_some_and(char::is_alphanumeric);
+                let last = v.chars().last().is_some_and(char::is_alphanumeric);
                 (first, last)
             })
             .collect();
-        NeedleList { automaton, edges }
+        Some(NeedleList { automaton, edges })
     }
 
     /// Calls `found` for every boundary-respecting occurrence in `haystack`.
@@ -211,6 +228,57 @@ pub struct CompiledRule {
     parents: NeedleList,
     /// Per flag: the column and the needle bits (in that column's list) it tests.
     flag_masks: [(Column, NeedleSet); 5],
+    /// The bits of needles that are in `SuspiciousPatterns` / `SuspiciousParents`
+    /// (a rule from edited lists also searches the flags' needles it dropped).
+    list_masks: (NeedleSet, NeedleSet),
+    /// The lists' needles when they are not the rule's own.
+    edited: Option<Box<EditedLists>>,
+}
+
+/// The needle values of a rule compiled from edited lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EditedLists {
+    patterns: Vec<String>,
+    parents: Vec<String>,
+}
+
+/// Why [`CompiledRule::from_lists`] refused a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListError {
+    /// A needle is the empty string (it would match everywhere; Kusto refuses it).
+    Empty {
+        /// Which list: [`Column::ProcessCommandLine`] for patterns,
+        /// [`Column::InitiatingProcessFileName`] for parents.
+        list: Column,
+        /// The needle's index in its list.
+        index: usize,
+    },
+    /// The list and the flags' needles missing from it exceed [`MAX_NEEDLES`].
+    TooMany {
+        /// Which list.
+        list: Column,
+        /// How many needles it would need.
+        count: usize,
+    },
+}
+
+impl core::fmt::Display for ListError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let name = |list: &Column| match list {
+            Column::ProcessCommandLine => "SuspiciousPatterns",
+            Column::InitiatingProcessFileName => "SuspiciousParents",
+        };
+        match self {
+            ListError::Empty { list, index } => {
+                write!(f, "{}[{index}] is empty", name(list))
+            }
+            ListError::TooMany { list, count } => write!(
+                f,
+                "{} needs {count} needles with the flags' own; at most {MAX_NEEDLES}",
+                name(list)
+            ),
+        }
+    }
 }
 
 impl Default for CompiledRule {
@@ -236,7 +304,127 @@ impl CompiledRule {
             patterns: NeedleList::new(&SUSPICIOUS_PATTERNS),
             parents: NeedleList::new(&SUSPICIOUS_PARENTS),
             flag_masks,
+            list_masks: (
+                low_bits(SUSPICIOUS_PATTERNS.len()),
+                low_bits(SUSPICIOUS_PARENTS.len()),
+            ),
+            edited: None,
         }
+    }
+
+    /// Compile the rule with edited `SuspiciousPatterns` and
+    /// `SuspiciousParents` (needle values, as the KQL literals decode).
+    ///
+    /// The rule's text is otherwise unchanged, so the flags keep the KQL's
+    /// meaning: `CertutilAbuse`, `ScheduledTask`, `UserCreation` and
+    /// `ShadowDelete` test their own literals (still set when a list no
+    /// longer holds them, on rows another needle flagged), and
+    /// `SuspiciousParent` tests the whole `SuspiciousParents` list. Given the
+    /// rule's own lists, the result equals [`CompiledRule::new`]'s.
+    ///
+    /// ```
+    /// use cmdhunt_core::matcher::CompiledRule;
+    /// let rule = CompiledRule::from_lists(&["reg add", "tasklist"], &["outlook.exe"]).unwrap();
+    /// let v = rule.evaluate("cmd.exe", "cmd /c tasklist", "explorer.exe").unwrap();
+    /// assert_eq!(rule.matched(&v).collect::<Vec<_>>(), ["tasklist"]);
+    /// assert!(rule.evaluate("cmd.exe", "cmd /c for /f x", "explorer.exe").is_none());
+    /// ```
+    pub fn from_lists<P: AsRef<str>, Q: AsRef<str>>(
+        patterns: &[P],
+        parents: &[Q],
+    ) -> Result<Self, ListError> {
+        let patterns: Vec<&str> = patterns.iter().map(AsRef::as_ref).collect();
+        let parents: Vec<&str> = parents.iter().map(AsRef::as_ref).collect();
+        for (list, values) in [
+            (Column::ProcessCommandLine, &patterns),
+            (Column::InitiatingProcessFileName, &parents),
+        ] {
+            if let Some(index) = values.iter().position(|v| v.is_empty()) {
+                return Err(ListError::Empty { list, index });
+            }
+        }
+        // The command-line automaton searches the list, then the flags'
+        // literals the list lacks; `SuspiciousParent` is the parents list.
+        let mut searched = patterns.clone();
+        let mut flag_masks = [(Column::ProcessCommandLine, 0); 5];
+        for (slot, f) in flag_masks.iter_mut().zip(FLAGS.iter()) {
+            let mask = match f.column {
+                Column::InitiatingProcessFileName => low_bits(parents.len()),
+                Column::ProcessCommandLine => f.needles.iter().fold(0, |mask, needle| {
+                    let at = searched
+                        .iter()
+                        .position(|v| v == needle)
+                        .unwrap_or_else(|| {
+                            searched.push(needle);
+                            searched.len() - 1
+                        });
+                    mask | 1_u64.checked_shl(at as u32).unwrap_or(0) as NeedleSet
+                }),
+            };
+            *slot = (f.column, mask);
+        }
+        for (list, count) in [
+            (Column::ProcessCommandLine, searched.len()),
+            (Column::InitiatingProcessFileName, parents.len()),
+        ] {
+            if count > MAX_NEEDLES {
+                return Err(ListError::TooMany { list, count });
+            }
+        }
+        let built = |list, values: &[&str]| {
+            NeedleList::from_values(values).ok_or(ListError::TooMany {
+                list,
+                count: values.len(),
+            })
+        };
+        Ok(CompiledRule {
+            patterns: built(Column::ProcessCommandLine, &searched)?,
+            parents: built(Column::InitiatingProcessFileName, &parents)?,
+            flag_masks,
+            list_masks: (low_bits(patterns.len()), low_bits(parents.len())),
+            edited: Some(Box::new(EditedLists {
+                patterns: patterns.iter().map(|&p| p.into()).collect(),
+                parents: parents.iter().map(|&p| p.into()).collect(),
+            })),
+        })
+    }
+
+    /// The `SuspiciousPatterns` this rule searches, in list order.
+    pub fn patterns(&self) -> Vec<&str> {
+        match &self.edited {
+            Some(e) => e.patterns.iter().map(String::as_str).collect(),
+            None => SUSPICIOUS_PATTERNS.iter().map(|n| n.value).collect(),
+        }
+    }
+
+    /// The `SuspiciousParents` this rule searches, in list order.
+    pub fn parents(&self) -> Vec<&str> {
+        match &self.edited {
+            Some(e) => e.parents.iter().map(String::as_str).collect(),
+            None => SUSPICIOUS_PARENTS.iter().map(|n| n.value).collect(),
+        }
+    }
+
+    /// Whether the lists are the rule's own ([`CompiledRule::new`]), so
+    /// [`Verdict::matched`] names a verdict's needles.
+    pub fn is_default(&self) -> bool {
+        self.edited.is_none()
+    }
+
+    /// Names of every needle of this rule's lists that matched, patterns
+    /// first, each list in order (for the rule's own lists, the same as
+    /// [`Verdict::matched`]).
+    pub fn matched<'a>(&'a self, verdict: &'a Verdict) -> impl Iterator<Item = &'a str> + 'a {
+        let (patterns, parents) = (self.patterns(), self.parents());
+        let pats = patterns
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| verdict.patterns & (1 << i) != 0);
+        let pars = parents
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| verdict.parents & (1 << i) != 0);
+        pats.chain(pars).map(|(_, n)| n)
     }
 
     /// `FileName =~ "cmd.exe"`.
@@ -244,27 +432,37 @@ impl CompiledRule {
         kql::equals_ci(file_name, SHELL_FILE_NAME)
     }
 
-    /// The [`SUSPICIOUS_PATTERNS`] that `command_line` has.
+    /// The [`SUSPICIOUS_PATTERNS`] (or the edited list's needles) that `command_line` has.
     pub fn pattern_set(&self, command_line: &str) -> NeedleSet {
-        self.patterns.set(command_line)
+        self.patterns.set(command_line) & self.list_masks.0
     }
 
-    /// The [`SUSPICIOUS_PARENTS`] that `parent_file_name` has.
+    /// The [`SUSPICIOUS_PARENTS`] (or the edited list's needles) that `parent_file_name` has.
     pub fn parent_set(&self, parent_file_name: &str) -> NeedleSet {
-        self.parents.set(parent_file_name)
+        self.parents.set(parent_file_name) & self.list_masks.1
     }
 
     /// Every occurrence of a suspicious pattern in `command_line` (for highlighting).
     pub fn pattern_spans(&self, command_line: &str) -> Vec<Span> {
         let mut out = Vec::new();
-        self.patterns.each(command_line, |s| out.push(s));
+        let listed = self.list_masks.0;
+        self.patterns.each(command_line, |s| {
+            if listed & (1 << s.needle) != 0 {
+                out.push(s)
+            }
+        });
         out
     }
 
     /// Every occurrence of a suspicious parent name in `parent_file_name`.
     pub fn parent_spans(&self, parent_file_name: &str) -> Vec<Span> {
         let mut out = Vec::new();
-        self.parents.each(parent_file_name, |s| out.push(s));
+        let listed = self.list_masks.1;
+        self.parents.each(parent_file_name, |s| {
+            if listed & (1 << s.needle) != 0 {
+                out.push(s)
+            }
+        });
         out
     }
 
@@ -280,16 +478,26 @@ impl CompiledRule {
 
     /// Pattern and parent sets plus flags, without the `FileName` filter.
     pub fn verdict(&self, command_line: &str, parent: &str) -> Verdict {
-        let patterns = self.pattern_set(command_line);
-        let parents = self.parent_set(parent);
+        // Flags look at every needle searched (a flag's literal may be off an edited list).
+        let patterns = self.patterns.set(command_line);
+        let parents = self.parents.set(parent);
         let flags = Flags(self.flag_masks.map(|(column, mask)| match column {
             Column::ProcessCommandLine => patterns & mask != 0,
             Column::InitiatingProcessFileName => parents & mask != 0,
         }));
         Verdict {
-            patterns,
-            parents,
+            patterns: patterns & self.list_masks.0,
+            parents: parents & self.list_masks.1,
             flags,
         }
+    }
+}
+
+/// A set with the first `n` needles (`n` at most [`MAX_NEEDLES`]).
+fn low_bits(n: usize) -> NeedleSet {
+    if n >= MAX_NEEDLES {
+        NeedleSet::MAX
+    } else {
+        (1 << n) - 1
     }
 }
