@@ -63,6 +63,12 @@ pub fn kql_timespan(d: Duration) -> String {
     format!("{}tick", d.0)
 }
 
+/// Is `text` a KQL timespan literal as written (`24h`, `7d`, `90m`, `30s`, `500ms`)?
+fn is_kql_timespan(text: &str) -> bool {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&text[digits..], "d" | "h" | "m" | "s" | "ms")
+}
+
 /// Text safe inside a `//` comment: one line, no control characters.
 fn comment_text(text: &str) -> String {
     text.chars()
@@ -135,9 +141,13 @@ fn window_lines(config: &Config) -> Vec<String> {
             "| where Timestamp > datetime({at}) - {span} and Timestamp <= datetime({at})",
             span = kql_timespan(*duration)
         )],
-        (WindowSpec::Last { duration, .. }, _) => alloc::vec![format!(
+        (WindowSpec::Last { duration, text }, _) => alloc::vec![format!(
             "| where Timestamp > ago({})",
-            kql_timespan(*duration)
+            if is_kql_timespan(text) {
+                String::from(text.as_str())
+            } else {
+                kql_timespan(*duration)
+            }
         )],
     }
 }
