@@ -104,6 +104,20 @@ pub struct EvtxDecoder {
     from_values: bool,
     /// Records read from their values.
     read_from_values: u64,
+    /// How a record is rendered as XML ([`render_xml`]; the tests put a
+    /// failing renderer here).
+    render: Render,
+}
+
+/// Renders a record as XML text, or says why it cannot.
+pub(crate) type Render = fn(evtx::EvtxRecord<'_>) -> Result<Vec<u8>, String>;
+
+/// The `evtx` crate's rendering of a record (compact XML), its error as one line.
+fn render_xml(record: evtx::EvtxRecord<'_>) -> Result<Vec<u8>, String> {
+    record
+        .into_xml_bytes()
+        .map(|xml| xml.data)
+        .map_err(|e| chain(&e))
 }
 
 impl Default for EvtxDecoder {
@@ -139,6 +153,7 @@ impl EvtxDecoder {
             templates: template::Templates::default(),
             from_values: true,
             read_from_values: 0,
+            render: render_xml,
         }
     }
 
@@ -242,13 +257,13 @@ impl EvtxDecoder {
                 next.1 = byte;
                 continue;
             }
-            if self.try_values(&record, byte, sink) {
+            if self.try_values(&record, byte, &truncated, sink) {
                 continue;
             }
-            match record.into_xml_bytes() {
-                Ok(xml) => self.rendered(&xml.data, byte, id, sink),
+            match (self.render)(record) {
+                Ok(xml) => self.rendered(&xml, byte, id, sink),
                 Err(e) => {
-                    let reason = format!("record {id} in chunk {number}: {}{truncated}", chain(&e));
+                    let reason = format!("record {id} in chunk {number}: {e}{truncated}");
                     self.skip(byte, reason, sink);
                 }
             }
@@ -294,11 +309,14 @@ impl EvtxDecoder {
     }
 
     /// A record read from its template values without rendering it (see
-    /// the `template` module); false when it is left to the rendering path.
+    /// the `template` module), or skipped when its rendering is needed and
+    /// cannot be read (`value_record`); false when it is left to the
+    /// rendering path.
     fn try_values(
         &mut self,
         record: &evtx::EvtxRecord<'_>,
         byte: u64,
+        truncated: &str,
         sink: &mut dyn RecordSink,
     ) -> bool {
         if !self.from_values {
@@ -307,15 +325,32 @@ impl EvtxDecoder {
         let Some((view, class)) = self.templates.view(record) else {
             return false;
         };
-        let position = Position {
-            byte,
-            line: 0,
-            record: self.records + 1,
-        };
-        self.records += 1;
+        let position = self.next_position(byte);
         self.read_from_values += 1;
-        let fast = value_record::ValueRecord::new(record, &self.templates, view, class, position);
-        sink.record(&fast);
+        let fast = value_record::ValueRecord::new(
+            record,
+            &self.templates,
+            view,
+            class,
+            position,
+            self.render,
+        );
+        // The same reasons as the rendering path's.
+        let reason = match fast.unreadable() {
+            None => {
+                sink.record(&fast);
+                return true;
+            }
+            Some(value_record::Unreadable::Render(e)) => {
+                let (id, number) = (record.event_record_id, self.chunk_number);
+                format!("record {id} in chunk {number}: {e}{truncated}")
+            }
+            Some(value_record::Unreadable::Read(e)) => {
+                let id = record.event_record_id;
+                format!("record {id}: unreadable rendered XML: {e}")
+            }
+        };
+        sink.skip(Skip { position, reason });
         true
     }
 

@@ -1,14 +1,19 @@
 //! A record read from its template values (see `super::template`).
 //!
 //! The scanner asks an event for its class, and a process creation for its
-//! time, its `FileName`, its command line and parent (to judge `cmd.exe`)
-//! and, for Security 4688, its process ids: those come from the values, each
-//! when first asked for (a value this reader does not render, or text the
-//! renderer would change, is taken from the rendered record). Anything else (the whole event of a
-//! flagged row, every field) renders the record as XML when asked, and reads
-//! it as the rendering path does. Should that rendering fail (never seen on
-//! real logs: `evtx` renders what it could read), the fields are the ones
-//! the values give.
+//! time, its `FileName`, its process ids (Security 4688) and, for `cmd.exe`,
+//! its whole event: those come from the values, each when first asked for.
+//! A value this reader does not render (or text the renderer would change)
+//! is taken from the rendered record instead, and so is anything else (every
+//! field of a flagged row): the record is then rendered as XML and read as
+//! the rendering path reads it.
+//!
+//! Whether the rendering will be needed is known before the record is handed
+//! on ([`ValueRecord::unreadable`]): if it is, the record is rendered then, and
+//! should the rendering fail or not be readable (never seen from `evtx`), the
+//! record is a skip with the same reason the rendering path gives, never an
+//! event with empty fields. Fields only an analyst reads (not the rule's
+//! columns) fall back to the ones the values give.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -19,6 +24,7 @@ use evtx::EvtxRecord;
 
 use super::fast::{self, Scan};
 use super::template::{Templates, View};
+use super::Render;
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
 use crate::format::xml::event_fields;
@@ -26,7 +32,7 @@ use crate::mapping::{self, Target};
 use crate::time::Timestamp;
 
 /// The columns read from the values, in this order.
-const COLUMNS: [Target; 7] = [
+const COLUMNS: [Target; 9] = [
     Target::Timestamp,
     Target::FileName,
     Target::DeviceName,
@@ -34,7 +40,39 @@ const COLUMNS: [Target; 7] = [
     Target::NewProcessId,
     Target::CreatorProcessId,
     Target::ProcessCommandLine,
+    Target::AccountName,
+    Target::InitiatingProcessCommandLine,
 ];
+
+/// The columns the scanner reads of every process creation.
+const ALWAYS: [Target; 2] = [Target::Timestamp, Target::FileName];
+/// The columns of the process ids (when the record has a `NewProcessId`).
+const IDS: [Target; 5] = [
+    Target::DeviceName,
+    Target::NewProcessId,
+    Target::CreatorProcessId,
+    Target::FileName,
+    Target::InitiatingProcessFileName,
+];
+/// The columns of the whole event (read for `cmd.exe`).
+const EVENT: [Target; 7] = [
+    Target::Timestamp,
+    Target::DeviceName,
+    Target::AccountName,
+    Target::FileName,
+    Target::ProcessCommandLine,
+    Target::InitiatingProcessFileName,
+    Target::InitiatingProcessCommandLine,
+];
+
+/// Why a record's rendering cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Unreadable {
+    /// `evtx` could not render it (its reason).
+    Render(String),
+    /// Neither XML reader could read the rendering (the full reader's reason).
+    Read(String),
+}
 
 /// A record whose class (and, for a process creation, rule columns) come from its values.
 pub(super) struct ValueRecord<'r, 'c> {
@@ -45,7 +83,10 @@ pub(super) struct ValueRecord<'r, 'c> {
     position: Position,
     /// Columns read so far (`None`: not readable from the values).
     columns: [OnceCell<Option<String>>; COLUMNS.len()],
-    full: OnceCell<NamedRecord>,
+    /// The rendered record's fields (the values' fields when it could not
+    /// be read), and why it could not.
+    full: OnceCell<(NamedRecord, Option<Unreadable>)>,
+    render: Render,
 }
 
 impl<'r, 'c> ValueRecord<'r, 'c> {
@@ -56,6 +97,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
         view: View,
         class: RecordClass,
         position: Position,
+        render: Render,
     ) -> Self {
         ValueRecord {
             record,
@@ -65,6 +107,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
             position,
             columns: Default::default(),
             full: OnceCell::new(),
+            render,
         }
     }
 
@@ -73,52 +116,83 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
         self.class == RecordClass::ProcessCreation
     }
 
+    /// The mapped value of `target` as the values give it (`None`: they
+    /// cannot, or it is not a column read from them).
+    fn read(&self, target: Target) -> Option<&str> {
+        let i = COLUMNS.iter().position(|&t| t == target)?;
+        let data = self.record.chunk.data;
+        self.columns[i]
+            .get_or_init(|| self.templates.column(data, &self.view, target))
+            .as_deref()
+    }
+
     /// The mapped value of `target`: from the values, or from the rendered
     /// record when they cannot give it.
     fn column(&self, target: Target) -> Cow<'_, str> {
-        let read = COLUMNS
-            .iter()
-            .position(|&t| t == target)
-            .and_then(|i| self.columns.get(i))
-            .and_then(|cell| {
-                let data = self.record.chunk.data;
-                cell.get_or_init(|| self.templates.column(data, &self.view, target))
-                    .as_deref()
-            });
-        match read {
+        match self.read(target) {
             Some(text) => Cow::Borrowed(text),
             None => self.full().value(target),
         }
     }
 
-    /// The record rendered and read as the rendering path reads it (or,
-    /// should rendering fail, the fields its values give).
+    /// Why this record must be a skip: a process creation whose columns the
+    /// scanner will read (time and `FileName`; the process ids; the whole
+    /// event of a `cmd.exe` one) are not all in its values, and whose
+    /// rendering cannot be read either. Renders the record only then.
+    pub(super) fn unreadable(&self) -> Option<&Unreadable> {
+        if !self.creation() {
+            return None;
+        }
+        let readable = |targets: &[Target]| targets.iter().all(|&t| self.read(t).is_some());
+        let shell = self
+            .read(Target::FileName)
+            .is_some_and(|f| f.eq_ignore_ascii_case(crate::rule::SHELL_FILE_NAME));
+        let ids = self.view.shape.schema.get(Target::NewProcessId).is_some();
+        if readable(&ALWAYS) && (!ids || readable(&IDS)) && (!shell || readable(&EVENT)) {
+            return None;
+        }
+        self.rendered().1.as_ref()
+    }
+
     fn full(&self) -> &NamedRecord {
+        &self.rendered().0
+    }
+
+    /// The record rendered and read as the rendering path reads it (or,
+    /// should that fail, the fields its values give, and why).
+    fn rendered(&self) -> &(NamedRecord, Option<Unreadable>) {
         self.full.get_or_init(|| {
-            let fields = match self.record.clone().into_xml_bytes() {
+            let (fields, unreadable) = match (self.render)(self.record.clone()) {
                 Ok(xml) => {
-                    let text = super::super::text::lossy(&xml.data);
+                    let text = super::super::text::lossy(&xml);
                     let mut spans = Vec::new();
                     match Scan::new(text.as_bytes()).run(&mut spans, false) {
-                        Some(_) => fast::materialize(&text, &spans),
-                        None => event_fields(&text).unwrap_or_default(),
+                        Some(_) => (fast::materialize(&text, &spans), None),
+                        None => match event_fields(&text) {
+                            Ok(fields) => (fields, None),
+                            Err(e) => (self.value_fields(), Some(Unreadable::Read(e))),
+                        },
                     }
                 }
-                Err(_) => {
-                    let data = self.record.chunk.data;
-                    self.view
-                        .shape
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            let value = self.templates.piece(data, &f.value);
-                            (f.name.clone(), value.unwrap_or_default())
-                        })
-                        .collect()
-                }
+                Err(e) => (self.value_fields(), Some(Unreadable::Render(e))),
             };
-            NamedRecord::new(fields, self.position).with_class(self.class.clone())
+            let record = NamedRecord::new(fields, self.position).with_class(self.class.clone());
+            (record, unreadable)
         })
+    }
+
+    /// The fields as the values give them (a value not rendered here is empty).
+    fn value_fields(&self) -> Vec<(String, String)> {
+        let data = self.record.chunk.data;
+        self.view
+            .shape
+            .fields
+            .iter()
+            .map(|f| {
+                let value = self.templates.piece(data, &f.value);
+                (f.name.clone(), value.unwrap_or_default())
+            })
+            .collect()
     }
 }
 
@@ -142,7 +216,12 @@ impl Record for ValueRecord<'_, '_> {
         self.column(Target::FileName)
     }
     fn event(&self) -> ProcessEvent {
-        self.full().event()
+        if !self.creation() {
+            return self.full().event();
+        }
+        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| {
+            self.column(t).into_owned()
+        })
     }
     fn fields(&self) -> Vec<(String, String)> {
         self.full().fields()

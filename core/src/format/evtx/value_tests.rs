@@ -126,3 +126,90 @@ fn sysmon_and_security_logs_are_read_from_values() {
         );
     }
 }
+
+/// What the scanner would see of each `cmd.exe` process creation, and the skips.
+#[derive(Default)]
+struct Shells {
+    /// `(FileName, ProcessCommandLine of the whole event)` of each one.
+    events: Vec<(String, String)>,
+    skips: Vec<Skip>,
+}
+
+impl RecordSink for Shells {
+    fn record(&mut self, r: &dyn Record) {
+        if r.class() == RecordClass::ProcessCreation
+            && r.file_name()
+                .eq_ignore_ascii_case(crate::rule::SHELL_FILE_NAME)
+        {
+            let event = r.event();
+            self.events
+                .push((event.file_name, event.process_command_line));
+        }
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.skips.push(skip);
+    }
+}
+
+/// A record read from its values whose rendering is needed (a column its
+/// values cannot give: a command line with a tab, which the renderer
+/// escapes) and cannot be read (never seen from `evtx`, so a renderer that
+/// fails stands in for it) is a counted skip with its position and reason,
+/// as on the rendering path: a `cmd.exe` event never reaches the rule empty.
+/// Records whose columns are all in their values need no rendering.
+#[test]
+fn a_value_record_whose_rendering_cannot_be_read_is_a_skip() {
+    fn unreadable(_: evtx::EvtxRecord<'_>) -> Result<Vec<u8>, String> {
+        Ok(b"<Event><System>".to_vec())
+    }
+    fn failing(_: evtx::EvtxRecord<'_>) -> Result<Vec<u8>, String> {
+        Err(String::from("cannot render"))
+    }
+    let mut bytes = std::fs::read(shared(
+        "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+    ))
+    .expect("a readable log");
+    // `/c "vssadmin.exe delete` becomes `/c\t"vssadmin.exe delete` (chunk
+    // checksums are not checked).
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let (from, to) = (
+        utf16("/c \"vssadmin.exe delete"),
+        utf16("/c\t\"vssadmin.exe delete"),
+    );
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the shadow-delete command line");
+    bytes[at..at + from.len()].copy_from_slice(&to);
+    let run = |render: super::Render| {
+        let mut decoder = EvtxDecoder {
+            render,
+            ..EvtxDecoder::new()
+        };
+        let mut sink = Shells::default();
+        decoder.push(&bytes, &mut sink).expect("an EVTX file");
+        decoder.finish(&mut sink).expect("an EVTX file");
+        sink
+    };
+    let healthy = run(super::render_xml);
+    assert_eq!((healthy.events.len(), healthy.skips.len()), (155, 0));
+    let tab = |(_, command_line): &&(String, String)| command_line.contains('\t');
+    assert_eq!(healthy.events.iter().filter(tab).count(), 1);
+    let cases: [(super::Render, &str); 2] = [
+        (unreadable, "unreadable rendered XML: "),
+        (failing, "record 67 in chunk 1: cannot render"),
+    ];
+    for (render, reason) in cases {
+        let broken = run(render);
+        let others: Vec<_> = healthy.events.iter().filter(|e| !tab(e)).cloned().collect();
+        assert_eq!(broken.events, others, "{reason}");
+        let [skip] = broken.skips.as_slice() else {
+            panic!("{reason}: {:?}", broken.skips);
+        };
+        assert!(skip.reason.contains(reason), "{skip:?}");
+        assert!(
+            skip.position.byte > 0 && skip.position.record > 0,
+            "{skip:?}"
+        );
+    }
+}
