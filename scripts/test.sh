@@ -39,8 +39,8 @@ cargo test --workspace --exclude cmdhunt-e2e --doc
 step "EVTX in wasm (the page's build, under Node) gives the native accounts"
 bash bench/evtx-wasm/parity.sh
 
-if [ -x scripts/test-web.sh ]; then
-  step "the page: build, wasm-bindgen tests, browser end-to-end tests"
-  bash scripts/test-web.sh
-fi
+# Run through bash, never skipped: a lost exec bit or a missing script is a
+# failure here, not a silent pass (tests/browser/tests/ci_scripts.rs).
+step "the page: build, wasm-bindgen tests, browser end-to-end tests"
+bash scripts/test-web.sh
 step "all tests passed"

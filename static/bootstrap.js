@@ -87,6 +87,23 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       }
       console.error(text);
     };
+    // Framed by another page, which could overlay or restyle it to get the
+    // analyst to drop files on it: refuse to run. When served, the headers
+    // already forbid framing (frame-ancestors 'none', X-Frame-Options: DENY;
+    // a <meta> CSP cannot); this covers hosts that do not send them, and the
+    // single file opened from disk.
+    let framed = true;
+    try {
+      framed = window.top !== window.self;
+    } catch (_) {}
+    if (framed) {
+      document.documentElement.dataset.cmdhunt = "framed";
+      showFatal(
+        "cmdhunt refuses to run inside a frame: another page is showing it to you. " +
+          "Open it directly (its own address, or the cmdhunt.html file); no file was read."
+      );
+      return;
+    }
     // Workers run this same script: a Blob of the inline script in the
     // single-file page (CSP worker-src blob:), or its URL when served.
     const me = document.currentScript;

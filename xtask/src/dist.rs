@@ -74,6 +74,7 @@ pub fn dist(root: &Path, opts: &Options) -> Result<(), String> {
     )?;
     write(&dist.join("cmdhunt_bg.wasm"), &wasm)?;
     write(&dist.join("style.css"), style.as_bytes())?;
+    write(&dist.join("_headers"), page::headers_file().as_bytes())?;
 
     eprintln!(
         "xtask: wasm {} raw -> {} bound -> {} final",

@@ -34,6 +34,35 @@ pub const SERVED_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe
      style-src 'self' 'unsafe-inline'; connect-src 'none'; img-src data:; worker-src 'self' blob:; \
      base-uri 'none'; form-action 'none'";
 
+/// The HTTP headers a host must send with every file of `dist/` (they
+/// cannot be `<meta>` tags): the served CSP plus `frame-ancestors 'none'`
+/// (no other site may frame the page to trick the analyst into dropping
+/// files on it), `X-Frame-Options: DENY` for browsers without
+/// `frame-ancestors`, no MIME sniffing, no referrer. `cargo xtask serve`
+/// sends them; `dist/_headers` lists them for static hosts that read that
+/// file (Netlify, Cloudflare Pages), and the README for the others.
+pub fn served_headers() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "Content-Security-Policy",
+            format!("{SERVED_CSP}; frame-ancestors 'none'"),
+        ),
+        ("X-Frame-Options", "DENY".to_owned()),
+        ("X-Content-Type-Options", "nosniff".to_owned()),
+        ("Referrer-Policy", "no-referrer".to_owned()),
+    ]
+}
+
+/// `dist/_headers`: [`served_headers`] for every path, in the format static
+/// hosts read (`/*`, then one indented `Name: value` per line).
+pub fn headers_file() -> String {
+    let mut out = String::from("/*\n");
+    for (name, value) in served_headers() {
+        out.push_str(&format!("  {name}: {value}\n"));
+    }
+    out
+}
+
 /// The page's assets.
 pub struct Parts<'a> {
     /// `index.html` with its markers.
@@ -148,6 +177,25 @@ mod tests {
         assert!(page.contains("script-src 'self' 'wasm-unsafe-eval'"));
         assert!(page.contains("connect-src 'none'"));
         assert!(page.contains("src=\"cmdhunt.js\""));
+    }
+
+    #[test]
+    fn the_served_headers_forbid_framing_and_connections() {
+        let headers = served_headers();
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let csp = get("Content-Security-Policy");
+        assert!(csp.starts_with(SERVED_CSP), "{csp}");
+        assert!(csp.ends_with("; frame-ancestors 'none'"), "{csp}");
+        assert_eq!(get("X-Frame-Options"), "DENY");
+        let file = headers_file();
+        assert!(file.starts_with("/*\n  Content-Security-Policy: default-src 'none';"));
+        assert!(file.contains("\n  X-Frame-Options: DENY\n"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `cargo xtask serve`: a tiny static file server for `dist/` on
 //! 127.0.0.1 only (std only; GET and HEAD; no directory listing, no path
-//! outside `dist/`).
+//! outside `dist/`). Every response carries the page's security headers
+//! ([`crate::page::served_headers`]: the CSP with `frame-ancestors 'none'`,
+//! `X-Frame-Options: DENY`), which a `<meta>` CSP cannot express.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -63,12 +65,15 @@ fn respond(stream: &mut TcpStream, dir: &Path) -> std::io::Result<()> {
         ),
     };
     eprintln!("xtask serve: {method} {target} -> {status}");
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\
-         X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n",
         body.len()
-    )?;
+    );
+    for (name, value) in crate::page::served_headers() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes())?;
     if method != "HEAD" {
         stream.write_all(&body)?;
     }
@@ -148,7 +153,20 @@ mod tests {
             "{ok}"
         );
         assert!(ok.contains("Content-Type: text/html"));
-        assert!(get("/../Cargo.toml").starts_with("HTTP/1.1 404"));
+        // The page must not be framed by another site: headers, since a
+        // <meta> CSP cannot carry frame-ancestors.
+        assert!(
+            ok.contains("\r\nContent-Security-Policy: default-src 'none';")
+                && ok.contains("; frame-ancestors 'none'\r\n"),
+            "{ok}"
+        );
+        assert!(ok.contains("\r\nX-Frame-Options: DENY\r\n"), "{ok}");
+        let missing = get("/../Cargo.toml");
+        assert!(missing.starts_with("HTTP/1.1 404"));
+        assert!(
+            missing.contains("\r\nX-Frame-Options: DENY\r\n"),
+            "{missing}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

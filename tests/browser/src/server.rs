@@ -1,5 +1,9 @@
 //! A tiny static file server for `dist/` on 127.0.0.1 (std only), one per
-//! test, which also records every path the browser asked it for.
+//! test, which also records every path the browser asked it for. It sends
+//! the headers `dist/_headers` lists (written by `cargo xtask dist`: the CSP
+//! with `frame-ancestors 'none'`, `X-Frame-Options: DENY`) with every
+//! response, as a static host must; a directory without `_headers` is
+//! served without them (the page's own refusal to run framed is tested so).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,6 +20,16 @@ pub struct StaticServer {
     thread: Option<JoinHandle<()>>,
 }
 
+/// The headers of a `_headers` file (`/*`, then indented `Name: value`
+/// lines): every indented line's name and value.
+pub fn parse_headers(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter(|l| l.starts_with([' ', '\t']))
+        .filter_map(|l| l.trim().split_once(':'))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect()
+}
+
 impl StaticServer {
     /// Serve `root` on a free port of 127.0.0.1.
     pub fn start(root: &Path) -> Result<StaticServer, crate::Error> {
@@ -23,6 +37,11 @@ impl StaticServer {
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let headers = Arc::new(
+            std::fs::read_to_string(root.join("_headers"))
+                .map(|t| parse_headers(&t))
+                .unwrap_or_default(),
+        );
         let thread = {
             let (root, stop, requests) = (root.to_path_buf(), stop.clone(), requests.clone());
             std::thread::spawn(move || {
@@ -31,9 +50,10 @@ impl StaticServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (root, requests) = (root.clone(), requests.clone());
+                    let (root, requests, headers) =
+                        (root.clone(), requests.clone(), headers.clone());
                     std::thread::spawn(move || {
-                        let _ = serve(stream, &root, &requests);
+                        let _ = serve(stream, &root, &requests, &headers);
                     });
                 }
             })
@@ -100,7 +120,12 @@ fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     Some(full)
 }
 
-fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn serve(
+    stream: TcpStream,
+    root: &Path,
+    requests: &Mutex<Vec<String>>,
+    headers: &[(String, String)],
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -116,12 +141,16 @@ fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> std::
         r.push(target.to_string());
     }
     let mut out = stream;
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let file = resolve(root, target).filter(|_| method == "GET" || method == "HEAD");
     match file.and_then(|f| std::fs::read(&f).ok().map(|b| (f, b))) {
         Some((file, body)) => {
             write!(
                 out,
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n{extra}Connection: close\r\n\r\n",
                 content_type(&file),
                 body.len()
             )?;
@@ -133,7 +162,7 @@ fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> std::
             let body = b"not found";
             write!(
                 out,
-                "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
                 body.len()
             )?;
             out.write_all(body)?;
@@ -164,6 +193,10 @@ mod tests {
     fn serves_files_and_records_requests() -> Result<(), crate::Error> {
         let dir = crate::tmp::TempDir::new("server")?;
         dir.write("index.html", b"<p>hi</p>")?;
+        dir.write(
+            "_headers",
+            b"/*\n  X-Frame-Options: DENY\n  Content-Security-Policy: frame-ancestors 'none'\n",
+        )?;
         let server = StaticServer::start(dir.path())?;
         let get = |path: &str| -> Result<String, crate::Error> {
             let mut s = TcpStream::connect(("127.0.0.1", server.port))?;
@@ -178,6 +211,11 @@ mod tests {
             "{ok}"
         );
         assert!(ok.contains("text/html"));
+        assert!(ok.contains("\r\nX-Frame-Options: DENY\r\n"), "{ok}");
+        assert!(
+            ok.contains("\r\nContent-Security-Policy: frame-ancestors 'none'\r\n"),
+            "{ok}"
+        );
         assert!(get("/missing.js")?.starts_with("HTTP/1.1 404"));
         assert_eq!(
             server.requests(),
