@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
-//!              [--format table|csv|ndjson] [--csv-raw] [--input-format FORMAT] [--jobs N] FILE...
-//! cmdhunt rule
+//!              [--format table|csv|ndjson] [--csv-raw] [--input-format FORMAT] [--jobs N]
+//!              [--config FILE] [--show-suppressed] FILE...
+//! cmdhunt rule [--config FILE] [--as kql|sigma]
+//! cmdhunt config [--presets]
 //! ```
 
 use std::ffi::OsString;
@@ -23,6 +25,11 @@ telemetry, locally. Nothing is uploaded anywhere.
 Usage:
   cmdhunt scan [OPTIONS] FILE...   scan exports (CSV, EVTX, XML, JSON, XLSX; '-' is stdin)
   cmdhunt rule                     print the rule's KQL, flags and known limits
+  cmdhunt rule [--config FILE] --as kql|sigma
+                                   the rule tuned by a config, for Sentinel / Defender
+                                   advanced hunting (KQL) or as a Sigma process_creation rule
+  cmdhunt config [--presets]       print a config with the rule's own values (and the four
+                                   false-positive presets, disabled), to edit for --config
   cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 
@@ -36,6 +43,9 @@ Scan options:
   --input-format FORMAT       force a decoder (csv, evtx, xml, json, xlsx) instead of detection
   --jobs N                    files scanned at once (default: one per CPU core); the output is
                               the same for any N
+  --config FILE               tuning config (JSON, see README): lists, allowlist, window, mode;
+                              options given here override the file's values
+  --show-suppressed           also print the rows the allowlist suppressed, marked (SuppressedBy)
 
 Per-file counts and errors go to stderr. Exit status: 0 every input was read (also with zero
 hits), 1 some input could not be read (the rest is still reported), 2 usage error.";
@@ -66,6 +76,32 @@ pub struct ScanArgs {
     pub jobs: Option<usize>,
     /// Files to scan (`-` is standard input).
     pub files: Vec<PathBuf>,
+    /// `--config FILE`: the tuning config.
+    pub config: Option<PathBuf>,
+    /// `--show-suppressed`: print suppressed rows too, marked.
+    pub show_suppressed: bool,
+    /// `--window` as given (`Some(None)` is `all`), to override a config's.
+    pub window_option: Option<Option<Duration>>,
+    /// `--anchor` as given (resolved), to override a config's.
+    pub anchor_option: Option<Anchor>,
+}
+
+/// The form `cmdhunt rule --as` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleFormat {
+    /// KQL for Sentinel / Defender advanced hunting.
+    Kql,
+    /// A Sigma `process_creation` rule (YAML).
+    Sigma,
+}
+
+/// A parsed `cmdhunt rule --config FILE --as FORMAT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleExport {
+    /// The config (`None`: the rule's own values).
+    pub config: Option<PathBuf>,
+    /// What to write.
+    pub format: RuleFormat,
 }
 
 /// What the user asked for.
@@ -75,6 +111,13 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the rule.
     Rule,
+    /// Print the tuned rule as KQL or Sigma.
+    RuleExport(RuleExport),
+    /// Print a starter config (`--presets`: with the presets, disabled).
+    Config {
+        /// Include the four false-positive presets.
+        presets: bool,
+    },
     /// Print the field mapping table.
     Mapping,
     /// Print usage.
@@ -110,7 +153,13 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
         "-V" | "--version" => Ok(Command::Version),
         "rule" if rest.is_empty() => Ok(Command::Rule),
         "mapping" if rest.is_empty() => Ok(Command::Mapping),
-        "rule" | "mapping" => Err(format!("'{command}' takes no arguments, got {:?}", rest[0])),
+        "rule" => parse_rule(rest),
+        "config" => match rest {
+            [] => Ok(Command::Config { presets: false }),
+            [p] if p == "--presets" => Ok(Command::Config { presets: true }),
+            _ => Err(format!("'config' takes only --presets, got {:?}", rest[0])),
+        },
+        "mapping" => Err(format!("'{command}' takes no arguments, got {:?}", rest[0])),
         "scan" => parse_scan(rest, now),
         other => Err(format!(
             "unknown command {other:?} (expected scan, rule or mapping)"
@@ -126,6 +175,9 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut input_format = None;
     let mut jobs = None;
     let mut files = Vec::new();
+    let mut config = None;
+    let mut show_suppressed = false;
+    let mut anchor_given = false;
     let mut it = args.iter();
     let mut options_done = false;
     while let Some(arg) = it.next() {
@@ -146,6 +198,13 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         };
         if name == "--help" {
             return Ok(Command::Help);
+        }
+        if name == "--show-suppressed" {
+            if inline.is_some() {
+                return Err("--show-suppressed takes no value".into());
+            }
+            show_suppressed = true;
+            continue;
         }
         if name == "--csv-raw" {
             if inline.is_some() {
@@ -173,6 +232,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
             }
             "--anchor" => {
                 let v = value()?;
+                anchor_given = true;
                 anchor = match v.to_ascii_lowercase().as_str() {
                     "newest" => AnchorArg::Newest,
                     "now" => AnchorArg::Now,
@@ -197,6 +257,13 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                     format!("--input-format: {v:?} is not one of {}", names.join(", "))
                 })?);
             }
+            "--config" => {
+                let v = value()?;
+                if v.is_empty() {
+                    return Err("--config needs a file name".into());
+                }
+                config = Some(PathBuf::from(v));
+            }
             "--jobs" => {
                 let v = value()?;
                 jobs = Some(
@@ -212,6 +279,11 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     if files.is_empty() {
         return Err("scan needs at least one FILE".into());
     }
+    let anchor_option = anchor_given.then_some(match anchor {
+        AnchorArg::Newest => Anchor::Newest,
+        AnchorArg::Now => Anchor::At(now),
+        AnchorArg::At(t) => Anchor::At(t),
+    });
     let window = match window_arg {
         Some(None) => Window::All,
         duration => Window::Last {
@@ -232,6 +304,48 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         input_format,
         jobs,
         files,
+        config,
+        show_suppressed,
+        window_option: window_arg,
+        anchor_option,
+    }))
+}
+
+fn parse_rule(args: &[String]) -> Result<Command, String> {
+    let mut config = None;
+    let mut format = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--as" => {
+                let v = value()?;
+                format = Some(match v.as_str() {
+                    "kql" => RuleFormat::Kql,
+                    "sigma" => RuleFormat::Sigma,
+                    _ => return Err(format!("--as: {v:?} is not kql or sigma")),
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "'rule' takes --config FILE and --as kql|sigma, got {arg:?}"
+                ))
+            }
+        }
+    }
+    Ok(Command::RuleExport(RuleExport {
+        config,
+        format: format.unwrap_or(RuleFormat::Kql),
     }))
 }
 

@@ -3,6 +3,7 @@
 
 mod args;
 mod report;
+mod tuned;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -48,7 +49,15 @@ fn main() -> ExitCode {
         Command::Rule => print_rule(&mut io::stdout().lock()).map(|_| ExitCode::SUCCESS),
         Command::Mapping => write!(io::stdout(), "{}", cmdhunt_core::mapping::markdown_table())
             .map(|_| ExitCode::SUCCESS),
-        Command::Scan(a) => scan(&a),
+        Command::RuleExport(r) => rule_export(&r, now),
+        Command::Config { presets } => {
+            let mut config = cmdhunt_core::tuning::Config::default();
+            if presets {
+                config.allowlist.entries = cmdhunt_core::tuning::presets();
+            }
+            write!(io::stdout(), "{}", config.to_json()).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Scan(a) => scan(&a, now),
     };
     match result {
         Ok(code) => code,
@@ -159,8 +168,44 @@ fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary,
     finished.into_iter().map(|(_, result)| result).collect()
 }
 
-fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
-    let rule = CompiledRule::new();
+/// `cmdhunt rule [--config FILE] --as kql|sigma`.
+fn rule_export(r: &args::RuleExport, now: Timestamp) -> io::Result<ExitCode> {
+    let config = match &r.config {
+        Some(path) => match tuned::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("cmdhunt: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => cmdhunt_core::tuning::Config::default(),
+    };
+    let text = match r.format {
+        args::RuleFormat::Kql => cmdhunt_core::tuning::kql::render(&config, now),
+        args::RuleFormat::Sigma => cmdhunt_core::tuning::sigma::render(&config, now),
+    };
+    write!(io::stdout(), "{text}").map(|_| ExitCode::SUCCESS)
+}
+
+fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
+    let config = match a.config.as_deref().map(tuned::load).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cmdhunt: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rule = match config.as_ref().map(|c| c.compile()).transpose() {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("cmdhunt: --config: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let window = match &config {
+        Some(c) => tuned::window(Some(c), a.window_option, a.anchor_option, now),
+        None => a.window,
+    };
     let jobs = a.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -171,7 +216,7 @@ fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
         rows.extend(file_rows);
     }
     let newest = results::newest(summaries.iter().map(|s| s.newest));
-    let order = results::select(&rows, &a.window, newest);
+    let order = results::select(&rows, &window, newest);
     let names: Vec<String> = summaries.iter().map(|s| s.name.clone()).collect();
 
     let mut err = io::stderr().lock();
@@ -184,9 +229,9 @@ fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
         report::write_summary(&mut err, s, in_window)?;
         failed |= s.error.is_some();
     }
-    let window = match a.window {
+    let window_text = match window {
         results::Window::All => "all time".to_string(),
-        results::Window::Last { anchor, .. } => match (a.window.cutoff(newest), anchor) {
+        results::Window::Last { anchor, .. } => match (window.cutoff(newest), anchor) {
             (Some(Some(cut)), results::Anchor::Newest) => {
                 format!("Timestamp > {cut} (window anchored at the newest event)")
             }
@@ -196,16 +241,49 @@ fn scan(a: &ScanArgs) -> io::Result<ExitCode> {
     };
     writeln!(
         err,
-        "total: {} files, {} rows flagged, {} in window ({window})",
+        "total: {} files, {} rows flagged, {} in window ({window_text})",
         summaries.len(),
         rows.len(),
         order.len()
     )?;
+    let applied = config
+        .as_ref()
+        .map(|c| c.allowlist.apply(&rows, &order, now));
+    if let (Some(c), Some(applied)) = (&config, &applied) {
+        writeln!(
+            err,
+            "config: mode {}, {} SuspiciousPatterns, {} SuspiciousParents, {} allowlist entries",
+            c.mode.name(),
+            c.patterns.len(),
+            c.parents.len(),
+            c.allowlist.entries.len()
+        )?;
+        tuned::write_allowlist(&mut err, c, applied, a.show_suppressed)?;
+    }
     drop(err);
+    let decor = match (&config, &applied) {
+        (Some(c), Some(applied)) => Some(tuned::Decor {
+            rule: &rule,
+            shown: a.show_suppressed.then_some((applied, c)),
+        }),
+        _ => None,
+    };
+    let printed = match (&applied, a.show_suppressed) {
+        (Some(applied), false) => &applied.kept,
+        _ => &order,
+    };
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    report::write_rows(&mut out, a.format, a.csv_cells, &rows, &order, &names)?;
+    report::write_rows(
+        &mut out,
+        a.format,
+        a.csv_cells,
+        &rows,
+        printed,
+        &names,
+        decor.as_ref(),
+    )?;
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -15,6 +15,7 @@ use cmdhunt_core::rule::FLAGS;
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 
 use crate::args::OutputFormat;
+use crate::tuned::Decor;
 
 /// Make text safe to print on a terminal: control and bidi-formatting
 /// characters become `\u{XX}` escapes.
@@ -32,7 +33,8 @@ pub fn terminal_safe(text: &str) -> String {
 }
 
 /// Write the selected rows (`order` indexes `rows`) in `format`; CSV text
-/// cells as `csv_cells` says.
+/// cells as `csv_cells` says; `decor` (with `--config`) names the matched
+/// needles from the config's lists and marks suppressed rows.
 pub fn write_rows(
     out: &mut dyn Write,
     format: OutputFormat,
@@ -40,25 +42,32 @@ pub fn write_rows(
     rows: &[FlaggedRow],
     order: &[usize],
     file_names: &[String],
+    decor: Option<&Decor>,
 ) -> io::Result<()> {
     let name = |row: &FlaggedRow| file_names.get(row.file as usize).map_or("", String::as_str);
     match format {
         OutputFormat::Ndjson => {
             for &i in order {
-                writeln!(out, "{}", export::json_row(&rows[i], name(&rows[i])))?;
+                let line = match decor {
+                    Some(d) => d.json_line(&rows[i], i, name(&rows[i])),
+                    None => export::json_row(&rows[i], name(&rows[i])),
+                };
+                writeln!(out, "{line}")?;
             }
         }
         OutputFormat::Csv => {
-            writeln!(out, "{}", export::csv_header())?;
+            let marked = decor.is_some_and(|d| d.shown.is_some());
+            let extra = if marked { ",SuppressedBy" } else { "" };
+            writeln!(out, "{}{extra}", export::csv_header())?;
             for &i in order {
-                writeln!(
-                    out,
-                    "{}",
-                    export::csv_row_with(&rows[i], name(&rows[i]), csv_cells)
-                )?;
+                let line = match decor {
+                    Some(d) => d.csv_line(&rows[i], i, name(&rows[i]), csv_cells),
+                    None => export::csv_row_with(&rows[i], name(&rows[i]), csv_cells),
+                };
+                writeln!(out, "{line}")?;
             }
         }
-        OutputFormat::Table => write_table(out, rows, order, file_names)?,
+        OutputFormat::Table => write_table(out, rows, order, file_names, decor)?,
     }
     out.flush()
 }
@@ -68,6 +77,7 @@ fn write_table(
     rows: &[FlaggedRow],
     order: &[usize],
     file_names: &[String],
+    decor: Option<&Decor>,
 ) -> io::Result<()> {
     if order.is_empty() {
         return writeln!(out, "No rows flagged.");
@@ -86,12 +96,23 @@ fn write_table(
         .map(|&i| {
             let r = &rows[i];
             let e = &r.event;
-            let flags: Vec<&str> = FLAGS
+            let mut flags: Vec<String> = FLAGS
                 .iter()
                 .zip(r.verdict.flags.0)
                 .filter(|(_, on)| *on)
-                .map(|(f, _)| f.name)
+                .map(|(f, _)| f.name.to_string())
                 .collect();
+            let by = decor.and_then(|d| d.suppressed_by(i));
+            if let Some(ids) = by.filter(|ids| !ids.is_empty()) {
+                flags.insert(
+                    0,
+                    format!("SUPPRESSED by {}", terminal_safe(&ids.join(","))),
+                );
+            }
+            let matched = match decor {
+                Some(d) => d.matched(r),
+                None => r.verdict.matched().map(String::from).collect(),
+            };
             let parent = if e.parent_inferred {
                 format!("{} (inferred)", e.initiating_process_file_name)
             } else {
@@ -107,7 +128,7 @@ fn write_table(
                 } else {
                     flags.join(",")
                 },
-                r.verdict.matched().collect::<Vec<_>>().join("; "),
+                terminal_safe(&matched.join("; ")),
                 terminal_safe(&parent),
                 terminal_safe(&e.process_command_line),
             ]

@@ -12,9 +12,9 @@
 //! | allowlist `has` / `=~` / `regex` | `|contains` / plain value (case-insensitive) / `|re` |
 //! | `DeviceName`, `AccountName` | `Computer`, `User` (`=~` on `AccountName` → `User|endswith: '\name'`) |
 //!
-//! Values are double-quoted YAML scalars (JSON escaping, which YAML reads),
-//! with Sigma's wildcard characters escaped (`\` → `\\`, `*` → `\*`,
-//! `?` → `\?`); `|re` values are regular expressions and not escaped so.
+//! Values are single-quoted YAML scalars (double-quoted with JSON escapes
+//! when they hold control characters), with Sigma's wildcards escaped
+//! ([`sigma_escape`]); `|re` values are regular expressions, written as is.
 
 use alloc::format;
 use alloc::string::String;
@@ -26,17 +26,34 @@ use crate::time::Timestamp;
 use super::allowlist::{AllowEntry, EntryStatus, Field, MatchKind};
 use super::config::Config;
 
-/// A YAML double-quoted scalar holding exactly `text`.
+/// A YAML scalar holding exactly `text`: single-quoted (no escapes but
+/// `''`) unless it has control characters, then double-quoted with JSON's
+/// escapes (which YAML reads).
 fn yaml_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
+    if text.chars().any(char::is_control) {
+        return serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""));
+    }
+    format!("'{}'", text.replace('\'', "''"))
 }
 
-/// `text` with Sigma's wildcard and escape characters escaped.
+/// `text` as a Sigma string value: `*` and `?` escaped (`\*`, `\?`), and a
+/// backslash doubled where Sigma would otherwise read it as an escape
+/// (before `\`, `*` or `?`); any other backslash is literal in Sigma.
+///
+/// ```
+/// use cmdhunt_core::tuning::sigma::sigma_escape;
+/// assert_eq!(sigma_escape(r"\cmd.exe"), r"\cmd.exe");
+/// assert_eq!(sigma_escape(r"> \\pipe\"), r"> \\\pipe\");
+/// assert_eq!(sigma_escape("a*b?"), r"a\*b\?");
+/// ```
 pub fn sigma_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '*' | '?') {
-            out.push('\\');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => out.push('\\'),
+            '\\' if matches!(chars.peek(), Some('\\' | '*' | '?')) => out.push('\\'),
+            _ => {}
         }
         out.push(c);
     }
