@@ -90,6 +90,47 @@ impl ProcessEvent {
     }
 }
 
+/// A record's rule columns, mapped through [`crate::mapping`]: the one
+/// thing a decoder's record must say about them. The provided methods build
+/// the time, the whole event and the process ids from the columns the same
+/// way for every format; a [`Record`] implementation calls them.
+pub trait Columns {
+    /// The mapped value of `target` (empty when the record has no source for it).
+    fn column(&self, target: Target) -> Cow<'_, str>;
+    /// Whether the record has a source field for `target`.
+    fn has_column(&self, target: Target) -> bool;
+
+    /// `Timestamp`, read as a time field is ([`Timestamp::from_field`]).
+    fn column_timestamp(&self) -> Result<Option<Timestamp>, String> {
+        Timestamp::from_field(&self.column(Target::Timestamp))
+    }
+
+    /// The projected event ([`ProcessEvent::from_columns`]; an unreadable
+    /// time is none).
+    fn column_event(&self) -> ProcessEvent {
+        ProcessEvent::from_columns(self.column_timestamp().ok().flatten(), |t| {
+            self.column(t).into_owned()
+        })
+    }
+
+    /// The Security 4688 parent-inference keys, when the record has a
+    /// `NewProcessId` field and both ids parse
+    /// ([`crate::mapping::parse_process_id`]).
+    fn column_process_ids(&self) -> Option<ProcessIds> {
+        if !self.has_column(Target::NewProcessId) {
+            return None;
+        }
+        let id = |t| crate::mapping::parse_process_id(&self.column(t));
+        Some(ProcessIds {
+            computer: self.column(Target::DeviceName).into_owned(),
+            new_process_id: id(Target::NewProcessId)?,
+            parent_process_id: id(Target::CreatorProcessId)?,
+            new_process_file_name: self.column(Target::FileName).into_owned(),
+            has_parent_name: !self.column(Target::InitiatingProcessFileName).is_empty(),
+        })
+    }
+}
+
 /// One record as a decoder sees it. Every method is cheap to call once.
 pub trait Record {
     /// Where the record starts.

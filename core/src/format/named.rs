@@ -10,8 +10,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::winevent;
-use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
-use crate::mapping::{self, Schema, Target};
+use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
+use crate::mapping::{Schema, Target};
 use crate::time::Timestamp;
 
 /// One event as `(name, value)` pairs in source order.
@@ -62,6 +62,15 @@ impl NamedRecord {
     }
 }
 
+impl Columns for NamedRecord {
+    fn column(&self, target: Target) -> Cow<'_, str> {
+        self.value(target)
+    }
+    fn has_column(&self, target: Target) -> bool {
+        self.has(target)
+    }
+}
+
 impl Record for NamedRecord {
     fn position(&self) -> Position {
         self.position
@@ -81,7 +90,7 @@ impl Record for NamedRecord {
     }
 
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        Timestamp::from_field(&self.value(Target::Timestamp))
+        self.column_timestamp()
     }
 
     fn file_name(&self) -> Cow<'_, str> {
@@ -89,9 +98,7 @@ impl Record for NamedRecord {
     }
 
     fn event(&self) -> ProcessEvent {
-        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| {
-            self.value(t).into_owned()
-        })
+        self.column_event()
     }
 
     fn fields(&self) -> Vec<(String, String)> {
@@ -99,15 +106,6 @@ impl Record for NamedRecord {
     }
 
     fn process_ids(&self) -> Option<ProcessIds> {
-        if !self.has(Target::NewProcessId) {
-            return None;
-        }
-        Some(ProcessIds {
-            computer: self.value(Target::DeviceName).into_owned(),
-            new_process_id: mapping::parse_process_id(&self.value(Target::NewProcessId))?,
-            parent_process_id: mapping::parse_process_id(&self.value(Target::CreatorProcessId))?,
-            new_process_file_name: self.value(Target::FileName).into_owned(),
-            has_parent_name: !self.value(Target::InitiatingProcessFileName).is_empty(),
-        })
+        self.column_process_ids()
     }
 }

@@ -22,11 +22,11 @@ use core::cell::OnceCell;
 use memchr::memchr;
 use memchr::memmem::{self, Finder};
 
-use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
+use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
 use crate::format::winevent::classify;
 use crate::format::xml::event_fields;
-use crate::mapping::{self, Schema, Target};
+use crate::mapping::{Schema, Target};
 use crate::time::Timestamp;
 
 /// Where a field's name comes from.
@@ -565,8 +565,8 @@ pub(super) struct SpanRecord<'a> {
     pub(super) class: RecordClass,
 }
 
-impl SpanRecord<'_> {
-    fn value(&self, target: Target) -> Cow<'_, str> {
+impl Columns for SpanRecord<'_> {
+    fn column(&self, target: Target) -> Cow<'_, str> {
         match self.schema.get(target) {
             Some((i, transform)) => match self.spans.get(i) {
                 Some(span) => transform.apply(span.value(self.xml)),
@@ -575,8 +575,7 @@ impl SpanRecord<'_> {
             None => Cow::Borrowed(""),
         }
     }
-
-    fn has(&self, target: Target) -> bool {
+    fn has_column(&self, target: Target) -> bool {
         self.schema.get(target).is_some()
     }
 }
@@ -589,36 +588,19 @@ impl Record for SpanRecord<'_> {
         self.class.clone()
     }
     fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        let text = self.value(Target::Timestamp);
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        Timestamp::parse(&text)
-            .map(Some)
-            .ok_or_else(|| text.into_owned())
+        self.column_timestamp()
     }
     fn file_name(&self) -> Cow<'_, str> {
-        self.value(Target::FileName)
+        self.column(Target::FileName)
     }
     fn event(&self) -> ProcessEvent {
-        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| {
-            self.value(t).into_owned()
-        })
+        self.column_event()
     }
     fn fields(&self) -> Vec<(String, String)> {
         materialize(self.xml, self.spans)
     }
     fn process_ids(&self) -> Option<ProcessIds> {
-        if !self.has(Target::NewProcessId) {
-            return None;
-        }
-        Some(ProcessIds {
-            computer: self.value(Target::DeviceName).into_owned(),
-            new_process_id: mapping::parse_process_id(&self.value(Target::NewProcessId))?,
-            parent_process_id: mapping::parse_process_id(&self.value(Target::CreatorProcessId))?,
-            new_process_file_name: self.value(Target::FileName).into_owned(),
-            has_parent_name: !self.value(Target::InitiatingProcessFileName).is_empty(),
-        })
+        self.column_process_ids()
     }
 }
 

@@ -25,10 +25,10 @@ use evtx::EvtxRecord;
 use super::fast::{self, Scan};
 use super::template::{Templates, View};
 use super::Render;
-use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass};
+use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
 use crate::format::xml::event_fields;
-use crate::mapping::{self, Target};
+use crate::mapping::Target;
 use crate::time::Timestamp;
 
 /// The columns read from the values, in this order.
@@ -126,15 +126,6 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
             .as_deref()
     }
 
-    /// The mapped value of `target`: from the values, or from the rendered
-    /// record when they cannot give it.
-    fn column(&self, target: Target) -> Cow<'_, str> {
-        match self.read(target) {
-            Some(text) => Cow::Borrowed(text),
-            None => self.full().value(target),
-        }
-    }
-
     /// Why this record must be a skip: a process creation whose columns the
     /// scanner will read (time and `FileName`; the process ids; the whole
     /// event of a `cmd.exe` one) are not all in its values, and whose
@@ -196,6 +187,19 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
     }
 }
 
+impl Columns for ValueRecord<'_, '_> {
+    /// From the values, or from the rendered record when they cannot give it.
+    fn column(&self, target: Target) -> Cow<'_, str> {
+        match self.read(target) {
+            Some(text) => Cow::Borrowed(text),
+            None => self.full().value(target),
+        }
+    }
+    fn has_column(&self, target: Target) -> bool {
+        self.view.shape.schema.get(target).is_some()
+    }
+}
+
 impl Record for ValueRecord<'_, '_> {
     fn position(&self) -> Position {
         self.position
@@ -207,7 +211,7 @@ impl Record for ValueRecord<'_, '_> {
         if !self.creation() {
             return self.full().timestamp();
         }
-        Timestamp::from_field(&self.column(Target::Timestamp))
+        self.column_timestamp()
     }
     fn file_name(&self) -> Cow<'_, str> {
         if !self.creation() {
@@ -219,9 +223,7 @@ impl Record for ValueRecord<'_, '_> {
         if !self.creation() {
             return self.full().event();
         }
-        ProcessEvent::from_columns(self.timestamp().ok().flatten(), |t| {
-            self.column(t).into_owned()
-        })
+        self.column_event()
     }
     fn fields(&self) -> Vec<(String, String)> {
         self.full().fields()
@@ -230,14 +232,7 @@ impl Record for ValueRecord<'_, '_> {
         if !self.creation() {
             return self.full().process_ids();
         }
-        self.view.shape.schema.get(Target::NewProcessId)?;
-        Some(ProcessIds {
-            computer: self.column(Target::DeviceName).into_owned(),
-            new_process_id: mapping::parse_process_id(&self.column(Target::NewProcessId))?,
-            parent_process_id: mapping::parse_process_id(&self.column(Target::CreatorProcessId))?,
-            new_process_file_name: self.column(Target::FileName).into_owned(),
-            has_parent_name: !self.column(Target::InitiatingProcessFileName).is_empty(),
-        })
+        self.column_process_ids()
     }
     fn rule_inputs(&self) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
         if !self.creation() {
