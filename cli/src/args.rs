@@ -432,4 +432,43 @@ mod tests {
         assert_eq!(p("--help"), Ok(Command::Help));
         assert_eq!(p("--version"), Ok(Command::Version));
     }
+
+    #[test]
+    fn tuning_options_parse() {
+        let a = scan("scan --config t.json --show-suppressed x");
+        assert_eq!(a.config, Some(PathBuf::from("t.json")));
+        assert!(a.show_suppressed);
+        assert_eq!((a.window_option, a.anchor_option), (None, None));
+        let a = scan("scan --window all --anchor newest x");
+        assert_eq!((a.window_option, a.anchor_option), (Some(None), Some(Anchor::Newest)));
+        let a = scan("scan --window 7d x");
+        assert_eq!(a.window_option, Some(Some(Duration::from_secs(7 * 86400))));
+        // (arguments, config, format)
+        let cases = [
+            ("rule --as kql", None, RuleFormat::Kql),
+            ("rule --as=sigma", None, RuleFormat::Sigma),
+            ("rule --config t.json", Some("t.json"), RuleFormat::Kql),
+            ("rule --config t.json --as sigma", Some("t.json"), RuleFormat::Sigma),
+        ];
+        for (args, config, format) in cases {
+            let want = Command::RuleExport(RuleExport {
+                config: config.map(PathBuf::from),
+                format,
+            });
+            assert_eq!(p(args), Ok(want), "{args}");
+        }
+        assert_eq!(p("config"), Ok(Command::Config { presets: false }));
+        assert_eq!(p("config --presets"), Ok(Command::Config { presets: true }));
+        for bad in [
+            "rule --as yaml",
+            "rule --as",
+            "rule --config",
+            "config --x",
+            "config --presets extra",
+            "scan --config",
+            "scan --show-suppressed=1 x",
+        ] {
+            assert!(p(bad).is_err(), "{bad:?} should be a usage error");
+        }
+    }
 }
