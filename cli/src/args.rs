@@ -440,7 +440,10 @@ mod tests {
         assert!(a.show_suppressed);
         assert_eq!((a.window_option, a.anchor_option), (None, None));
         let a = scan("scan --window all --anchor newest x");
-        assert_eq!((a.window_option, a.anchor_option), (Some(None), Some(Anchor::Newest)));
+        assert_eq!(
+            (a.window_option, a.anchor_option),
+            (Some(None), Some(Anchor::Newest))
+        );
         let a = scan("scan --window 7d x");
         assert_eq!(a.window_option, Some(Some(Duration::from_secs(7 * 86400))));
         // (arguments, config, format)
@@ -448,7 +451,11 @@ mod tests {
             ("rule --as kql", None, RuleFormat::Kql),
             ("rule --as=sigma", None, RuleFormat::Sigma),
             ("rule --config t.json", Some("t.json"), RuleFormat::Kql),
-            ("rule --config t.json --as sigma", Some("t.json"), RuleFormat::Sigma),
+            (
+                "rule --config t.json --as sigma",
+                Some("t.json"),
+                RuleFormat::Sigma,
+            ),
         ];
         for (args, config, format) in cases {
             let want = Command::RuleExport(RuleExport {
