@@ -183,6 +183,12 @@ impl Page {
     /// count has settled.
     pub async fn upload(&self, files: &[PathBuf]) -> Result<(), crate::Error> {
         let before = self.file_statuses().await?.len();
+        self.pick(files).await?;
+        self.wait_files(before + files.len()).await
+    }
+
+    /// Pick `files` in the file input at once, without waiting for anything.
+    pub async fn pick(&self, files: &[PathBuf]) -> Result<(), crate::Error> {
         let mut absolute = Vec::new();
         for f in files {
             absolute.push(paths::absolute(f)?.display().to_string());
@@ -193,7 +199,27 @@ impl Page {
             .find(Locator::Css("[data-testid=\"file-input\"]"))
             .await?;
         input.send_keys(&absolute.join("\n")).await?;
-        self.wait_files(before + files.len()).await
+        Ok(())
+    }
+
+    /// Set the value of the input with `data-testid` = `testid` as a user
+    /// would leave it, firing `input` and `change`.
+    pub async fn set_value(&self, testid: &str, value: &str) -> Result<(), crate::Error> {
+        let found = self
+            .js(
+                r#"const e = document.querySelector(`[data-testid="${arguments[0]}"]`);
+                   if (!e) return false;
+                   e.value = arguments[1];
+                   e.dispatchEvent(new Event('input', { bubbles: true }));
+                   e.dispatchEvent(new Event('change', { bubbles: true }));
+                   return true;"#,
+                vec![json!(testid), json!(value)],
+            )
+            .await?;
+        if found != json!(true) {
+            return Err(format!("the page has no data-testid=\"{testid}\"").into());
+        }
+        Ok(())
     }
 
     /// Wait until the page lists `want` files, all finished (done, stopped
@@ -454,12 +480,16 @@ impl Page {
     }
 
     /// The summary table: per file `(name, cells)` (format, records,
-    /// process creations, cmd.exe, flagged, five flags, skipped).
+    /// process creations, cmd.exe, flagged, five flags, skipped, in window);
+    /// the name without a partial file's "(partial: ...)" note.
     pub async fn summary_rows(&self) -> Result<Vec<(String, Vec<String>)>, crate::Error> {
         let v = self
             .js(
-                r#"return Array.from(document.querySelectorAll('[data-testid="summary-row"]'),
-                   r => [r.querySelector('th').textContent, Array.from(r.querySelectorAll('td'), c => c.textContent)]);"#,
+                r#"return Array.from(document.querySelectorAll('[data-testid="summary-row"]'), r => {
+                     const th = r.querySelector('th').cloneNode(true);
+                     th.querySelectorAll('[data-testid="summary-partial"]').forEach(n => n.remove());
+                     return [th.textContent, Array.from(r.querySelectorAll('td'), c => c.textContent)];
+                   });"#,
                 vec![],
             )
             .await?;

@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
-use cmdhunt_core::export;
+use cmdhunt_core::display::display_safe;
+use cmdhunt_core::export::{self, CsvCells};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
@@ -87,12 +88,18 @@ impl Reference {
             .map_or("", |(n, _)| n.as_str())
     }
 
-    /// The CSV export of the rows `select(window)` would show: the CLI's lines.
+    /// The CSV export of the rows `select(window)` would show: the CLI's
+    /// lines (formula-like cells neutralised, the default).
     pub fn csv_export(&self, window: &Window) -> String {
+        self.csv_export_with(window, CsvCells::Neutralised)
+    }
+
+    /// The CSV export with text cells written as `cells` says.
+    pub fn csv_export_with(&self, window: &Window, cells: CsvCells) -> String {
         let mut out = export::csv_header();
         out.push('\n');
         for row in self.select(window) {
-            out.push_str(&export::csv_row(row, self.file_name(row)));
+            out.push_str(&export::csv_row_with(row, self.file_name(row), cells));
             out.push('\n');
         }
         out
@@ -113,24 +120,43 @@ impl Reference {
 }
 
 /// The text of the 11 table cells of a row, as the page shows them:
-/// RFC 3339 time (empty when null), the five text columns, the flags as
+/// RFC 3339 time (empty when null), the five text columns with control and
+/// bidi characters as `\u{..}` escapes ([`display_safe`]), the flags as
 /// `true`/`false`; an inferred parent carries " (inferred)".
 pub fn cell_texts(row: &FlaggedRow) -> Vec<String> {
     let e = &row.event;
     let mut cells = vec![
         e.timestamp.map(|t| t.to_string()).unwrap_or_default(),
-        e.device_name.clone(),
-        e.account_name.clone(),
-        e.process_command_line.clone(),
+        display_safe(&e.device_name),
+        display_safe(&e.account_name),
+        display_safe(&e.process_command_line),
         if e.parent_inferred {
-            format!("{} (inferred)", e.initiating_process_file_name)
+            format!(
+                "{} (inferred)",
+                display_safe(&e.initiating_process_file_name)
+            )
         } else {
-            e.initiating_process_file_name.clone()
+            display_safe(&e.initiating_process_file_name)
         },
-        e.initiating_process_command_line.clone(),
+        display_safe(&e.initiating_process_command_line),
     ];
     cells.extend(row.verdict.flags.0.iter().map(|on| on.to_string()));
     cells
+}
+
+/// The stored (raw) value of column `col` that the sort compares.
+fn raw_key(row: &FlaggedRow, col: usize) -> String {
+    let e = &row.event;
+    match col {
+        0 => e.timestamp.map(|t| t.to_string()).unwrap_or_default(),
+        1 => e.device_name.clone(),
+        2 => e.account_name.clone(),
+        3 => e.process_command_line.clone(),
+        4 => e.initiating_process_file_name.clone(),
+        5 => e.initiating_process_command_line.clone(),
+        6..=10 => row.verdict.flags.0[col - 6].to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Sort direction as `aria-sort` names it.
@@ -152,18 +178,10 @@ impl Direction {
     }
 }
 
-/// The sort key text of column `col` for a row: what the ordering compares.
+/// The sort key of column `col` for a row as the page shows it (escaped;
+/// a parent without its " (inferred)" marker): what a sorted column reads.
 pub fn sort_key(row: &FlaggedRow, col: usize) -> String {
-    let mut cells = cell_texts(row);
-    if col == 4 {
-        // The marker is decoration; the order is by the parent's name.
-        return row.event.initiating_process_file_name.clone();
-    }
-    if col < cells.len() {
-        cells.swap_remove(col)
-    } else {
-        String::new()
-    }
+    display_safe(&raw_key(row, col))
 }
 
 /// `rows` ordered as the page promises for a click-sorted column: times
@@ -196,7 +214,7 @@ fn empty(row: &FlaggedRow, col: usize) -> bool {
     match col {
         0 => row.event.timestamp.is_none(),
         6..=10 => false,
-        _ => sort_key(row, col).is_empty(),
+        _ => raw_key(row, col).is_empty(),
     }
 }
 
@@ -208,7 +226,7 @@ fn compare(a: &FlaggedRow, b: &FlaggedRow, col: usize) -> Ordering {
             a.verdict.flags.0.get(f).cmp(&b.verdict.flags.0.get(f))
         }
         _ => {
-            let (x, y) = (sort_key(a, col), sort_key(b, col));
+            let (x, y) = (raw_key(a, col), raw_key(b, col));
             x.to_ascii_lowercase()
                 .cmp(&y.to_ascii_lowercase())
                 .then_with(|| x.cmp(&y))

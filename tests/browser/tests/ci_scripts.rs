@@ -85,8 +85,16 @@ fn test_web_fails_when_the_wasm_tests_cannot_run() -> Result<(), Error> {
     );
     // With every step working it passes, having run them all.
     let (out, log) = run(dir.path(), "test-web.sh", true)?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for step in ["cargo xtask dist", "cargo xtask wasm-test", "cargo test -p cmdhunt-e2e"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "cargo xtask dist",
+        "cargo xtask wasm-test",
+        "cargo test -p cmdhunt-e2e",
+    ] {
         assert!(log.contains(step), "{step} did not run:\n{log}");
     }
     Ok(())
@@ -102,7 +110,11 @@ fn test_sh_runs_the_browser_tests_without_their_exec_bit() -> Result<(), Error> 
         log.contains("cargo xtask dist") && log.contains("cargo test -p cmdhunt-e2e"),
         "test.sh skipped the browser tests:\n{log}"
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A missing step is a failure, not a skip.
     std::fs::remove_file(&web)?;
     let (out, _) = run(dir.path(), "test.sh", true)?;

@@ -64,6 +64,33 @@ async fn unreadable_files_are_named(page: &Page) -> Result<(), Error> {
         Some("done"),
         "status of the good file ({statuses:?})"
     );
+
+    // Only bad files: each line says why beside its status, and the table
+    // does not invite the analyst to "add files or try the sample".
+    page.reopen().await?;
+    page.upload(&[garbage, empty]).await?;
+    let statuses = page.file_statuses().await?;
+    for (name, reason) in [
+        ("garbage-export.csv", "unrecognised format"),
+        ("empty-export.csv", "the file is empty"),
+    ] {
+        let status = statuses
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.as_str())
+            .unwrap_or_default();
+        ensure!(
+            status.starts_with("stopped on an error: ") && status.contains(reason),
+            "the status of {name} gives the reason ({reason}): {status:?}"
+        );
+    }
+    let empty_table = page.texts("no-rows").await?.concat();
+    ensure!(
+        !empty_table.contains("try the sample")
+            && empty_table.contains("no file could be read")
+            && empty_table.contains("garbage-export.csv: unrecognised format"),
+        "the empty table says why: {empty_table:?}"
+    );
     Ok(())
 }
 

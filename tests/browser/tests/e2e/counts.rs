@@ -2,23 +2,31 @@
 //! several at once, equals the core's, with the rule's window and all time;
 //! the per-file summary agrees with the core's account.
 
+use cmdhunt_core::results::Window;
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
 
-/// The summary line of `name` matches the core's `FileSummary`.
-pub(crate) async fn check_summary(page: &Page, reference: &Reference) -> Result<(), Error> {
+/// The summary line of `name` matches the core's `FileSummary`, and its
+/// "In window" cell the core's rows of that file inside `window`.
+pub(crate) async fn check_summary(
+    page: &Page,
+    reference: &Reference,
+    window: &Window,
+) -> Result<(), Error> {
     let rows = page.summary_rows().await?;
-    for (name, s) in &reference.files {
+    let selected = reference.select(window);
+    for (index, (name, s)) in reference.files.iter().enumerate() {
         let (_, cells) = rows
             .iter()
             .find(|(n, _)| n == name)
             .ok_or_else(|| format!("the summary has no line for {name}: {rows:?}"))?;
-        // format, records, process creations, cmd.exe, flagged, 5 flags, skipped
+        let in_window = selected.iter().filter(|r| r.file as usize == index).count() as u64;
+        // format, records, process creations, cmd.exe, flagged, 5 flags, skipped, in window
         let want: Vec<String> = [s.records, s.process_creations, s.shell, s.flagged]
             .iter()
             .chain(s.flag_counts.iter())
-            .chain([s.skipped].iter())
+            .chain([s.skipped, in_window].iter())
             .map(u64::to_string)
             .collect();
         ensure_eq!(
@@ -53,7 +61,7 @@ async fn counts_match_the_core(page: &Page) -> Result<(), Error> {
         let all = page.settled_count().await?;
         ensure_eq!(all, reference.count_all_time(), "{name}: rows, all time");
         ensure!(all > 0, "{name} should have flagged rows");
-        check_summary(page, &reference).await?;
+        check_summary(page, &reference, &Window::All).await?;
         sum += all;
     }
 
@@ -76,7 +84,7 @@ async fn counts_match_the_core(page: &Page) -> Result<(), Error> {
         together.count_all_time(),
         "core: sum of each vs all at once"
     );
-    check_summary(page, &together).await?;
+    check_summary(page, &together, &Window::All).await?;
     let label = page.label().replace(' ', "-");
     page.screenshot(&super::screenshot_path(&format!("screenshot-{label}.png")))
         .await?;

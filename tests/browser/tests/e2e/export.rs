@@ -14,7 +14,7 @@ const JSON: &str = "cmdhunt-results.json";
 
 /// Click `button`, wait for `name` in the download folder, return its text
 /// and remove it (so the next export gets the same name).
-async fn download(page: &Page, button: &str, name: &str) -> Result<String, Error> {
+pub(crate) async fn download(page: &Page, button: &str, name: &str) -> Result<String, Error> {
     page.click(button).await?;
     let path = page
         .browser

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use cmdhunt_core::display::display_safe;
 use cmdhunt_core::results::{Anchor, Window};
 use cmdhunt_core::time::{Duration as Span, Timestamp};
 use cmdhunt_e2e::page::Page;
@@ -155,8 +156,8 @@ async fn detail(page: &Page, reference: &Reference) -> Result<(), Error> {
     let cmd = page.texts("detail-cmdline").await?;
     ensure_eq!(
         cmd,
-        vec![first.event.process_command_line.clone()],
-        "detail: command line"
+        vec![display_safe(&first.event.process_command_line)],
+        "detail: command line (control and bidi characters escaped)"
     );
     let fields = page
         .js(
@@ -166,7 +167,12 @@ async fn detail(page: &Page, reference: &Reference) -> Result<(), Error> {
         )
         .await?;
     let fields: Vec<(String, String)> = serde_json::from_value(fields)?;
-    ensure_eq!(fields, first.fields, "detail: every original field");
+    let want: Vec<(String, String)> = first
+        .fields
+        .iter()
+        .map(|(k, v)| (display_safe(k), display_safe(v)))
+        .collect();
+    ensure_eq!(fields, want, "detail: every original field");
     page.click("detail-close").await?;
     page.until("the detail to close", Duration::from_secs(10), || async {
         Ok(page.texts("detail").await?.is_empty().then_some(()))

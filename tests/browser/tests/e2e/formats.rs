@@ -1,5 +1,6 @@
 //! Issue 4's browser test: every binary and text format dropped at once.
 
+use cmdhunt_core::results::Window;
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
@@ -27,7 +28,7 @@ async fn every_format_together(page: &Page) -> Result<(), Error> {
         "evtx + xml + json + xlsx, all time"
     );
     ensure!(count > 0, "the four formats should have flagged rows");
-    check_summary(page, &reference).await?;
+    check_summary(page, &reference, &Window::All).await?;
     Ok(())
 }
 

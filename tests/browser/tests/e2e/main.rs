@@ -6,16 +6,22 @@
 //! -- --test-threads=1`; the page is built first with `cargo xtask dist`).
 
 mod bad_files;
+mod bidi;
+mod cancel;
 mod chips;
 mod counts;
+mod duplicates;
 mod export;
 mod filters;
 mod formats;
+mod formula;
+mod framing;
 mod network;
 mod single_file;
 mod sort;
 mod vanished;
 mod volume;
+mod window;
 mod worker_panic;
 mod xss;
 

@@ -7,6 +7,7 @@
 //! tested, through its panic hook, the trap that ends the worker, and the
 //! page's reducer. Without the fragment the same file name is read normally.
 
+use cmdhunt_core::results::Window;
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::tmp::TempDir;
@@ -61,7 +62,7 @@ async fn a_panic_fails_one_file_and_the_page_goes_on(page: &Page) -> Result<(), 
         status("selftest-panic-portal.csv").is_some_and(|s| s != "done"),
         "the doomed file is not shown as failed: {statuses:?}"
     );
-    check_summary(page, &reference).await?;
+    check_summary(page, &reference, &Window::All).await?;
 
     // The page still works: another file is read, and counted with the first.
     let more = super::sysmon_fields();
@@ -72,7 +73,7 @@ async fn a_panic_fails_one_file_and_the_page_goes_on(page: &Page) -> Result<(), 
         both.count_all_time(),
         "rows after adding a file once the worker panicked"
     );
-    check_summary(page, &both).await?;
+    check_summary(page, &both, &Window::All).await?;
 
     // Without the fragment the file name alone does nothing.
     page.js("location.hash = ''; return null;", vec![]).await?;
