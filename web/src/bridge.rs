@@ -141,6 +141,25 @@ fn schedule_flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, del
     }
 }
 
+/// The action for a message `data` from the worker of `job`.
+fn decode_message(job: u32, data: &JsValue) -> Action {
+    // A frame (JSON, then the rows' field block); a JSON string is accepted too.
+    let decoded = match data.dyn_ref::<Uint8Array>() {
+        Some(bytes) => decode_frame(bytes),
+        None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
+    };
+    match decoded {
+        // A worker speaks for its own job only: a failure it could not
+        // number (a malformed start message) is still its file's.
+        Ok(FromWorker::Panicked { message, .. }) => Action::Worker(
+            FromWorker::Panicked { job, message },
+            crate::browser::now_ms(),
+        ),
+        Ok(message) => Action::Worker(message, crate::browser::now_ms()),
+        Err(message) => Action::WorkerFailed { job, message },
+    }
+}
+
 /// Decode queued messages for up to [`FLUSH_BUDGET_MS`], then apply them in
 /// the next task ([`apply`]), where Yew renders once: decoding and rendering
 /// are two short tasks rather than one long one.
@@ -150,21 +169,7 @@ fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
     loop {
         let next = inbox.borrow_mut().queue.pop_front();
         let Some((job, data)) = next else { break };
-        // A frame (JSON, then the rows' field block); a JSON string is accepted too.
-        let decoded = match data.dyn_ref::<Uint8Array>() {
-            Some(bytes) => decode_frame(bytes),
-            None => protocol::decode::<FromWorker>(&data.as_string().unwrap_or_default()),
-        };
-        actions.push(match decoded {
-            // A worker speaks for its own job only: a failure it could not
-            // number (a malformed start message) is still its file's.
-            Ok(FromWorker::Panicked { message, .. }) => Action::Worker(
-                FromWorker::Panicked { job, message },
-                crate::browser::now_ms(),
-            ),
-            Ok(message) => Action::Worker(message, crate::browser::now_ms()),
-            Err(message) => Action::WorkerFailed { job, message },
-        });
+        actions.push(decode_message(job, &data));
         if crate::browser::now_ms() - start > FLUSH_BUDGET_MS {
             break;
         }
@@ -203,6 +208,21 @@ impl Workers {
     /// Keep a file's handle so it can be read (and re-read with another format).
     pub fn add_file(&mut self, id: u32, file: File) {
         self.files.insert(id, file);
+    }
+
+    /// The messages of `job` received and not yet applied, decoded, taken
+    /// out of the queue: a cancel applies them first, so the file keeps the
+    /// latest account that already reached the page (the rows shown and the
+    /// `Progress` that counts them), not an older one.
+    pub fn take_queued(&mut self, job: u32) -> Vec<Action> {
+        let mut inbox = self.inbox.borrow_mut();
+        let (mine, others): (VecDeque<_>, VecDeque<_>) =
+            inbox.queue.drain(..).partition(|(j, _)| *j == job);
+        inbox.queue = others;
+        drop(inbox);
+        mine.iter()
+            .map(|(job, data)| decode_message(*job, data))
+            .collect()
     }
 
     /// Forget every file and stop every worker.

@@ -34,10 +34,17 @@ pub fn status_text(f: &FileEntry, files: &[FileEntry]) -> String {
 }
 
 fn file_line(ctx: &Ctx, f: &FileEntry, files: &[FileEntry]) -> Html {
-    let id = f.id;
+    let (id, job) = (f.id, f.job);
     let on_cancel = {
         let ctx = ctx.clone();
-        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Cancel(id)))
+        Callback::from(move |_: MouseEvent| {
+            // What already arrived from the worker counts: apply it, then stop.
+            let arrived = ctx.workers.borrow_mut().take_queued(job);
+            for action in arrived {
+                ctx.dispatch(action);
+            }
+            ctx.dispatch(Action::Cancel(id));
+        })
     };
     let on_format = {
         let ctx = ctx.clone();
