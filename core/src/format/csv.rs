@@ -37,7 +37,7 @@ use alloc::vec::Vec;
 
 use memchr::{memchr, memchr2};
 
-use super::text::{self, Encoding, Transcoder};
+use super::text::{self, Front};
 use super::winevent;
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{
@@ -72,13 +72,9 @@ struct Header {
 /// Streaming CSV decoder. See the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct CsvDecoder {
-    /// Bytes held back until the encoding is known (at most 2).
-    pending: Vec<u8>,
-    transcoder: Option<Transcoder>,
+    front: Front,
     /// Length of the byte-order mark (added to reported byte offsets).
     bom: u64,
-    /// UTF-8 produced from a UTF-16 chunk.
-    utf8: Vec<u8>,
     /// Splitter: where the last chunk ended, quote-wise.
     quote: QuoteState,
     /// Splitter: the byte before the current chunk (`\n` at the start).
@@ -108,10 +104,8 @@ impl CsvDecoder {
     /// A decoder at the start of a file.
     pub fn new() -> Self {
         CsvDecoder {
-            pending: Vec::new(),
-            transcoder: None,
+            front: Front::new(),
             bom: 0,
-            utf8: Vec::new(),
             quote: QuoteState::Unquoted,
             prev: b'\n',
             carry: Vec::new(),
@@ -356,58 +350,34 @@ impl CsvDecoder {
         };
         sink.record(&record);
     }
-
-    fn ensure_encoding(&mut self, chunk: &[u8], at_end: bool) -> Option<Vec<u8>> {
-        if self.transcoder.is_some() {
-            return None;
-        }
-        self.pending.extend_from_slice(chunk);
-        if self.pending.len() < 3 && !at_end {
-            return Some(Vec::new());
-        }
-        let (encoding, bom) = text::detect(&self.pending);
-        self.bom = bom as u64;
-        self.transcoder = Some(Transcoder::new(encoding));
-        let mut rest = core::mem::take(&mut self.pending);
-        rest.drain(..bom);
-        Some(rest)
-    }
-
-    fn feed(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        let Some(t) = self.transcoder.as_mut() else {
-            return Ok(());
-        };
-        if t.encoding() == Encoding::Utf8 {
-            return self.split(chunk, sink);
-        }
-        let mut out = core::mem::take(&mut self.utf8);
-        out.clear();
-        t.push(chunk, &mut out);
-        let result = self.split(&out, sink);
-        self.utf8 = out;
-        result
-    }
 }
 
 impl Decoder for CsvDecoder {
     fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        match self.ensure_encoding(chunk, false) {
-            Some(first) => self.feed(&first, sink),
-            None => self.feed(chunk, sink),
-        }
+        // The front end is taken out while its text is split (it borrows it).
+        let mut front = core::mem::take(&mut self.front);
+        let (text, bom) = front.text(chunk);
+        self.bom = bom as u64;
+        let result = if text.is_empty() {
+            Ok(())
+        } else {
+            self.split(text, sink)
+        };
+        self.front = front;
+        result
     }
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        if let Some(first) = self.ensure_encoding(&[], true) {
-            self.feed(&first, sink)?;
-        }
-        if let Some(t) = self.transcoder.as_mut() {
-            let mut tail = Vec::new();
-            t.finish(&mut tail);
-            if !tail.is_empty() {
-                self.split(&tail, sink)?;
-            }
-        }
+        let mut front = core::mem::take(&mut self.front);
+        let (text, bom) = front.finish();
+        self.bom = bom as u64;
+        let result = if text.is_empty() {
+            Ok(())
+        } else {
+            self.split(text, sink)
+        };
+        self.front = front;
+        result?;
         let unterminated = self.quote == QuoteState::Quoted;
         let carried = core::mem::take(&mut self.carry);
         if self.overflow > 0 {

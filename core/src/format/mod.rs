@@ -127,10 +127,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"PK\x03\x04") {
         return Some(Format::Xlsx);
     }
-    let (encoding, bom) = text::detect(head);
-    let mut utf8 = alloc::vec::Vec::new();
-    let mut t = text::Transcoder::new(encoding);
-    t.push(&head[bom..], &mut utf8);
+    let mut front = text::Front::new();
+    let mut utf8 = front.text(head).0.to_vec();
+    utf8.extend_from_slice(front.finish().0);
     let body = utf8.as_slice();
     let first = body.iter().position(|b| !b.is_ascii_whitespace())?;
     let rest = &body[first..];

@@ -1,5 +1,6 @@
-//! Text encodings: a streaming front end that turns UTF-8 (with or without a
-//! BOM) and UTF-16 LE/BE (with a BOM) into UTF-8 bytes for the text decoders.
+//! Text encodings: a streaming front end ([`Front`]) that turns UTF-8 (with or
+//! without a BOM) and UTF-16 LE/BE (with a BOM, or guessed from ASCII text)
+//! into UTF-8 bytes for the text decoders (CSV, JSON, XML).
 //!
 //! Chunk boundaries may fall anywhere, even inside a UTF-16 code unit or a
 //! surrogate pair; the output does not depend on them. Unpaired surrogates
@@ -33,6 +34,94 @@ pub fn detect(head: &[u8]) -> (Encoding, usize) {
         [a, 0, b, ..] if text(*a) && text(*b) => (Encoding::Utf16Le, 0),
         [0, a, 0, ..] if text(*a) => (Encoding::Utf16Be, 0),
         _ => (Encoding::Utf8, 0),
+    }
+}
+
+/// The encoding front end of the text decoders: it holds the first bytes
+/// until the encoding is known ([`detect`] wants 3), drops the byte-order
+/// mark, and hands on UTF-8: UTF-8 input as it came (not copied), UTF-16
+/// converted ([`Transcoder`]).
+///
+/// ```
+/// use cmdhunt_core::format::text::Front;
+/// let file = b"\xff\xfeT\0i\0m\0e\0"; // UTF-16 LE with a BOM
+/// let mut front = Front::new();
+/// let mut text = Vec::new();
+/// for chunk in file.chunks(3) {
+///     text.extend_from_slice(front.text(chunk).0);
+/// }
+/// let (tail, bom) = front.finish();
+/// text.extend_from_slice(tail);
+/// assert_eq!((text.as_slice(), bom), (&b"Time"[..], 2));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Front {
+    /// Bytes held back until the encoding is known (at most 2).
+    pending: Vec<u8>,
+    transcoder: Option<Transcoder>,
+    /// Length of the byte-order mark.
+    bom: usize,
+    /// Converted text (and the first bytes, once the encoding is known).
+    utf8: Vec<u8>,
+}
+
+impl Front {
+    /// A front end at the start of a file.
+    pub fn new() -> Self {
+        Front::default()
+    }
+
+    /// The UTF-8 text of `chunk`, the next bytes of the file (empty while
+    /// the encoding is not known yet), and the length of the byte-order mark
+    /// (to add to byte offsets in the text; 0 until the encoding is known).
+    pub fn text<'a>(&'a mut self, chunk: &'a [u8]) -> (&'a [u8], usize) {
+        let text = match self.transcoder.as_mut() {
+            Some(t) if t.encoding() == Encoding::Utf8 => chunk,
+            Some(t) => {
+                self.utf8.clear();
+                t.push(chunk, &mut self.utf8);
+                &self.utf8
+            }
+            None => {
+                self.pending.extend_from_slice(chunk);
+                if self.pending.len() < 3 {
+                    return (&[], 0);
+                }
+                self.utf8.clear();
+                self.start();
+                &self.utf8
+            }
+        };
+        (text, self.bom)
+    }
+
+    /// The end of the file: the text still held back (the whole of a file
+    /// shorter than 3 bytes; a dangling UTF-16 byte or surrogate as U+FFFD),
+    /// and the length of the byte-order mark.
+    pub fn finish(&mut self) -> (&[u8], usize) {
+        self.utf8.clear();
+        if self.transcoder.is_none() {
+            self.start();
+        }
+        if let Some(t) = self.transcoder.as_mut() {
+            t.finish(&mut self.utf8);
+        }
+        (&self.utf8, self.bom)
+    }
+
+    /// Detect the encoding from the bytes held back, and convert them.
+    fn start(&mut self) {
+        let (encoding, bom) = detect(&self.pending);
+        self.bom = bom;
+        let mut t = Transcoder::new(encoding);
+        t.push(&self.pending[bom..], &mut self.utf8);
+        self.transcoder = Some(t);
+        self.pending = Vec::new();
+    }
+
+    /// The encoding, once known.
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.transcoder.as_ref().map(Transcoder::encoding)
     }
 }
 

@@ -46,7 +46,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::named::NamedRecord;
-use super::text::{self, Encoding, Transcoder};
+use super::text::{self, Front};
 use super::winevent::{self, Section, SystemField};
 use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, RecordClass, RecordSink, Skip};
@@ -293,10 +293,10 @@ struct Current {
 /// Streaming Windows event XML decoder. See the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct XmlDecoder {
-    /// Bytes held back until the encoding is known (at most 2).
-    pending: Vec<u8>,
-    transcoder: Option<Transcoder>,
-    /// UTF-8 text not yet consumed; `buf[0]` is at byte `base`.
+    front: Front,
+    /// Length of the byte-order mark (added to byte offsets).
+    bom: u64,
+    /// UTF-8 text not yet consumed; `buf[0]` is at byte `bom + base`.
     buf: Vec<u8>,
     base: u64,
     /// Newlines are counted up to `buf[line_at]`, which is on line `line`.
@@ -329,8 +329,8 @@ impl XmlDecoder {
     /// A decoder at the start of a file.
     pub fn new() -> Self {
         XmlDecoder {
-            pending: Vec::new(),
-            transcoder: None,
+            front: Front::new(),
+            bom: 0,
             buf: Vec::new(),
             base: 0,
             line_at: 0,
@@ -532,7 +532,7 @@ impl XmlDecoder {
     /// An `<Event` start tag at `buf[at]`.
     fn event_starts(&mut self, at: usize, sink: &mut dyn RecordSink) {
         let line = self.line_of(at);
-        let byte = self.base + at as u64;
+        let byte = self.bom + self.base + at as u64;
         if let Some(open) = self.current.take() {
             let reason = format!(
                 "<Event> is not closed before the next <Event> starts (line {line}, byte {byte})"
@@ -632,61 +632,24 @@ impl XmlDecoder {
         self.scan -= keep_from;
         self.start = self.start.saturating_sub(keep_from);
     }
-
-    fn feed(&mut self, utf8: &[u8], sink: &mut dyn RecordSink) {
-        self.buf.extend_from_slice(utf8);
-        self.tokenize(false, sink);
-        self.compact();
-    }
-
-    fn ensure_encoding(&mut self, chunk: &[u8], at_end: bool) -> Option<Vec<u8>> {
-        if self.transcoder.is_some() {
-            return None;
-        }
-        self.pending.extend_from_slice(chunk);
-        if self.pending.len() < 3 && !at_end {
-            return Some(Vec::new());
-        }
-        let (encoding, bom) = text::detect(&self.pending);
-        self.base = bom as u64;
-        self.transcoder = Some(Transcoder::new(encoding));
-        let mut rest = core::mem::take(&mut self.pending);
-        rest.drain(..bom);
-        Some(rest)
-    }
-
-    fn convert(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) {
-        let Some(t) = self.transcoder.as_mut() else {
-            return;
-        };
-        if t.encoding() == Encoding::Utf8 {
-            self.feed(chunk, sink);
-        } else {
-            let mut out = Vec::with_capacity(chunk.len());
-            t.push(chunk, &mut out);
-            self.feed(&out, sink);
-        }
-    }
 }
 
 impl Decoder for XmlDecoder {
     fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        match self.ensure_encoding(chunk, false) {
-            Some(first) => self.convert(&first, sink),
-            None => self.convert(chunk, sink),
+        let (text, bom) = self.front.text(chunk);
+        self.bom = bom as u64;
+        if !text.is_empty() {
+            self.buf.extend_from_slice(text);
+            self.tokenize(false, sink);
+            self.compact();
         }
         Ok(())
     }
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        if let Some(first) = self.ensure_encoding(&[], true) {
-            self.convert(&first, sink);
-        }
-        if let Some(t) = self.transcoder.as_mut() {
-            let mut tail = Vec::new();
-            t.finish(&mut tail);
-            self.buf.extend_from_slice(&tail);
-        }
+        let (text, bom) = self.front.finish();
+        self.bom = bom as u64;
+        self.buf.extend_from_slice(text);
         self.tokenize(true, sink);
         if let Some(open) = self.current.take() {
             let reason = match self.mode {
@@ -706,7 +669,7 @@ impl Decoder for XmlDecoder {
             };
             return Err(DecodeError {
                 position: Position {
-                    byte: self.base + self.buf.len() as u64,
+                    byte: self.bom + self.base + self.buf.len() as u64,
                     line: self.line,
                     record: 0,
                 },

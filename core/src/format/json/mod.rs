@@ -55,23 +55,17 @@ mod event;
 mod raw_xml;
 mod scanner;
 
-use alloc::vec::Vec;
-
 pub use event::{field_name, WRAPPER_PREFIXES};
 pub use scanner::MAX_DEPTH;
 
-use super::text::{self, Encoding, Transcoder};
+use super::text::Front;
 use super::{DecodeError, Decoder};
 use crate::event::RecordSink;
 
 /// Streaming JSON decoder. See the [module docs](self).
 #[derive(Debug)]
 pub struct JsonDecoder {
-    /// Bytes held back until the encoding is known (at most 2).
-    pending: Vec<u8>,
-    transcoder: Option<Transcoder>,
-    /// UTF-8 produced from a UTF-16 chunk.
-    utf8: Vec<u8>,
+    front: Front,
     scanner: scanner::Scanner,
 }
 
@@ -85,66 +79,27 @@ impl JsonDecoder {
     /// A decoder at the start of a file.
     pub fn new() -> Self {
         JsonDecoder {
-            pending: Vec::new(),
-            transcoder: None,
-            utf8: Vec::new(),
+            front: Front::new(),
             scanner: scanner::Scanner::new(),
         }
-    }
-
-    /// Detect the encoding once 3 bytes (or the whole file) are in; returns
-    /// the bytes to scan when it was just detected.
-    fn ensure_encoding(&mut self, chunk: &[u8], at_end: bool) -> Option<Vec<u8>> {
-        if self.transcoder.is_some() {
-            return None;
-        }
-        self.pending.extend_from_slice(chunk);
-        if self.pending.len() < 3 && !at_end {
-            return Some(Vec::new());
-        }
-        let (encoding, bom) = text::detect(&self.pending);
-        self.scanner.bias = bom as u64;
-        self.transcoder = Some(Transcoder::new(encoding));
-        let mut rest = core::mem::take(&mut self.pending);
-        rest.drain(..bom);
-        Some(rest)
-    }
-
-    fn feed(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) {
-        let Some(t) = self.transcoder.as_mut() else {
-            return;
-        };
-        if t.encoding() == Encoding::Utf8 {
-            self.scanner.push(chunk, sink);
-            return;
-        }
-        let mut out = core::mem::take(&mut self.utf8);
-        out.clear();
-        t.push(chunk, &mut out);
-        self.scanner.push(&out, sink);
-        self.utf8 = out;
     }
 }
 
 impl Decoder for JsonDecoder {
     fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        match self.ensure_encoding(chunk, false) {
-            Some(first) => self.feed(&first, sink),
-            None => self.feed(chunk, sink),
+        let (text, bom) = self.front.text(chunk);
+        self.scanner.bias = bom as u64;
+        if !text.is_empty() {
+            self.scanner.push(text, sink);
         }
         Ok(())
     }
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        if let Some(first) = self.ensure_encoding(&[], true) {
-            self.feed(&first, sink);
-        }
-        if let Some(t) = self.transcoder.as_mut() {
-            let mut tail = Vec::new();
-            t.finish(&mut tail);
-            if !tail.is_empty() {
-                self.scanner.push(&tail, sink);
-            }
+        let (text, bom) = self.front.finish();
+        self.scanner.bias = bom as u64;
+        if !text.is_empty() {
+            self.scanner.push(text, sink);
         }
         self.scanner.finish(sink)
     }
