@@ -6,6 +6,7 @@
 //!              [--config FILE] [--show-suppressed] FILE...
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
+//! cmdhunt validate [--format table|json] [--input-format FORMAT] FILE...
 //! ```
 
 use std::ffi::OsString;
@@ -30,6 +31,9 @@ Usage:
                                    advanced hunting (KQL) or as a Sigma process_creation rule
   cmdhunt config [--presets]       print a config with the rule's own values (and the four
                                    false-positive presets, disabled), to edit for --config
+  cmdhunt validate [--format table|json] [--input-format FORMAT] FILE...
+                                   the rule's four Atomic Red Team tests: is each expected
+                                   signal in the telemetry, and did the rule fire (or why not)
   cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 
@@ -86,6 +90,17 @@ pub struct ScanArgs {
     pub anchor_option: Option<Anchor>,
 }
 
+/// A parsed `cmdhunt validate` invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidateArgs {
+    /// `--format json` (else the table).
+    pub json: bool,
+    /// Forced input format.
+    pub input_format: Option<Format>,
+    /// The telemetry files.
+    pub files: Vec<PathBuf>,
+}
+
 /// The form `cmdhunt rule --as` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleFormat {
@@ -113,6 +128,8 @@ pub enum Command {
     Rule,
     /// Print the tuned rule as KQL or Sigma.
     RuleExport(RuleExport),
+    /// Validate telemetry against the rule's Atomic Red Team tests.
+    Validate(ValidateArgs),
     /// Print a starter config (`--presets`: with the presets, disabled).
     Config {
         /// Include the four false-positive presets.
@@ -154,6 +171,7 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
         "rule" if rest.is_empty() => Ok(Command::Rule),
         "mapping" if rest.is_empty() => Ok(Command::Mapping),
         "rule" => parse_rule(rest),
+        "validate" => parse_validate(rest),
         "config" => match rest {
             [] => Ok(Command::Config { presets: false }),
             [p] if p == "--presets" => Ok(Command::Config { presets: true }),
@@ -308,6 +326,54 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         show_suppressed,
         window_option: window_arg,
         anchor_option,
+    }))
+}
+
+fn parse_validate(args: &[String]) -> Result<Command, String> {
+    let mut json = false;
+    let mut input_format = None;
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    let mut options_done = false;
+    while let Some(arg) = it.next() {
+        if options_done || arg == "-" || !arg.starts_with("--") {
+            files.push(PathBuf::from(arg));
+            continue;
+        }
+        if arg == "--" {
+            options_done = true;
+            continue;
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let v = inline
+            .or_else(|| it.next().cloned())
+            .ok_or_else(|| format!("{name} needs a value"))?;
+        match name {
+            "--format" => {
+                json = match v.as_str() {
+                    "table" => false,
+                    "json" => true,
+                    _ => return Err(format!("--format: {v:?} is not table or json")),
+                }
+            }
+            "--input-format" => {
+                input_format = Some(Format::from_name(&v).ok_or_else(|| {
+                    format!("--input-format: {v:?} is not csv, evtx, xml, json or xlsx")
+                })?)
+            }
+            _ => return Err(format!("unknown option {name} for validate")),
+        }
+    }
+    if files.is_empty() {
+        return Err("validate needs at least one FILE".into());
+    }
+    Ok(Command::Validate(ValidateArgs {
+        json,
+        input_format,
+        files,
     }))
 }
 

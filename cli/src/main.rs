@@ -4,6 +4,7 @@
 mod args;
 mod report;
 mod tuned;
+mod validate;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Mapping => write!(io::stdout(), "{}", cmdhunt_core::mapping::markdown_table())
             .map(|_| ExitCode::SUCCESS),
         Command::RuleExport(r) => rule_export(&r, now),
+        Command::Validate(v) => validate::run(&v),
         Command::Config { presets } => {
             let mut config = cmdhunt_core::tuning::Config::default();
             if presets {

@@ -47,6 +47,7 @@ pub mod rule;
 pub mod scan;
 pub mod time;
 pub mod tuning;
+pub mod validation;
 
 #[cfg(test)]
 mod testing;

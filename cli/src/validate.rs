@@ -1,0 +1,132 @@
+//! `cmdhunt validate FILE...`: the rule's four Atomic Red Team tests judged
+//! on the telemetry they dropped (see `cmdhunt_core::validation`).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use cmdhunt_core::event::Position;
+use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::validation::{FileResult, FileValidation, Report};
+
+use crate::args::ValidateArgs;
+use crate::report::{self, terminal_safe};
+
+/// Validate one file (or stdin for `-`).
+fn validate_file(
+    rule: &CompiledRule,
+    index: u32,
+    path: &Path,
+    forced: Option<Format>,
+) -> FileResult {
+    let name = path.display().to_string();
+    let mut v = FileValidation::new(rule, index, &name, forced);
+    let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
+        Ok(Box::new(io::stdin().lock()))
+    } else {
+        File::open(path).map(|f| Box::new(f) as Box<dyn Read>)
+    };
+    let mut reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            return v.abandon(DecodeError {
+                position: Position::default(),
+                message: format!("cannot open: {e}"),
+            })
+        }
+    };
+    let mut buf = vec![0; 64 << 10];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => v.push(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let position = Position {
+                    byte: v.summary().bytes,
+                    ..Position::default()
+                };
+                return v.abandon(DecodeError {
+                    position,
+                    message: format!("read error: {e}"),
+                });
+            }
+        }
+    }
+    v.finish()
+}
+
+/// Run `cmdhunt validate`.
+pub fn run(a: &ValidateArgs) -> io::Result<ExitCode> {
+    let rule = CompiledRule::new();
+    let results: Vec<FileResult> = a
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| validate_file(&rule, i as u32, p, a.input_format))
+        .collect();
+    let names: Vec<String> = results.iter().map(|r| r.summary.name.clone()).collect();
+    let mut err = io::stderr().lock();
+    let mut failed = false;
+    for r in &results {
+        report::write_summary(&mut err, &r.summary, r.rows.len())?;
+        failed |= r.summary.error.is_some();
+    }
+    drop(err);
+    let table = Report::build(&results);
+    let mut out = io::stdout().lock();
+    if a.json {
+        writeln!(out, "{}", table.to_json(&names))?;
+    } else {
+        write_table(&mut out, &table, &names)?;
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The table: per test, each expected signal (present or not, count,
+/// first evidence or what came close), then whether the rule fired.
+pub fn write_table(out: &mut dyn Write, report: &Report, names: &[String]) -> io::Result<()> {
+    writeln!(
+        out,
+        "Validation against the rule's Atomic Red Team tests (no time window)"
+    )?;
+    for (i, name) in names.iter().enumerate() {
+        writeln!(out, "  file {i}: {}", terminal_safe(name))?;
+    }
+    for t in &report.tests {
+        writeln!(out, "\nTest {}: {}", t.test.number, t.test.name)?;
+        for s in &t.signals {
+            let mark = if s.present { "yes" } else { "NO " };
+            writeln!(out, "  [{mark}] {} ({})", s.expected, s.count)?;
+            if let Some(e) = &s.first {
+                writeln!(out, "        first: {}", terminal_safe(&e.to_string()))?;
+            }
+            if let Some(note) = &s.note {
+                writeln!(out, "        close: {}", terminal_safe(note))?;
+            }
+        }
+        let r = &t.rule;
+        if r.fired {
+            writeln!(out, "  rule: {} fired on {} rows", r.flag, r.rows)?;
+            if let Some(e) = &r.first {
+                writeln!(out, "        first: {}", terminal_safe(&e.to_string()))?;
+            }
+        } else {
+            let why = r.reason.as_deref().unwrap_or("");
+            writeln!(
+                out,
+                "  rule: {} did not fire: {}",
+                r.flag,
+                terminal_safe(why)
+            )?;
+        }
+    }
+    Ok(())
+}
