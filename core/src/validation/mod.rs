@@ -258,7 +258,7 @@ impl Observer for Collector {
         for (t, test) in TESTS.iter().enumerate() {
             if shell
                 && self.seen.samples[t].len() < MAX_SAMPLES
-                && all_words(&e.process_command_line, test.keywords)
+                && has_keywords(&e.process_command_line, test.keywords)
             {
                 self.seen.samples[t].push(Evidence {
                     file: self.file,
@@ -485,6 +485,14 @@ const RESPELLINGS: [(&str, fn(&str) -> String); 3] = [
     }),
     ("`^` carets", |c| c.replace('^', "")),
 ];
+
+/// Does a command line have the keywords, as written or respelled?
+fn has_keywords(cmd: &str, keywords: &[&str]) -> bool {
+    all_words(cmd, keywords)
+        || RESPELLINGS
+            .iter()
+            .any(|(_, r)| all_words(&r(cmd), keywords))
+}
 
 /// Why the test's flag did not fire, from the test's cmd.exe command lines
 /// (`samples`): the test's known reason, else a spelling the term match
