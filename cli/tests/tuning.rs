@@ -180,7 +180,7 @@ fn the_allowlist_suppresses_exactly_the_rows_it_names_and_counts_them() {
     ]));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
-        reader.headers().unwrap().iter().last(),
+        reader.headers().unwrap().iter().next_back(),
         Some("SuppressedBy")
     );
     let marks: Vec<String> = reader

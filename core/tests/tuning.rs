@@ -608,9 +608,11 @@ fn presets_are_off_by_default_and_suppress_their_class_only() {
     let all = presets();
     assert_eq!(all.len(), 4);
     for (id, cmd, parent, want) in cases {
-        let mut e = cmdhunt_core::event::ProcessEvent::default();
-        e.process_command_line = cmd.into();
-        e.initiating_process_file_name = parent.into();
+        let e = cmdhunt_core::event::ProcessEvent {
+            process_command_line: cmd.into(),
+            initiating_process_file_name: parent.into(),
+            ..Default::default()
+        };
         let preset = all.iter().find(|p| p.id == id).expect(id);
         assert_eq!(preset.status(Timestamp(0)), EntryStatus::Disabled);
         assert_eq!(preset.matches(&e), want, "{id}: {cmd} / {parent}");

@@ -472,9 +472,12 @@ pub struct Report {
     pub tests: Vec<TestReport>,
 }
 
+/// Undoes one spelling of a command line.
+type Respell = fn(&str) -> String;
+
 /// Spellings the rule's term match misses (README, "Known limits"), each
 /// with a function that undoes it.
-const RESPELLINGS: [(&str, fn(&str) -> String); 3] = [
+const RESPELLINGS: [(&str, Respell); 3] = [
     ("an `.exe` suffix on the tool", |c| {
         c.to_lowercase()
             .replace(".exe ", " ")
