@@ -354,30 +354,11 @@ impl CsvDecoder {
 
 impl Decoder for CsvDecoder {
     fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        // The front end is taken out while its text is split (it borrows it).
-        let mut front = core::mem::take(&mut self.front);
-        let (text, bom) = front.text(chunk);
-        self.bom = bom as u64;
-        let result = if text.is_empty() {
-            Ok(())
-        } else {
-            self.split(text, sink)
-        };
-        self.front = front;
-        result
+        self.split_text(Some(chunk), sink)
     }
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        let mut front = core::mem::take(&mut self.front);
-        let (text, bom) = front.finish();
-        self.bom = bom as u64;
-        let result = if text.is_empty() {
-            Ok(())
-        } else {
-            self.split(text, sink)
-        };
-        self.front = front;
-        result?;
+        self.split_text(None, sink)?;
         let unterminated = self.quote == QuoteState::Quoted;
         let carried = core::mem::take(&mut self.carry);
         if self.overflow > 0 {
@@ -408,6 +389,31 @@ impl Decoder for CsvDecoder {
             });
         }
         Ok(())
+    }
+}
+
+impl CsvDecoder {
+    /// Split the text of `chunk` (`None`: the text the front end still
+    /// holds at the end of the file). The front end is taken out meanwhile:
+    /// its text borrows it.
+    fn split_text(
+        &mut self,
+        chunk: Option<&[u8]>,
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), DecodeError> {
+        let mut front = core::mem::take(&mut self.front);
+        let (text, bom) = match chunk {
+            Some(chunk) => front.text(chunk),
+            None => front.finish(),
+        };
+        self.bom = bom as u64;
+        let result = if text.is_empty() {
+            Ok(())
+        } else {
+            self.split(text, sink)
+        };
+        self.front = front;
+        result
     }
 }
 

@@ -28,21 +28,8 @@ use super::Render;
 use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
 use crate::format::xml::event_fields;
-use crate::mapping::Target;
+use crate::mapping::{Target, TARGETS};
 use crate::time::Timestamp;
-
-/// The columns read from the values, in this order.
-const COLUMNS: [Target; 9] = [
-    Target::Timestamp,
-    Target::FileName,
-    Target::DeviceName,
-    Target::InitiatingProcessFileName,
-    Target::NewProcessId,
-    Target::CreatorProcessId,
-    Target::ProcessCommandLine,
-    Target::AccountName,
-    Target::InitiatingProcessCommandLine,
-];
 
 /// The columns the scanner reads of every process creation.
 const ALWAYS: [Target; 2] = [Target::Timestamp, Target::FileName];
@@ -81,8 +68,8 @@ pub(super) struct ValueRecord<'r, 'c> {
     view: View,
     class: RecordClass,
     position: Position,
-    /// Columns read so far (`None`: not readable from the values).
-    columns: [OnceCell<Option<String>>; COLUMNS.len()],
+    /// Columns read so far, by [`Target::ALL`] order (`None`: not readable from the values).
+    columns: [OnceCell<Option<String>>; TARGETS],
     /// The rendered record's fields (the values' fields when it could not
     /// be read), and why it could not.
     full: OnceCell<(NamedRecord, Option<Unreadable>)>,
@@ -116,10 +103,9 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
         self.class == RecordClass::ProcessCreation
     }
 
-    /// The mapped value of `target` as the values give it (`None`: they
-    /// cannot, or it is not a column read from them).
+    /// The mapped value of `target` as the values give it (`None`: they cannot).
     fn read(&self, target: Target) -> Option<&str> {
-        let i = COLUMNS.iter().position(|&t| t == target)?;
+        let i = Target::ALL.iter().position(|&t| t == target)?;
         let data = self.record.chunk.data;
         self.columns[i]
             .get_or_init(|| self.templates.column(data, &self.view, target))
