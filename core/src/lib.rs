@@ -39,6 +39,7 @@ pub mod display;
 pub mod event;
 pub mod export;
 pub mod format;
+pub mod hardened;
 pub mod kql;
 pub mod mapping;
 pub mod matcher;

@@ -242,6 +242,15 @@ pub const FIELD_MAP: [(Target, &[SourceField]); TARGETS] = [
     ),
 ];
 
+/// `OriginalFileName` (the image's version resource: its name as built)
+/// sources, first found wins. Read by hardened mode only (renamed binaries,
+/// [`crate::hardened::original_file_name`]), so not a rule column.
+pub const ORIGINAL_FILE_NAME: [SourceField; 3] = [
+    f("OriginalFileName", Verbatim, SYSMON),
+    f("ProcessVersionInfoOriginalFileName", Verbatim, DEFENDER),
+    f("process.pe.original_file_name", Verbatim, ECS),
+];
+
 /// The columns a file must have (one source each) for the rule to run.
 pub const REQUIRED: [Target; 4] = [
     Target::Timestamp,

@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
 use crate::format::{sniff, DecodeError, Decoder, Format, SNIFF_BYTES};
+use crate::hardened::{self, Detection, HardenedHit, HardenedRules};
 use crate::matcher::{CompiledRule, Verdict};
 use crate::time::Timestamp;
 
@@ -29,8 +30,16 @@ pub const MAX_SKIPS_KEPT: usize = 1000;
 pub struct FlaggedRow {
     /// The projected event.
     pub event: ProcessEvent,
-    /// Which patterns and parents matched, and the flags.
+    /// Which patterns and parents matched, and the flags (all empty for a
+    /// hardened child row: the KQL never evaluates a process that is not `cmd.exe`).
     pub verdict: Verdict,
+    /// [`Detection::Parity`] when the Sentinel rule returns the row (always,
+    /// unless the scan runs [`hardened`](FileScan::hardened) rules);
+    /// [`Detection::Hardened`] when only the hardened rules flag it.
+    pub detection: Detection,
+    /// The hardened rules the row fires and the evasions undone (empty
+    /// unless the scan runs hardened rules; a parity row lists them too).
+    pub hardened: HardenedHit,
     /// Index of the file among those scanned together.
     pub file: u32,
     /// Where the record is in that file.
@@ -97,9 +106,67 @@ struct Analyzer<'r> {
     processes: BTreeMap<(String, u64), String>,
     /// Whether flagged rows carry every original field ([`FlaggedRow::fields`]).
     keep_fields: bool,
+    /// The hardened rules, in hardened mode.
+    hardened: Option<&'r HardenedRules>,
 }
 
 impl Analyzer<'_> {
+    /// Hardened mode, a process creation that is not `cmd.exe`: a child of
+    /// `cmd.exe` running a watched tool, or a renamed `cmd.exe`.
+    fn hardened_other(&mut self, h: &HardenedRules, record: &dyn Record, ids: Option<ProcessIds>) {
+        if ids.is_none() {
+            // Most records stop here, on the two columns the CSV reads cheaply.
+            if let Some((command_line, parent)) = record.rule_inputs() {
+                if !self.rule.is_shell(&parent) && !has_shell_switch(&command_line) {
+                    return;
+                }
+            }
+        }
+        let mut event = record.event();
+        if let Some(ids) = ids {
+            self.infer_parent(&ids, &mut event);
+            self.remember(ids);
+        }
+        let from_shell = self.rule.is_shell(&event.initiating_process_file_name);
+        let watched = h.watches(&hardened::normalise::tool_name(&event.file_name));
+        if !from_shell && !has_shell_switch(&event.process_command_line) {
+            return;
+        }
+        // Reading every field is costly: only for images that may be renamed.
+        let original = if watched {
+            None
+        } else {
+            hardened::original_file_name(record)
+        };
+        let renamed_shell = original
+            .as_deref()
+            .is_some_and(|o| hardened::normalise::tool_name(o) == "cmd");
+        if !from_shell && !renamed_shell {
+            return;
+        }
+        let hit = h.child(
+            &event.file_name,
+            original.as_deref(),
+            &event.process_command_line,
+        );
+        if !hit.fired() {
+            return;
+        }
+        self.rows.push(FlaggedRow {
+            event,
+            verdict: Verdict::default(),
+            detection: Detection::Hardened,
+            hardened: hit,
+            file: self.file,
+            position: record.position(),
+            fields: if self.keep_fields {
+                record.fields()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+
     fn remember(&mut self, ids: ProcessIds) {
         let key = (ids.computer.to_lowercase(), ids.new_process_id);
         self.processes.insert(key, ids.new_process_file_name);
@@ -144,7 +211,12 @@ impl RecordSink for Analyzer<'_> {
         }
         let is_shell = self.rule.is_shell(&record.file_name());
         let ids = record.process_ids();
+        let hardened_rules = self.hardened;
         if !is_shell {
+            if let Some(h) = hardened_rules {
+                self.hardened_other(h, record, ids);
+                return;
+            }
             if let Some(ids) = ids {
                 self.remember(ids);
             }
@@ -154,7 +226,9 @@ impl RecordSink for Analyzer<'_> {
             // Most shell events are not flagged: decide on the two columns
             // before building the whole event.
             if let Some((command_line, parent)) = record.rule_inputs() {
-                if !self.rule.verdict(&command_line, &parent).is_flagged() {
+                if !self.rule.verdict(&command_line, &parent).is_flagged()
+                    && hardened_rules.is_none_or(|h| !h.shell(&command_line).fired())
+                {
                     self.summary.shell += 1;
                     return;
                 }
@@ -171,16 +245,27 @@ impl RecordSink for Analyzer<'_> {
             &event.process_command_line,
             &event.initiating_process_file_name,
         );
-        if !verdict.is_flagged() {
+        let hit = match hardened_rules {
+            Some(h) => h.shell(&event.process_command_line),
+            None => HardenedHit::default(),
+        };
+        if !verdict.is_flagged() && !hit.fired() {
             return;
         }
-        s.flagged += 1;
-        for (count, on) in s.flag_counts.iter_mut().zip(verdict.flags.0) {
-            *count += u64::from(on);
-        }
+        let detection = if verdict.is_flagged() {
+            s.flagged += 1;
+            for (count, on) in s.flag_counts.iter_mut().zip(verdict.flags.0) {
+                *count += u64::from(on);
+            }
+            Detection::Parity
+        } else {
+            Detection::Hardened
+        };
         self.rows.push(FlaggedRow {
             event,
             verdict,
+            detection,
+            hardened: hit,
             file: self.file,
             position: record.position(),
             fields: if self.keep_fields {
@@ -199,6 +284,16 @@ impl RecordSink for Analyzer<'_> {
             s.skips.push(skip);
         }
     }
+}
+
+/// Whether a command line carries a `cmd` run switch (`/c`, `/k`, `/r`,
+/// any case): the cheap test before looking for a renamed `cmd.exe`.
+fn has_shell_switch(command_line: &str) -> bool {
+    let b = command_line.as_bytes();
+    memchr::memchr_iter(b'/', b).any(|i| {
+        matches!(b.get(i + 1), Some(b'c' | b'C' | b'k' | b'K' | b'r' | b'R'))
+            && matches!(b.get(i + 2), None | Some(b' ' | b'"' | b'\t'))
+    })
 }
 
 /// Scans one file, chunk by chunk.
@@ -241,6 +336,7 @@ impl<'r> FileScan<'r> {
                 rows: Vec::new(),
                 processes: BTreeMap::new(),
                 keep_fields: true,
+                hardened: None,
             },
             decoder: format.map(Format::decoder),
             head: Vec::new(),
@@ -254,6 +350,15 @@ impl<'r> FileScan<'r> {
     /// a CSV scan's time. Call before the first [`push`](Self::push).
     pub fn without_fields(mut self) -> Self {
         self.analyzer.keep_fields = false;
+        self
+    }
+
+    /// Also run the hardened rules (hardened mode, [`crate::hardened`]):
+    /// rows only they flag are added, labelled [`Detection::Hardened`]; parity
+    /// rows and every count of the summary stay as they are. Call before the
+    /// first [`push`](Self::push).
+    pub fn hardened(mut self, rules: &'r HardenedRules) -> Self {
+        self.analyzer.hardened = Some(rules);
         self
     }
 

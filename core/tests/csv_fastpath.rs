@@ -131,6 +131,8 @@ fn reference_scan(data: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
                 parent_inferred: false,
             },
             verdict,
+            detection: Default::default(),
+            hardened: Default::default(),
             file: 0,
             position,
             fields: header

@@ -292,6 +292,9 @@ impl RowDto {
                 parents: self.parents,
                 flags: Flags(self.flags),
             },
+            // The page runs parity mode (hardened labels travel when it adopts them).
+            detection: Default::default(),
+            hardened: Default::default(),
             file: self.file,
             position: pos_from(self.pos),
             fields: Vec::new(),
