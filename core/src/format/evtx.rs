@@ -58,15 +58,16 @@ use alloc::vec::Vec;
 
 use evtx::{EvtxChunkData, ParserSettings};
 
-mod fast;
+mod caches;
+mod records;
+mod scanner;
 mod template;
 mod value_record;
 #[cfg(test)]
 mod value_tests;
 
-use super::xml::event_record;
 use super::{DecodeError, Decoder};
-use crate::event::{Position, RecordClass, RecordSink, Skip};
+use crate::event::{Position, RecordSink, Skip};
 
 /// Size of the file header block.
 pub const FILE_HEADER_BYTES: usize = 4096;
@@ -91,12 +92,8 @@ pub struct EvtxDecoder {
     settings: Arc<ParserSettings>,
     /// Records reported (read or skipped).
     records: u64,
-    /// Field spans of the record being read (kept for their allocation).
-    spans: Vec<fast::FieldSpan>,
-    /// Field maps of process creations, one per set of field names.
-    schemas: fast::Schemas,
-    /// The quick class read.
-    head: fast::Head,
+    /// What the rendering path keeps between records.
+    rendering: records::Rendering,
     /// Template shapes of the chunk being read.
     templates: template::Templates,
     /// Whether records are read from their template values when they can
@@ -147,9 +144,7 @@ impl EvtxDecoder {
             // compact XML (no indentation to write and read past).
             settings: Arc::new(ParserSettings::new().indent(false)),
             records: 0,
-            spans: Vec::new(),
-            schemas: fast::Schemas::default(),
-            head: fast::Head::default(),
+            rendering: records::Rendering::default(),
             templates: template::Templates::default(),
             from_values: true,
             read_from_values: 0,
@@ -261,7 +256,10 @@ impl EvtxDecoder {
                 continue;
             }
             match (self.render)(record) {
-                Ok(xml) => self.rendered(&xml, byte, id, sink),
+                Ok(xml) => {
+                    let position = self.next_position(byte);
+                    self.rendering.read(&xml, position, id, sink);
+                }
                 Err(e) => {
                     let reason = format!("record {id} in chunk {number}: {e}{truncated}");
                     self.skip(byte, reason, sink);
@@ -352,72 +350,6 @@ impl EvtxDecoder {
         };
         sink.skip(Skip { position, reason });
         true
-    }
-
-    /// One record, rendered as XML by `evtx`.
-    fn rendered(&mut self, xml: &[u8], byte: u64, id: u64, sink: &mut dyn RecordSink) {
-        // `evtx` writes UTF-8; the check is cheap when it holds.
-        let text = match core::str::from_utf8(xml) {
-            Ok(text) => alloc::borrow::Cow::Borrowed(text),
-            Err(_) => super::text::lossy(xml),
-        };
-        let position = self.next_position(byte);
-        let mut spans = core::mem::take(&mut self.spans);
-        spans.clear();
-        // The class needs `System` only, most often just its head; process
-        // creations are read on.
-        let mut scan = fast::Scan::new(text.as_bytes());
-        let mut read = match self.head.class(text.as_bytes()) {
-            Some(RecordClass::ProcessCreation) | None => scan.run(&mut spans, true),
-            Some(class) => {
-                sink.record(&fast::SystemOnly {
-                    xml: &text,
-                    system: &spans,
-                    position,
-                    class,
-                    full: core::cell::OnceCell::new(),
-                });
-                self.spans = spans;
-                return;
-            }
-        };
-        if read.is_some() {
-            let class = fast::class_of(&text, &spans);
-            if class != RecordClass::ProcessCreation {
-                sink.record(&fast::SystemOnly {
-                    xml: &text,
-                    system: &spans,
-                    position,
-                    class,
-                    full: core::cell::OnceCell::new(),
-                });
-                self.spans = spans;
-                return;
-            }
-            if read == Some(fast::Reached::SystemEnd) {
-                read = scan.run(&mut spans, false);
-            }
-        }
-        if read.is_some() {
-            let schema = self.schemas.get(&text, &spans);
-            sink.record(&fast::SpanRecord {
-                xml: &text,
-                spans: &spans,
-                schema,
-                position,
-                class: RecordClass::ProcessCreation,
-            });
-        } else {
-            // Markup the fast reader does not take (none seen in real logs): the full parser.
-            match event_record(&text, position) {
-                Ok(record) => sink.record(&record),
-                Err(e) => {
-                    let reason = format!("record {id}: unreadable rendered XML: {e}");
-                    sink.skip(Skip { position, reason });
-                }
-            }
-        }
-        self.spans = spans;
     }
 
     /// A chunk whose header magic is wrong: report the records it seems to hold.

@@ -28,8 +28,8 @@ use alloc::vec::Vec;
 
 use evtx::EvtxRecord;
 
+use super::caches::Classes;
 use crate::event::RecordClass;
-use crate::format::winevent::classify;
 use crate::mapping::{Schema, Target};
 
 /// Where a field's value comes from.
@@ -659,17 +659,13 @@ pub(super) struct Templates {
     /// Shapes of earlier chunks, tried before reading a template again.
     known: Vec<(ShapeKey, Rc<Shape>)>,
     values: Values,
-    /// Classes already built, by provider and event id.
-    classes: Vec<(String, String, RecordClass)>,
+    classes: Classes,
 }
 
 /// A record read from its values: its shape.
 pub(super) struct View {
     pub(super) shape: Rc<Shape>,
 }
-
-/// How many classes [`Templates`] keeps.
-const CLASSES: usize = 256;
 
 impl Templates {
     /// Forget the shapes of the previous chunk (offsets are per chunk).
@@ -735,22 +731,7 @@ impl Templates {
         let event_id = text(shape.event_id)?;
         let provider = provider.as_deref().map(str::trim);
         let event_id = event_id.as_deref().map(str::trim);
-        let key = (provider.unwrap_or("\0"), event_id.unwrap_or("\0"));
-        let known = self
-            .classes
-            .iter()
-            .find(|(p, e, _)| (p.as_str(), e.as_str()) == key);
-        let class = match known {
-            Some((_, _, class)) => class.clone(),
-            None => {
-                let class = classify(provider, event_id);
-                if self.classes.len() < CLASSES {
-                    let (p, e) = (String::from(key.0), String::from(key.1));
-                    self.classes.push((p, e, class.clone()));
-                }
-                class
-            }
-        };
+        let class = self.classes.get(provider, event_id);
         Some((View { shape }, class))
     }
 

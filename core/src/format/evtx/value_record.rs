@@ -22,7 +22,7 @@ use core::cell::OnceCell;
 
 use evtx::EvtxRecord;
 
-use super::fast::{self, Scan};
+use super::scanner::{self, Scan};
 use super::template::{Templates, View};
 use super::Render;
 use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
@@ -144,7 +144,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
                     let text = super::super::text::lossy(&xml);
                     let mut spans = Vec::new();
                     match Scan::new(text.as_bytes()).run(&mut spans, false) {
-                        Some(_) => (fast::materialize(&text, &spans), None),
+                        Some(_) => (scanner::materialize(&text, &spans), None),
                         None => match event_fields(&text) {
                             Ok(fields) => (fields, None),
                             Err(e) => (self.value_fields(), Some(Unreadable::Read(e))),

@@ -1,33 +1,21 @@
-//! A fast field reader for the XML that `evtx` renders, and the records it feeds.
+//! A fast field reader for the XML that `evtx` renders.
 //!
 //! It reads what [`crate::format::xml::event_fields`] reads, the same way (the
-//! tests compare the two on every real log), but as byte ranges into the
-//! rendered text, in one pass that can stop after `System`: elements,
-//! attributes in either quote, text with references. Anything else
-//! (comments, CDATA, a DOCTYPE, broken markup) makes it give up, and the full
-//! XML reader takes the record.
-//!
-//! A process creation becomes a [`SpanRecord`]: its values are read from the
-//! rendered text only when the scanner asks for them, through a
-//! [`Schema`] resolved once per set of field names (records of one template
-//! share them). Other events become a [`SystemOnly`]: their class is known
-//! from `System`, and the rest is read if anyone asks.
+//! tests compare the two on every real log; the names are
+//! [`crate::format::winevent`]'s), but as byte ranges into the rendered text,
+//! in one pass that can stop after `System`: elements, attributes in either
+//! quote, text with references. Anything else (comments, CDATA, a DOCTYPE,
+//! broken markup) makes it give up, and the full XML reader takes the record.
+//! The records it feeds are in `super::records`.
 
 use alloc::borrow::Cow;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::OnceCell;
 
 use memchr::memchr;
-use memchr::memmem::{self, Finder};
+use memchr::memmem;
 
-use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
-use crate::format::named::NamedRecord;
-use crate::format::winevent::classify;
-use crate::format::xml::event_fields;
-use crate::mapping::{Schema, Target};
-use crate::time::Timestamp;
+use crate::format::winevent::{self, Section, SystemField};
 
 /// Where a field's name comes from.
 #[derive(Debug, Clone, Copy)]
@@ -59,15 +47,15 @@ fn text_of(xml: &str, start: usize, end: usize, escaped: bool) -> Cow<'_, str> {
 }
 
 impl FieldSpan {
-    fn name<'a>(&self, xml: &'a str) -> Cow<'a, str> {
+    pub(super) fn name<'a>(&self, xml: &'a str) -> Cow<'a, str> {
         match self.name {
             Name::Fixed(n) => Cow::Borrowed(n),
             Name::Text(s, e, escaped) => text_of(xml, s, e, escaped),
-            Name::Unnamed(n) => Cow::Owned(format!("Data[{n}]")),
+            Name::Unnamed(n) => Cow::Owned(winevent::unnamed_data(n)),
         }
     }
 
-    fn name_is(&self, xml: &str, wanted: &str) -> bool {
+    pub(super) fn name_is(&self, xml: &str, wanted: &str) -> bool {
         match self.name {
             Name::Fixed(n) => n == wanted,
             Name::Text(s, e, false) => xml.get(s..e) == Some(wanted),
@@ -75,17 +63,9 @@ impl FieldSpan {
         }
     }
 
-    fn value<'a>(&self, xml: &'a str) -> Cow<'a, str> {
+    pub(super) fn value<'a>(&self, xml: &'a str) -> Cow<'a, str> {
         text_of(xml, self.start, self.end, self.escaped)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Section {
-    System,
-    EventData,
-    UserData,
-    Ignored,
 }
 
 fn is_space(b: u8) -> bool {
@@ -305,10 +285,10 @@ impl<'x> Scan<'x> {
             let v_start = i + 1;
             let v_end = v_start + memchr(quote, xml.get(v_start..)?)?;
             match key {
-                b"Name" if name_attr.is_none() => {
+                k if k == winevent::NAME_ATTRIBUTE.as_bytes() && name_attr.is_none() => {
                     name_attr = Some((v_start, v_end, self.escaped(v_start, v_end)?));
                 }
-                b"SystemTime" if time_attr.is_none() => {
+                k if k == winevent::TIME_ATTRIBUTE.as_bytes() && time_attr.is_none() => {
                     time_attr = Some((v_start, v_end, self.escaped(v_start, v_end)?));
                 }
                 _ => {
@@ -323,26 +303,21 @@ impl<'x> Scan<'x> {
         if !empty {
             self.depth += 1;
             if at == 2 {
-                self.section = match local {
-                    b"System" => Section::System,
-                    b"EventData" => Section::EventData,
-                    b"UserData" => Section::UserData,
-                    _ => Section::Ignored,
-                };
+                self.section = Section::of(local);
             }
         }
         let element = Name::Text(local_start, name_end, false);
         let field = match self.section {
-            Section::System if at == 3 => match local {
-                b"Provider" | b"TimeCreated" => {
-                    let (attr, fixed) = if local == b"Provider" {
-                        (name_attr, "Provider")
+            Section::System if at == 3 => match winevent::system_field(local) {
+                Some(SystemField::Attribute { field, attribute }) => {
+                    let value = if attribute == winevent::NAME_ATTRIBUTE {
+                        name_attr
                     } else {
-                        (time_attr, "TimeCreated")
+                        time_attr
                     };
-                    if let Some((start, end, escaped)) = attr {
+                    if let Some((start, end, escaped)) = value {
                         out.push(FieldSpan {
-                            name: Name::Fixed(fixed),
+                            name: Name::Fixed(field),
                             start,
                             end,
                             escaped,
@@ -350,15 +325,14 @@ impl<'x> Scan<'x> {
                     }
                     None
                 }
-                b"EventID" => Some(Name::Fixed("EventID")),
-                b"EventRecordID" => Some(Name::Fixed("EventRecordID")),
-                b"Channel" => Some(Name::Fixed("Channel")),
-                b"Computer" => Some(Name::Fixed("Computer")),
-                _ => None,
+                Some(SystemField::Text(field)) => Some(Name::Fixed(field)),
+                None => None,
             },
             Section::EventData if at == 3 => match (local, name_attr) {
-                (b"Data", Some((s, e, escaped))) => Some(Name::Text(s, e, escaped)),
-                (b"Data", None) => {
+                (l, Some((s, e, escaped))) if l == winevent::DATA.as_bytes() => {
+                    Some(Name::Text(s, e, escaped))
+                }
+                (l, None) if l == winevent::DATA.as_bytes() => {
                     self.unnamed += 1;
                     Some(Name::Unnamed(self.unnamed))
                 }
@@ -383,225 +357,12 @@ impl<'x> Scan<'x> {
     }
 }
 
-/// The usual head of a rendered record, found without reading it tag by tag:
-/// `System`'s `<Provider Name="...">` and `<EventID ...>N</EventID>`.
-pub(super) struct Head {
-    system_end: Finder<'static>,
-    provider: Finder<'static>,
-    event_id: Finder<'static>,
-    /// Classes already built, by provider and event id.
-    classes: Vec<(Vec<u8>, Vec<u8>, RecordClass)>,
-}
-
-/// How many classes [`Head`] keeps.
-const CLASSES: usize = 256;
-
-impl Default for Head {
-    fn default() -> Self {
-        Head {
-            system_end: Finder::new(b"</System>"),
-            provider: Finder::new(b"<Provider Name=\""),
-            event_id: Finder::new(b"<EventID"),
-            classes: Vec::new(),
-        }
-    }
-}
-
-impl Head {
-    /// The class of the record, when its head has the usual shape (no
-    /// references, attributes where `evtx` puts them); `None` otherwise.
-    pub(super) fn class(&mut self, xml: &[u8]) -> Option<RecordClass> {
-        let system = xml.get(..self.system_end.find(xml)?)?;
-        let p = self.provider.find(system)? + self.provider.needle().len();
-        let provider = system.get(p..p + memchr(b'"', system.get(p..)?)?)?;
-        let e = self.event_id.find(system)? + self.event_id.needle().len();
-        let gt = e + memchr(b'>', system.get(e..)?)?;
-        let attributes = system.get(e..gt)?;
-        // `<EventID>` or `<EventID Qualifiers="...">`, whose `>` is not in a value.
-        let quotes = attributes.iter().filter(|&&b| b == b'"').count();
-        if !(attributes.is_empty() || attributes.starts_with(b" "))
-            || quotes % 2 == 1
-            || memchr(b'\'', attributes).is_some()
-        {
-            return None;
-        }
-        let text_end = gt + 1 + memchr(b'<', system.get(gt + 1..)?)?;
-        if !system.get(text_end..)?.starts_with(b"</EventID") {
-            return None;
-        }
-        let id = system.get(gt + 1..text_end)?;
-        if memchr(b'&', provider).is_some() || memchr(b'&', id).is_some() {
-            return None;
-        }
-        if let Some(i) = self
-            .classes
-            .iter()
-            .position(|(p, e, _)| p == provider && e == id)
-        {
-            return Some(self.classes[i].2.clone());
-        }
-        let class = classify(
-            Some(core::str::from_utf8(provider).ok()?.trim()),
-            Some(core::str::from_utf8(id).ok()?.trim()),
-        );
-        if self.classes.len() < CLASSES {
-            self.classes
-                .push((provider.to_vec(), id.to_vec(), class.clone()));
-        }
-        Some(class)
-    }
-}
-
-/// The class of a record from its spans.
-pub(super) fn class_of(xml: &str, spans: &[FieldSpan]) -> RecordClass {
-    let get = |name: &str| {
-        spans
-            .iter()
-            .find(|s| s.name_is(xml, name))
-            .map(|s| s.value(xml))
-    };
-    let provider = get("Provider");
-    let id = get("EventID");
-    classify(
-        provider.as_deref().map(str::trim),
-        id.as_deref().map(str::trim),
-    )
-}
-
+/// Every field of the spans, named, with its value.
 pub(super) fn materialize(xml: &str, spans: &[FieldSpan]) -> Vec<(String, String)> {
     spans
         .iter()
         .map(|s| (s.name(xml).into_owned(), s.value(xml).into_owned()))
         .collect()
-}
-
-/// An event that is not a process creation, read up to `System`.
-pub(super) struct SystemOnly<'a> {
-    pub(super) xml: &'a str,
-    pub(super) system: &'a [FieldSpan],
-    pub(super) position: Position,
-    pub(super) class: RecordClass,
-    pub(super) full: OnceCell<NamedRecord>,
-}
-
-impl SystemOnly<'_> {
-    fn full(&self) -> &NamedRecord {
-        self.full.get_or_init(|| {
-            let mut spans = Vec::new();
-            let fields = match Scan::new(self.xml.as_bytes()).run(&mut spans, false) {
-                Some(_) => materialize(self.xml, &spans),
-                None => {
-                    event_fields(self.xml).unwrap_or_else(|_| materialize(self.xml, self.system))
-                }
-            };
-            NamedRecord::new(fields, self.position).with_class(self.class.clone())
-        })
-    }
-}
-
-impl Record for SystemOnly<'_> {
-    fn position(&self) -> Position {
-        self.position
-    }
-    fn class(&self) -> RecordClass {
-        self.class.clone()
-    }
-    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        self.full().timestamp()
-    }
-    fn file_name(&self) -> Cow<'_, str> {
-        self.full().file_name()
-    }
-    fn event(&self) -> ProcessEvent {
-        self.full().event()
-    }
-    fn fields(&self) -> Vec<(String, String)> {
-        self.full().fields()
-    }
-    fn process_ids(&self) -> Option<ProcessIds> {
-        self.full().process_ids()
-    }
-}
-
-/// How many sets of field names [`Schemas`] keeps.
-const SCHEMAS: usize = 32;
-
-/// Resolved schemas, one per set of field names, most recently used first.
-#[derive(Default)]
-pub(super) struct Schemas {
-    list: Vec<(Vec<String>, Schema)>,
-}
-
-impl Schemas {
-    /// The schema of the field names in `spans`.
-    pub(super) fn get(&mut self, xml: &str, spans: &[FieldSpan]) -> &Schema {
-        let same = |(names, _): &(Vec<String>, Schema)| {
-            names.len() == spans.len()
-                && names
-                    .iter()
-                    .zip(spans)
-                    .all(|(name, span)| span.name_is(xml, name))
-        };
-        match self.list.iter().position(same) {
-            Some(i) => self.list[..=i].rotate_right(1),
-            None => {
-                let names: Vec<String> = spans.iter().map(|s| s.name(xml).into_owned()).collect();
-                let schema = Schema::resolve(&names);
-                self.list.truncate(SCHEMAS - 1);
-                self.list.insert(0, (names, schema));
-            }
-        }
-        &self.list[0].1
-    }
-}
-
-/// A process creation read as spans of the rendered text, mapped like a
-/// [`NamedRecord`] of the same fields would be.
-pub(super) struct SpanRecord<'a> {
-    pub(super) xml: &'a str,
-    pub(super) spans: &'a [FieldSpan],
-    pub(super) schema: &'a Schema,
-    pub(super) position: Position,
-    pub(super) class: RecordClass,
-}
-
-impl Columns for SpanRecord<'_> {
-    fn column(&self, target: Target) -> Cow<'_, str> {
-        match self.schema.get(target) {
-            Some((i, transform)) => match self.spans.get(i) {
-                Some(span) => transform.apply(span.value(self.xml)),
-                None => Cow::Borrowed(""),
-            },
-            None => Cow::Borrowed(""),
-        }
-    }
-    fn has_column(&self, target: Target) -> bool {
-        self.schema.get(target).is_some()
-    }
-}
-
-impl Record for SpanRecord<'_> {
-    fn position(&self) -> Position {
-        self.position
-    }
-    fn class(&self) -> RecordClass {
-        self.class.clone()
-    }
-    fn timestamp(&self) -> Result<Option<Timestamp>, String> {
-        self.column_timestamp()
-    }
-    fn file_name(&self) -> Cow<'_, str> {
-        self.column(Target::FileName)
-    }
-    fn event(&self) -> ProcessEvent {
-        self.column_event()
-    }
-    fn fields(&self) -> Vec<(String, String)> {
-        materialize(self.xml, self.spans)
-    }
-    fn process_ids(&self) -> Option<ProcessIds> {
-        self.column_process_ids()
-    }
 }
 
 #[cfg(test)]
