@@ -3,7 +3,7 @@
 //! ```text
 //! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
 //!              [--format table|csv|ndjson] [--csv-raw] [--input-format FORMAT] [--jobs N]
-//!              [--config FILE] [--show-suppressed] FILE...
+//!              [--config FILE] [--show-suppressed] [--mode parity|hardened] FILE...
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
 //! cmdhunt validate [--format table|json] [--input-format FORMAT] FILE...
@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use cmdhunt_core::export::CsvCells;
 use cmdhunt_core::format::Format;
+use cmdhunt_core::hardened::Mode;
 use cmdhunt_core::results::{Anchor, Window};
 use cmdhunt_core::rule::DEFAULT_WINDOW_SECS;
 use cmdhunt_core::time::{Duration, Timestamp};
@@ -50,6 +51,10 @@ Scan options:
   --config FILE               tuning config (JSON, see README): lists, allowlist, window, mode;
                               options given here override the file's values
   --show-suppressed           also print the rows the allowlist suppressed, marked (SuppressedBy)
+  --mode parity|hardened      parity (default): exactly the Sentinel rule's rows; hardened: also
+                              rows only the hardened rules flag (obfuscated spellings, LOLBins
+                              started by cmd.exe, renamed binaries), labelled with Detection,
+                              Rules and FileName columns (overrides a config's mode)
 
 Per-file counts and errors go to stderr. Exit status: 0 every input was read (also with zero
 hits), 1 some input could not be read (the rest is still reported), 2 usage error.";
@@ -88,6 +93,8 @@ pub struct ScanArgs {
     pub window_option: Option<Option<Duration>>,
     /// `--anchor` as given (resolved), to override a config's.
     pub anchor_option: Option<Anchor>,
+    /// `--mode` as given (`None`: the config's, else parity).
+    pub mode: Option<Mode>,
 }
 
 /// A parsed `cmdhunt validate` invocation.
@@ -195,6 +202,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut files = Vec::new();
     let mut config = None;
     let mut show_suppressed = false;
+    let mut mode = None;
     let mut anchor_given = false;
     let mut it = args.iter();
     let mut options_done = false;
@@ -275,6 +283,13 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                     format!("--input-format: {v:?} is not one of {}", names.join(", "))
                 })?);
             }
+            "--mode" => {
+                let v = value()?;
+                mode = Some(
+                    Mode::from_name(&v)
+                        .ok_or_else(|| format!("--mode: {v:?} is not parity or hardened"))?,
+                );
+            }
             "--config" => {
                 let v = value()?;
                 if v.is_empty() {
@@ -326,6 +341,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
         show_suppressed,
         window_option: window_arg,
         anchor_option,
+        mode,
     }))
 }
 
@@ -469,6 +485,9 @@ mod tests {
         assert_eq!(scan("scan --jobs 3 a").jobs, Some(3));
         assert_eq!(scan("scan --csv-raw a").csv_cells, CsvCells::Raw);
         assert_eq!(scan("scan a").jobs, None);
+        assert_eq!(scan("scan a").mode, None);
+        assert_eq!(scan("scan --mode parity a").mode, Some(Mode::Parity));
+        assert_eq!(scan("scan --mode=hardened a").mode, Some(Mode::Hardened));
         assert_eq!(
             scan("scan -- --odd-name").files,
             vec![PathBuf::from("--odd-name")]
@@ -489,6 +508,8 @@ mod tests {
             "scan --jobs many a",
             "scan --bogus a",
             "scan --csv-raw=yes a",
+            "scan --mode a",
+            "scan --mode strict a",
             "frobnicate",
             "rule extra",
         ] {

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cmdhunt_core::event::Position;
 use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::hardened::{Detection, HardenedRules, Mode};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results;
 use cmdhunt_core::rule;
@@ -95,12 +96,16 @@ fn print_rule(out: &mut dyn Write) -> io::Result<()> {
 /// Scan one file (or stdin for `-`) to the end.
 fn scan_file(
     rule: &CompiledRule,
+    hardened: Option<&HardenedRules>,
     index: u32,
     path: &Path,
     forced: Option<Format>,
 ) -> (FileSummary, Vec<FlaggedRow>) {
     let name = path.display().to_string();
     let mut scan = FileScan::new(rule, index, &name, forced).without_fields();
+    if let Some(h) = hardened {
+        scan = scan.hardened(h);
+    }
     let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
         Ok(Box::new(io::stdin().lock()))
     } else {
@@ -143,14 +148,19 @@ fn scan_file(
 /// results come back in the order the files were named, whatever finished
 /// first (each file's scan is independent, 4688 parent inference included),
 /// so the output is the same for any number of jobs.
-fn scan_all(rule: &CompiledRule, a: &ScanArgs, jobs: usize) -> Vec<(FileSummary, Vec<FlaggedRow>)> {
+fn scan_all(
+    rule: &CompiledRule,
+    hardened: Option<&HardenedRules>,
+    a: &ScanArgs,
+    jobs: usize,
+) -> Vec<(FileSummary, Vec<FlaggedRow>)> {
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(path) = a.files.get(i) else { break };
-            done.push((i, scan_file(rule, i as u32, path, a.input_format)));
+            done.push((i, scan_file(rule, hardened, i as u32, path, a.input_format)));
         }
         done
     };
@@ -208,12 +218,18 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
         Some(c) => tuned::window(Some(c), a.window_option, a.anchor_option, now),
         None => a.window,
     };
+    // `--mode` wins over the config's `mode`; parity unless one says hardened.
+    let mode = a
+        .mode
+        .or(config.as_ref().map(|c| c.mode))
+        .unwrap_or_default();
+    let hardened = (mode == Mode::Hardened).then(HardenedRules::new);
     let jobs = a.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let mut summaries = Vec::new();
     let mut rows = Vec::new();
-    for (summary, file_rows) in scan_all(&rule, a, jobs) {
+    for (summary, file_rows) in scan_all(&rule, hardened.as_ref(), a, jobs) {
         summaries.push(summary);
         rows.extend(file_rows);
     }
@@ -224,11 +240,15 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
     let mut err = io::stderr().lock();
     let mut failed = false;
     for (i, s) in summaries.iter().enumerate() {
+        // The summary's rows are the rule's (parity) rows; hardened ones follow.
         let in_window = order
             .iter()
-            .filter(|&&r| rows[r].file as usize == i)
+            .filter(|&&r| rows[r].file as usize == i && rows[r].detection == Detection::Parity)
             .count();
         report::write_summary(&mut err, s, in_window)?;
+        if hardened.is_some() {
+            report::write_hardened_counts(&mut err, &rows, &order, i)?;
+        }
         failed |= s.error.is_some();
     }
     let window_text = match window {
@@ -241,13 +261,32 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
             _ => "no event has a time to anchor the window at; use --window all".to_string(),
         },
     };
-    writeln!(
-        err,
-        "total: {} files, {} rows flagged, {} in window ({window_text})",
-        summaries.len(),
-        rows.len(),
-        order.len()
-    )?;
+    if hardened.is_some() {
+        let only = |set: &[usize]| {
+            set.iter()
+                .filter(|&&r| rows[r].detection == Detection::Hardened)
+                .count()
+        };
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let (h, hw) = (only(&all), only(&order));
+        writeln!(
+            err,
+            "total: {} files, {} rows flagged ({} parity, {h} hardened), {} in window ({} parity, {hw} hardened) ({window_text})",
+            summaries.len(),
+            rows.len(),
+            rows.len() - h,
+            order.len(),
+            order.len() - hw
+        )?;
+    } else {
+        writeln!(
+            err,
+            "total: {} files, {} rows flagged, {} in window ({window_text})",
+            summaries.len(),
+            rows.len(),
+            order.len()
+        )?;
+    }
     let applied = config
         .as_ref()
         .map(|c| c.allowlist.apply(&rows, &order, now));
@@ -277,15 +316,12 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    report::write_rows(
-        &mut out,
-        a.format,
-        a.csv_cells,
-        &rows,
-        printed,
-        &names,
-        decor.as_ref(),
-    )?;
+    let style = report::Style {
+        format: a.format,
+        csv_cells: a.csv_cells,
+        hardened: hardened.is_some(),
+    };
+    report::write_rows(&mut out, style, &rows, printed, &names, decor.as_ref())?;
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -11,6 +11,7 @@
 use std::io::{self, Write};
 
 use cmdhunt_core::export;
+use cmdhunt_core::hardened::Detection;
 use cmdhunt_core::rule::FLAGS;
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 
@@ -32,44 +33,112 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
-/// Write the selected rows (`order` indexes `rows`) in `format`; CSV text
-/// cells as `csv_cells` says; `decor` (with `--config`) names the matched
-/// needles from the config's lists and marks suppressed rows.
+/// How rows are written: the format, CSV cells, and hardened mode's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Table, CSV or NDJSON.
+    pub format: OutputFormat,
+    /// CSV text cells neutralised or raw.
+    pub csv_cells: export::CsvCells,
+    /// `--mode hardened`: the `Detection`, `Rules`, `Evasions`, `FileName` columns.
+    pub hardened: bool,
+}
+
+/// Write the selected rows (`order` indexes `rows`) in `style.format`; CSV
+/// text cells as `style.csv_cells` says; `decor` (with `--config`) names the matched
+/// needles from the config's lists and marks suppressed rows; `style.hardened`
+/// (`--mode hardened`) adds the `Detection`, `Rules`, `Evasions` and
+/// `FileName` columns (after all others).
 pub fn write_rows(
     out: &mut dyn Write,
-    format: OutputFormat,
-    csv_cells: export::CsvCells,
+    style: Style,
     rows: &[FlaggedRow],
     order: &[usize],
     file_names: &[String],
     decor: Option<&Decor>,
 ) -> io::Result<()> {
     let name = |row: &FlaggedRow| file_names.get(row.file as usize).map_or("", String::as_str);
+    let Style {
+        format,
+        csv_cells,
+        hardened,
+    } = style;
     match format {
         OutputFormat::Ndjson => {
             for &i in order {
-                let line = match decor {
+                let mut line = match decor {
                     Some(d) => d.json_line(&rows[i], i, name(&rows[i])),
                     None => export::json_row(&rows[i], name(&rows[i])),
                 };
+                if hardened {
+                    line = export::json_with_detection(line, &rows[i]);
+                }
                 writeln!(out, "{line}")?;
             }
         }
         OutputFormat::Csv => {
             let marked = decor.is_some_and(|d| d.shown.is_some());
             let extra = if marked { ",SuppressedBy" } else { "" };
-            writeln!(out, "{}{extra}", export::csv_header())?;
+            let more = if hardened {
+                export::DETECTION_CSV_HEADER
+            } else {
+                ""
+            };
+            writeln!(out, "{}{extra}{more}", export::csv_header())?;
             for &i in order {
-                let line = match decor {
+                let mut line = match decor {
                     Some(d) => d.csv_line(&rows[i], i, name(&rows[i]), csv_cells),
                     None => export::csv_row_with(&rows[i], name(&rows[i]), csv_cells),
                 };
+                if hardened {
+                    line.push_str(&export::detection_csv_cells(&rows[i], csv_cells));
+                }
                 writeln!(out, "{line}")?;
             }
         }
-        OutputFormat::Table => write_table(out, rows, order, file_names, decor)?,
+        OutputFormat::Table => write_table(out, rows, order, file_names, decor, hardened)?,
     }
     out.flush()
+}
+
+/// Hardened mode's per-file account on stderr: rows only the hardened rules
+/// flag, and parity rows the hardened rules agree with.
+pub fn write_hardened_counts(
+    err: &mut dyn Write,
+    rows: &[FlaggedRow],
+    order: &[usize],
+    file: usize,
+) -> io::Result<()> {
+    let of_file = |r: &FlaggedRow| r.file as usize == file;
+    let hardened = |r: &FlaggedRow| r.detection == Detection::Hardened;
+    let only = rows.iter().filter(|r| of_file(r) && hardened(r)).count();
+    let in_window = order
+        .iter()
+        .filter(|&&i| of_file(&rows[i]) && hardened(&rows[i]))
+        .count();
+    let agreeing = rows
+        .iter()
+        .filter(|r| of_file(r) && !hardened(r) && r.hardened.fired())
+        .count();
+    writeln!(
+        err,
+        "  hardened: {only} rows only the hardened rules flag ({in_window} in window); \
+         {agreeing} parity rows also fire hardened rules"
+    )?;
+    let mut by_rule: Vec<(&str, usize)> = Vec::new();
+    for r in rows.iter().filter(|r| of_file(r) && r.hardened.fired()) {
+        for id in r.hardened.ids() {
+            match by_rule.iter_mut().find(|(x, _)| *x == id) {
+                Some((_, n)) => *n += 1,
+                None => by_rule.push((id, 1)),
+            }
+        }
+    }
+    if !by_rule.is_empty() {
+        let list: Vec<String> = by_rule.iter().map(|(id, n)| format!("{id} {n}")).collect();
+        writeln!(err, "  hardened rules: {}", list.join(", "))?;
+    }
+    Ok(())
 }
 
 fn write_table(
@@ -78,20 +147,24 @@ fn write_table(
     order: &[usize],
     file_names: &[String],
     decor: Option<&Decor>,
+    hardened: bool,
 ) -> io::Result<()> {
     if order.is_empty() {
         return writeln!(out, "No rows flagged.");
     }
-    let header = [
+    let mut header = vec![
         "Timestamp",
         "DeviceName",
         "AccountName",
         "Flags",
         "Matched",
         "Parent",
-        "ProcessCommandLine",
     ];
-    let cells: Vec<[String; 7]> = order
+    if hardened {
+        header.extend(["Detection", "Rules", "FileName"]);
+    }
+    header.push("ProcessCommandLine");
+    let cells: Vec<Vec<String>> = order
         .iter()
         .map(|&i| {
             let r = &rows[i];
@@ -118,7 +191,7 @@ fn write_table(
             } else {
                 e.initiating_process_file_name.clone()
             };
-            [
+            let mut row = vec![
                 e.timestamp
                     .map_or_else(|| "(none)".to_string(), |t| t.to_string()),
                 terminal_safe(&e.device_name),
@@ -130,30 +203,39 @@ fn write_table(
                 },
                 terminal_safe(&matched.join("; ")),
                 terminal_safe(&parent),
-                terminal_safe(&e.process_command_line),
-            ]
+            ];
+            if hardened {
+                let rules: Vec<&str> = r.hardened.ids().collect();
+                row.push(r.detection.name().to_string());
+                row.push(if rules.is_empty() {
+                    "-".to_string()
+                } else {
+                    rules.join(",")
+                });
+                row.push(terminal_safe(&e.file_name));
+            }
+            row.push(terminal_safe(&e.process_command_line));
+            row
         })
         .collect();
-    let mut widths = header.map(str::len);
+    // Every column but the last (the command line) is padded to its widest cell.
+    let padded = header.len() - 1;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row.iter()).take(6) {
+        for (w, c) in widths.iter_mut().zip(row.iter()).take(padded) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |out: &mut dyn Write, cols: [&str; 7]| -> io::Result<()> {
-        for (w, c) in widths.iter().zip(cols.iter()).take(6) {
+    let line = |out: &mut dyn Write, cols: &[&str]| -> io::Result<()> {
+        for (w, c) in widths.iter().zip(cols.iter()).take(padded) {
             write!(out, "{c:<w$}  ", w = *w)?;
         }
-        writeln!(out, "{}", cols[6])
+        writeln!(out, "{}", cols[padded])
     };
-    line(out, header)?;
+    line(out, &header)?;
     for row in &cells {
-        line(
-            out,
-            [
-                &row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6],
-            ],
-        )?;
+        let cols: Vec<&str> = row.iter().map(String::as_str).collect();
+        line(out, &cols)?;
     }
     let _ = file_names;
     Ok(())

@@ -194,3 +194,56 @@ mod tests {
         }
     }
 }
+
+/// The CSV columns hardened mode appends after all others, with their
+/// leading comma: `Detection` (`parity` / `hardened`), `Rules` (the hardened
+/// rules that fired, `; `-joined), `Evasions` (the obfuscations undone) and
+/// `FileName` (the process's image: a hardened row may be a child of `cmd.exe`).
+pub const DETECTION_CSV_HEADER: &str = ",Detection,Rules,Evasions,FileName";
+
+/// Hardened mode's CSV cells for `row` ([`DETECTION_CSV_HEADER`]'s columns),
+/// each with its leading comma; text cells as `cells` says.
+pub fn detection_csv_cells(row: &FlaggedRow, cells: CsvCells) -> String {
+    let rules: Vec<&str> = row.hardened.ids().collect();
+    let evasions: Vec<&str> = row.hardened.evasions.names().collect();
+    format!(
+        ",{},{},{},{}",
+        row.detection.name(),
+        csv_field(&rules.join("; "), cells),
+        csv_field(&evasions.join("; "), cells),
+        csv_field(&row.event.file_name, cells)
+    )
+}
+
+/// A JSON object from [`json_row`] with hardened mode's keys appended:
+/// `"Detection": "parity"|"hardened"`, `"Rules": [ids]` (the hardened rules
+/// that fired; a parity row lists them too), `"Evasions": [names]` and
+/// `"FileName"`. Text that is not a JSON object is returned as it was.
+///
+/// ```
+/// # use cmdhunt_core::{hardened::HardenedRules, matcher::CompiledRule, scan::FileScan};
+/// use cmdhunt_core::export::{json_row, json_with_detection};
+/// # let (rule, hardened) = (CompiledRule::new(), HardenedRules::new());
+/// # let mut scan = FileScan::new(&rule, 0, "a.csv", None).hardened(&hardened);
+/// # scan.push(b"Timestamp,FileName,ProcessCommandLine,InitiatingProcessFileName\n2024-01-01T00:00:00Z,reg.exe,reg  add HKCU\\x,cmd.exe\n");
+/// # let (_, rows) = scan.finish();
+/// let line = json_with_detection(json_row(&rows[0], "a.csv"), &rows[0]);
+/// assert!(line.ends_with(r#""Detection":"hardened","Rules":["reg-modify"],"Evasions":[],"FileName":"reg.exe"}"#));
+/// ```
+pub fn json_with_detection(mut line: String, row: &FlaggedRow) -> String {
+    if !line.ends_with('}') {
+        return line;
+    }
+    line.pop();
+    let rules: Vec<String> = row.hardened.ids().map(json_string).collect();
+    let evasions: Vec<String> = row.hardened.evasions.names().map(json_string).collect();
+    let _ = write!(
+        line,
+        ",\"Detection\":\"{}\",\"Rules\":[{}],\"Evasions\":[{}],\"FileName\":{}}}",
+        row.detection.name(),
+        rules.join(","),
+        evasions.join(","),
+        json_string(&row.event.file_name)
+    );
+    line
+}

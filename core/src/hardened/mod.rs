@@ -49,42 +49,16 @@ pub mod rules;
 pub use matcher::{all_rules, rules_in, HardenedHit, HardenedRules, RuleSet, RENAMED_BIT};
 pub use normalise::Evasions;
 
-/// Which rules a scan runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum Mode {
-    /// The Sentinel rule exactly (the default).
-    #[default]
-    Parity,
-    /// The Sentinel rule, plus the hardened rules as extra, labelled rows.
-    Hardened,
-}
+/// Which rules a scan runs: [`Mode::Parity`] (the default) or
+/// [`Mode::Hardened`]. One type with the tuning config's `mode` key.
+pub use crate::tuning::Mode;
 
-impl Mode {
-    /// Both modes.
-    pub const ALL: [Mode; 2] = [Mode::Parity, Mode::Hardened];
-
-    /// The mode's name (`parity`, `hardened`), as `--mode` spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Parity => "parity",
-            Mode::Hardened => "hardened",
-        }
-    }
-
-    /// The mode called `name` (case-insensitive).
-    pub fn from_name(name: &str) -> Option<Mode> {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name))
-    }
-
-    /// What the mode means, for people.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Mode::Parity => "Sentinel parity: exactly the rows the KQL returns",
-            Mode::Hardened => {
-                "Sentinel parity plus hardened rows: obfuscated spellings, tools started by cmd.exe, renamed binaries"
-            }
+/// What a mode means, for people (the page's mode switch, the CLI's help).
+pub fn describe_mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Parity => "Sentinel parity: exactly the rows the KQL returns",
+        Mode::Hardened => {
+            "Sentinel parity plus hardened rows: obfuscated spellings, tools started by cmd.exe, renamed binaries"
         }
     }
 }
