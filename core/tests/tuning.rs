@@ -781,3 +781,59 @@ fn equality_helpers_agree_with_the_conditions() {
         assert_eq!(hs.matches(&e), has(text, value));
     }
 }
+
+#[test]
+fn sigma_filter_lines() {
+    use cmdhunt_core::tuning::sigma;
+    // (field, match, value, the filter's line)
+    let cases = [
+        (
+            "AccountName",
+            "=~",
+            "svc_backup",
+            r"        User|endswith: '\svc_backup'",
+        ),
+        ("AccountName", "=~", "", "        User: ''"),
+        (
+            "InitiatingProcessFileName",
+            "=~",
+            "ccmexec.exe",
+            r"        ParentImage|endswith: '\ccmexec.exe'",
+        ),
+        (
+            "DeviceName",
+            "=~",
+            "it's-pc",
+            "        Computer: 'it''s-pc'",
+        ),
+        (
+            "ProcessCommandLine",
+            "has",
+            r"x*y?\\z",
+            r"        CommandLine|contains: 'x\*y\?\\\z'",
+        ),
+        (
+            "InitiatingProcessCommandLine",
+            "regex",
+            r"(?i)^a\d+$",
+            r"        ParentCommandLine|re: '(?i)^a\d+$'",
+        ),
+        (
+            "ProcessCommandLine",
+            "has",
+            "tab\there",
+            r#"        CommandLine|contains: "tab\there""#,
+        ),
+    ];
+    for (field, kind, value, line) in cases {
+        let json = format!(
+            r#"{{"version": 1, "allowlist": [{{"id": "e", "reason": "r", "when": [{{"field": {}, "match": {}, "value": {}}}]}}]}}"#,
+            serde_json::to_string(field).unwrap(),
+            serde_json::to_string(kind).unwrap(),
+            serde_json::to_string(value).unwrap()
+        );
+        let config = Config::parse(&json).unwrap();
+        let text = sigma::render(&config, Timestamp(0));
+        assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+    }
+}

@@ -74,7 +74,7 @@ fn list_item(lines: &mut Vec<String>, indent: &str, key: &str, values: &[String]
 }
 
 /// The Sigma field and modifier for one allowlist condition.
-fn condition_key(field: Field, kind: MatchKind) -> (&'static str, &'static str) {
+fn condition_key(field: Field, kind: MatchKind, text: &str) -> (&'static str, &'static str) {
     let name = match field {
         Field::DeviceName => "Computer",
         Field::AccountName => "User",
@@ -85,8 +85,12 @@ fn condition_key(field: Field, kind: MatchKind) -> (&'static str, &'static str) 
     let modifier = match (field, kind) {
         (_, MatchKind::Regex) => "|re",
         (_, MatchKind::Has) => "|contains",
-        // Sigma's User is DOMAIN\name, ParentImage a full path.
-        (Field::AccountName | Field::InitiatingProcessFileName, MatchKind::Equals) => "|endswith",
+        // Sigma's User is DOMAIN\name, ParentImage a full path (`=~ ""`: empty, as is).
+        (Field::AccountName | Field::InitiatingProcessFileName, MatchKind::Equals)
+            if !text.is_empty() =>
+        {
+            "|endswith"
+        }
         (_, MatchKind::Equals) => "",
     };
     (name, modifier)
@@ -95,7 +99,9 @@ fn condition_key(field: Field, kind: MatchKind) -> (&'static str, &'static str) 
 fn condition_value(field: Field, kind: MatchKind, text: &str) -> String {
     match (field, kind) {
         (_, MatchKind::Regex) => yaml_string(text),
-        (Field::AccountName | Field::InitiatingProcessFileName, MatchKind::Equals) => {
+        (Field::AccountName | Field::InitiatingProcessFileName, MatchKind::Equals)
+            if !text.is_empty() =>
+        {
             value(&format!("\\{text}"))
         }
         _ => value(text),
@@ -182,7 +188,7 @@ pub fn render(config: &Config, now: Timestamp) -> String {
                 detection.push(format!("    # allowlist {id}"));
                 detection.push(format!("    {}:", filter_name(i, entry)));
                 for c in &entry.when {
-                    let (name, modifier) = condition_key(c.field, c.kind);
+                    let (name, modifier) = condition_key(c.field, c.kind, &c.value);
                     detection.push(format!(
                         "        {name}{modifier}: {}",
                         condition_value(c.field, c.kind, &c.value)
