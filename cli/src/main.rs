@@ -291,10 +291,15 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
         .as_ref()
         .map(|c| c.allowlist.apply(&rows, &order, now));
     if let (Some(c), Some(applied)) = (&config, &applied) {
+        let overridden = if mode == c.mode {
+            String::new()
+        } else {
+            format!(" (--mode; the file says {})", c.mode.name())
+        };
         writeln!(
             err,
-            "config: mode {}, {} SuspiciousPatterns, {} SuspiciousParents, {} allowlist entries",
-            c.mode.name(),
+            "config: mode {}{overridden}, {} SuspiciousPatterns, {} SuspiciousParents, {} allowlist entries",
+            mode.name(),
             c.patterns.len(),
             c.parents.len(),
             c.allowlist.entries.len()

@@ -511,3 +511,32 @@ fn exported_sigma_is_a_process_creation_rule_that_sigma_rust_parses_and_evaluate
     ]);
     assert!(!rule.is_match(&not_cmd));
 }
+
+#[test]
+fn the_configs_mode_applies_unless_mode_is_given() {
+    let file = shared(MDE);
+    let path = config_file(
+        "mode.json",
+        r#"{"version": 1, "mode": "hardened", "window": "all"}"#,
+    );
+    let config = path.to_str().unwrap();
+    let from_file = cmdhunt(&["scan", "--config", config, "--format", "ndjson", &file]);
+    let flag = cmdhunt(&[
+        "scan", "--mode", "hardened", "--window", "all", "--format", "ndjson", &file,
+    ]);
+    assert_eq!(stdout(&from_file), stdout(&flag));
+    assert!(json_lines(&from_file)
+        .iter()
+        .all(|r| r.get("Detection").is_some()));
+    assert!(
+        stderr(&from_file).contains("config: mode hardened, "),
+        "{}",
+        stderr(&from_file)
+    );
+    let overridden = cmdhunt(&[
+        "scan", "--config", config, "--mode", "parity", "--format", "ndjson", &file,
+    ]);
+    let plain = cmdhunt(&["scan", "--window", "all", "--format", "ndjson", &file]);
+    assert_eq!(stdout(&overridden), stdout(&plain));
+    assert!(stderr(&overridden).contains("config: mode parity (--mode; the file says hardened), "));
+}
