@@ -89,11 +89,29 @@ const SHELL: &[(&str, &[&str])] = &[
     (r"cmd /c wevtutil cl Security", &["log-tamper"]),
     (
         r"cmd /c procdump.exe -accepteula -ma lsass.exe l.dmp",
-        &["credential-dump"],
+        &["lsass-dump"],
     ),
     (
         r"cmd /c copy \\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1\Windows\NTDS\NTDS.dit C:\x\ntds.dit",
-        &["credential-dump"],
+        &["credential-copy"],
+    ),
+    (
+        r#"cmd /c ntdsutil "ac i ntds" "ifm" "create full c:\x" q q"#,
+        &["ntds-dump"],
+    ),
+    (r"cmd /c diskshadow.exe /s shadow.txt", &["ntds-dump"]),
+    (
+        r"cmd /c sc config WinDefend start= disabled",
+        &["sc-service"],
+    ),
+    (r"cmd /c sc \\fs02\ stop sense", &["sc-service"]),
+    (
+        r"cmd /c netsh interface portproxy add v4tov4 listenport=8080 connectaddress=10.0.0.1",
+        &["netsh-tamper"],
+    ),
+    (
+        r"cmd /c auditpol /set /category:* /success:disable",
+        &["log-tamper"],
     ),
     (
         r"cmd /c forfiles /p c:\windows\system32 /m notepad.exe /c calc.exe",
@@ -265,6 +283,20 @@ const SHELL: &[(&str, &[&str])] = &[
         &[],
     ),
     (r"cmd /c sc query WinDefend", &[]),
+    (
+        r#"cmd /c forfiles /p C:\logs /c "C:\Windows\System32\cmd.exe /c del @path""#,
+        &[],
+    ),
+    (r"cmd /c forfiles /p C:\logs /d -7 /c @del", &[]),
+    (r"cmd /c sc config wuauserv start= disabled", &[]),
+    (r"cmd /c sc stop Spooler", &[]),
+    (r"cmd /c xcopy /s /e C:\data D:\backup", &[]),
+    (r"cmd /c robocopy C:\src D:\dst /s /mir", &[]),
+    (
+        r"cmd /c copy C:\Windows\System32\config\systemprofile\x.txt C:\y",
+        &[],
+    ),
+    (r"cmd /c wevtutil qe Security /c:5", &[]),
     (r"cmd /c netsh interface ip show config", &[]),
     (r"cmd /c netsh advfirewall show allprofiles state", &[]),
     (

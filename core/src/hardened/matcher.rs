@@ -231,7 +231,10 @@ fn holds(shape: &Shape, c: &Command) -> bool {
             .iter()
             .position(|a| switch_name(a) == Some(switch) && !a.contains([':', '=']))
             .and_then(|i| c.args.get(i + 1))
-            .is_some_and(|next| !next.trim_start().starts_with(prefix)),
+            .and_then(|next| next.split_whitespace().next())
+            // `@path`-style words are the tool's variables, not a program.
+            .is_some_and(|program| !program.starts_with('@') && tool_name(program) != prefix),
+        Shape::EachWordOf(groups) => groups.iter().all(|g| c.words().any(|w| g.contains(&w))),
         Shape::ArgsContainEach(groups) => {
             let mut joined = c.args.join(" ");
             joined.push(' ');

@@ -38,9 +38,13 @@ pub enum Shape {
     /// One of these switches on a tool other than the named one (a renamed
     /// copy used with the original's switches).
     SwitchNotFrom(&'static str, &'static [&'static str]),
-    /// The argument after this switch does not start with this text
-    /// (`forfiles /c calc.exe`, not `/c "cmd /c del @path"`).
+    /// The argument after this switch starts with a program other than this
+    /// tool (`forfiles /c calc.exe`, not `/c "cmd /c del @path"` nor
+    /// `/c "C:\Windows\System32\cmd.exe /c ..."`).
     SwitchThenNot(&'static str, &'static str),
+    /// For each list, a positional argument equal to one of its words
+    /// (`sc stop WinDefend`: a security service and a stopping verb).
+    EachWordOf(&'static [&'static [&'static str]]),
     /// The arguments, joined, contain a text from each list.
     ArgsContainEach(&'static [&'static [&'static str]]),
     /// The value of a switch (`/format:VALUE`) contains one of these texts.
@@ -144,7 +148,7 @@ use Scope::{Both, Shell};
 use Shape::*;
 
 /// The hardened rules, in report order. Identifiers are stable.
-pub const RULES: [HardenedRule; 40] = [
+pub const RULES: [HardenedRule; 42] = [
     HardenedRule {
         id: "certutil-download",
         name: "certutil downloads a file",
@@ -443,7 +447,7 @@ pub const RULES: [HardenedRule; 40] = [
             Words(&["create"]),
             Words(&["sdset"]),
             ArgContains(&["binpath", "command="]),
-            ArgsContainEach(&[SECURITY_SERVICES, &["stop", "disabled", "delete"]]),
+            EachWordOf(&[SECURITY_SERVICES, &["stop", "delete", "disabled"]]),
         ],
         scope: Both,
     },
@@ -502,17 +506,33 @@ pub const RULES: [HardenedRule; 40] = [
         scope: Both,
     },
     HardenedRule {
-        id: "credential-dump",
-        name: "credential stores dumped or copied",
-        why: "an LSASS dump (procdump), an NTDS IFM (ntdsutil), a shadow-copy script (diskshadow) or a copy of ntds.dit or the SAM/SYSTEM/SECURITY hives yields credentials",
-        technique: "T1003",
+        id: "lsass-dump",
+        name: "LSASS memory dumped",
+        why: "a dump of lsass.exe (procdump -ma lsass) holds the logged-on users' credentials",
+        technique: "T1003.001",
         generalises: None,
-        tools: &["procdump", "procdump64", "ntdsutil", "diskshadow", "copy", "xcopy", "robocopy", "esentutl"],
-        shapes: &[
-            ArgContains(&["lsass", "ifm"]),
-            ArgEndsWith(&[r"\ntds.dit", r"\config\sam", r"\config\system", r"\config\security"]),
-            Switch(&["s"]),
-        ],
+        tools: &["procdump", "procdump64"],
+        shapes: &[ArgContains(&["lsass"])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "ntds-dump",
+        name: "the domain database staged for theft",
+        why: "an NTDS install-from-media copy (ntdsutil ifm) or a diskshadow script (/s, shadow copy of ntds.dit) yields every domain credential",
+        technique: "T1003.003",
+        generalises: None,
+        tools: &["ntdsutil", "diskshadow"],
+        shapes: &[ArgContains(&["ifm"]), Switch(&["s"])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "credential-copy",
+        name: "a credential store copied",
+        why: "copying ntds.dit or the SAM, SYSTEM or SECURITY hive (from a shadow copy, say) yields credentials offline",
+        technique: "T1003.002",
+        generalises: None,
+        tools: &["copy", "xcopy", "robocopy", "esentutl"],
+        shapes: &[ArgEndsWith(&[r"\ntds.dit", r"\config\sam", r"\config\system", r"\config\security"])],
         scope: Both,
     },
     HardenedRule {
