@@ -88,8 +88,10 @@ const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day number (inverse of [`days_from_civil`]).
-const fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The civil date `(year, month, day)` of a day number counted from
+/// 1970-01-01 (proleptic Gregorian; Howard Hinnant's algorithm, the inverse
+/// of `days_from_civil`).
+pub(crate) const fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;

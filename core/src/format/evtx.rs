@@ -58,6 +58,7 @@ use alloc::vec::Vec;
 
 use evtx::{EvtxChunkData, ParserSettings};
 
+mod binxml;
 mod caches;
 mod records;
 mod scanner;
@@ -65,6 +66,7 @@ mod template;
 mod value_record;
 #[cfg(test)]
 mod value_tests;
+mod values;
 
 use super::{DecodeError, Decoder};
 use crate::event::{Position, RecordSink, Skip};

@@ -28,7 +28,9 @@ use alloc::vec::Vec;
 
 use evtx::EvtxRecord;
 
+use super::binxml::token::*;
 use super::caches::Classes;
+use super::values::{filled, not_null, textual, u16_at, u32_at, utf16_text, Nested, Value, Values};
 use crate::event::RecordClass;
 use crate::mapping::{Schema, Target};
 
@@ -123,16 +125,6 @@ impl Cursor<'_> {
     }
 }
 
-fn u16_at(data: &[u8], at: usize) -> Option<u16> {
-    let b = data.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-
-fn u32_at(data: &[u8], at: usize) -> Option<u32> {
-    let b = data.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 /// A string-table name: plain ASCII only (anything else is left to the renderer).
 fn name_at(data: &[u8], offset: usize) -> Option<String> {
     let len = usize::from(u16_at(data, offset.checked_add(6)?)?);
@@ -148,39 +140,10 @@ fn name_at(data: &[u8], offset: usize) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// UTF-16LE text as the renderer writes it and the XML reader reads it back,
-/// up to the first NUL; `None` when it holds anything the renderer changes
-/// (control characters, surrogates, U+FFFE/U+FFFF) or is empty.
-fn utf16_text(bytes: &[u8]) -> Option<String> {
-    let mut text = Vec::with_capacity(bytes.len() / 2);
-    for unit in bytes.chunks_exact(2) {
-        match u16::from_le_bytes([unit[0], unit[1]]) {
-            0 => break,
-            c @ 0x20..0x80 => text.push(c as u8),
-            c if c < 0x20 || (0xD800..=0xDFFF).contains(&c) || c >= 0xFFFE => return None,
-            c => {
-                let mut buf = [0; 4];
-                text.extend_from_slice(
-                    char::from_u32(u32::from(c))?
-                        .encode_utf8(&mut buf)
-                        .as_bytes(),
-                );
-            }
-        }
-    }
-    if text.is_empty() {
-        return None;
-    }
-    String::from_utf8(text).ok()
-}
-
 /// The local part of a name (`e:Event` → `Event`).
 fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
-
-/// Template instances nested in a record's values: `(slot, definition offset)`.
-type Nested = Vec<(u16, usize)>;
 
 /// The state of a walk through a template definition (and the ones nested
 /// in it), following the fast XML reader's rules over the rendering.
@@ -232,7 +195,14 @@ impl Walk {
         let mut pending: Option<Open> = None;
         while c.pos < c.data.len() {
             let token = c.u8()?;
-            if matches!(token, 0x06 | 0x46 | 0x02 | 0x03 | 0x00) {
+            if matches!(
+                token,
+                ATTRIBUTE
+                    | ATTRIBUTE_MORE
+                    | CLOSE_START_ELEMENT
+                    | CLOSE_EMPTY_ELEMENT
+                    | END_OF_STREAM
+            ) {
                 if let Some((key, pieces)) = attribute.take() {
                     let open = pending.as_mut()?;
                     let relevant = matches!(key.as_str(), "Name" | "SystemTime");
@@ -256,8 +226,8 @@ impl Walk {
                 }
             }
             match token {
-                0x0f => c.pos += 3,
-                0x01 | 0x41 => {
+                FRAGMENT_HEADER => c.pos += 3,
+                OPEN_START_ELEMENT | OPEN_START_ELEMENT_WITH_ATTRIBUTES => {
                     if self.root_done || pending.is_some() {
                         return None;
                     }
@@ -269,7 +239,7 @@ impl Walk {
                     c.u32()?;
                     let at = c.name()?;
                     let name = self.name(chunk, at)?;
-                    if token == 0x41 {
+                    if token == OPEN_START_ELEMENT_WITH_ATTRIBUTES {
                         c.u32()?;
                     }
                     pending = Some(Open {
@@ -281,17 +251,19 @@ impl Walk {
                         field: None,
                     });
                 }
-                0x06 | 0x46 => {
+                ATTRIBUTE | ATTRIBUTE_MORE => {
                     pending.as_ref()?;
                     let at = c.name()?;
                     let name = self.name(chunk, at)?;
                     attribute = Some((String::from(local(&name)), Vec::new()));
                 }
-                0x02 | 0x03 => self.start(pending.take()?, token == 0x03)?,
-                0x04 => self.end()?,
-                0x05 | 0x45 | 0x0d | 0x0e => {
-                    let piece = if token & 0x0f == 0x05 {
-                        if c.u8()? != 0x01 {
+                CLOSE_START_ELEMENT | CLOSE_EMPTY_ELEMENT => {
+                    self.start(pending.take()?, token == CLOSE_EMPTY_ELEMENT)?
+                }
+                END_ELEMENT => self.end()?,
+                VALUE | VALUE_MORE | NORMAL_SUBSTITUTION | OPTIONAL_SUBSTITUTION => {
+                    let piece = if token == VALUE || token == VALUE_MORE {
+                        if c.u8()? != STRING_VALUE {
                             return None;
                         }
                         let len = usize::from(c.u16()?);
@@ -326,7 +298,7 @@ impl Walk {
                         self.stack.last_mut()?.content.push(piece);
                     }
                 }
-                0x00 => break,
+                END_OF_STREAM => break,
                 _ => return None,
             }
         }
@@ -467,185 +439,6 @@ impl Shape {
     }
 }
 
-/// A value: `(type, start in the chunk, size)`.
-type Value = (u8, usize, usize);
-
-/// The values of a record's template instance and of the instances nested
-/// in them.
-#[derive(Default)]
-pub(super) struct Values {
-    /// Each instance's values: `(first, end)` in `list`.
-    instances: Vec<(usize, usize)>,
-    list: Vec<Value>,
-    nested: Nested,
-}
-
-/// Whether the `evtx` crate reads a value of this type in exactly its
-/// descriptor's `size` (so that the values after it are where this module
-/// looks): fixed-size types of their size, SIDs of the size their count of
-/// sub-authorities gives, the rest by size.
-fn size_fits(data: &[u8], (kind, at, size): Value) -> Option<bool> {
-    Some(match kind {
-        0x03 | 0x04 => size == 1,
-        0x05 | 0x06 => size == 2,
-        0x07 | 0x08 | 0x0b | 0x0d | 0x14 => size == 4,
-        0x09 | 0x0a | 0x0c | 0x11 | 0x15 => size == 8,
-        0x0f | 0x12 => size == 16,
-        0x10 => size == 4 || size == 8,
-        0x13 => size >= 8 && usize::from(*data.get(at + 1)?) * 4 + 8 == size,
-        0x01 => size % 2 == 0,
-        0x00 | 0x02 | 0x0e | 0x21 => true,
-        _ => false,
-    })
-}
-
-/// Whether a value renders as some text (an attribute with an empty value
-/// is left out): not null, not empty, not an array nor BinXML.
-fn filled(data: &[u8], (kind, at, size): Value) -> bool {
-    match kind {
-        0x00 | 0x02 | 0x21 => false,
-        0x01 => size >= 2 && u16_at(data, at) != Some(0),
-        0x0e => size > 0,
-        k => k < 0x80,
-    }
-}
-
-/// Whether a value renders as text, maybe empty (not an array, which
-/// repeats its element, nor BinXML, which gives elements).
-fn textual((kind, _, size): Value) -> bool {
-    kind < 0x80 && (kind != 0x21 || size == 0)
-}
-
-/// Whether a value is not null (an element that depends on a null value is left out).
-fn not_null((kind, _, size): Value) -> bool {
-    kind != 0x00 && size > 0
-}
-
-impl Values {
-    /// Read the values of the template instance at `stream[pos]` (after its
-    /// token) into `list`; its definition offset.
-    fn instance(&mut self, data: &[u8], mut pos: usize, end: usize) -> Option<usize> {
-        pos += 1;
-        let definition = u32_at(data, pos + 4)? as usize;
-        pos += 8;
-        if pos == definition {
-            pos += 24 + u32_at(data, pos + 20)? as usize;
-        }
-        let count = u32_at(data, pos)? as usize;
-        pos += 4;
-        let mut at = pos.checked_add(count.checked_mul(4)?)?;
-        let first = self.list.len();
-        for i in 0..count {
-            let size = usize::from(u16_at(data, pos + 4 * i)?);
-            let kind = *data.get(pos + 4 * i + 2)?;
-            let value = (kind, at, size);
-            if at + size > end || !size_fits(data, value)? {
-                return None;
-            }
-            self.list.push(value);
-            at += size;
-        }
-        self.instances.push((first, self.list.len()));
-        matches!(data.get(at..end)?, [] | [0x00, ..]).then_some(definition)
-    }
-
-    /// Read the values of `record`, a single template instance (whose
-    /// BinXML values, if any, are single template instances too); its
-    /// definition offset, `None` for any other record.
-    fn read(&mut self, record: &EvtxRecord<'_>) -> Option<usize> {
-        self.instances.clear();
-        self.list.clear();
-        self.nested.clear();
-        let data = record.chunk.data;
-        let start = usize::try_from(record.binxml_offset).ok()?;
-        let end = start.checked_add(record.binxml_size as usize)?;
-        let at = single_instance(data.get(start..end)?)?;
-        let definition = self.instance(data, start + at, end)?;
-        let top = self.list.len();
-        for slot in 0..top {
-            let (kind, at, size) = *self.list.get(slot)?;
-            if kind == 0x21 && size > 0 {
-                let inner = single_instance(data.get(at..at + size)?)?;
-                let nested = self.instance(data, at + inner, at + size)?;
-                self.nested.push((u16::try_from(slot).ok()?, nested));
-            }
-        }
-        Some(definition)
-    }
-
-    /// Value `slot` of instance `instance`.
-    fn get(&self, instance: usize, slot: u16) -> Option<Value> {
-        let &(first, end) = self.instances.get(instance)?;
-        let i = first.checked_add(usize::from(slot))?;
-        if i >= end {
-            return None;
-        }
-        self.list.get(i).copied()
-    }
-
-    /// The text the renderer writes for a value, as read back; `None` for a
-    /// type this module does not render.
-    fn text(&self, data: &[u8], instance: usize, slot: u16) -> Option<String> {
-        let (kind, at, size) = self.get(instance, slot)?;
-        let bytes = data.get(at..at + size)?;
-        let mut b = [0u8; 8];
-        if let Some(part) = b.get_mut(..size.min(8)) {
-            part.copy_from_slice(bytes.get(..size.min(8))?);
-        }
-        let n = u64::from_le_bytes(b);
-        Some(match kind {
-            0x00 | 0x21 if size == 0 || kind == 0x00 => String::new(),
-            0x01 if u16_at(bytes, 0).unwrap_or(0) == 0 => String::new(),
-            0x01 => utf16_text(bytes)?,
-            0x03 => format!("{}", n as u8 as i8),
-            0x05 => format!("{}", n as u16 as i16),
-            0x07 => format!("{}", n as u32 as i32),
-            0x09 => format!("{}", n as i64),
-            0x04 | 0x06 | 0x08 | 0x0a => format!("{n}"),
-            0x10 | 0x14 | 0x15 => format!("0x{n:x}"),
-            0x11 => filetime_text(n),
-            _ => return None,
-        })
-    }
-}
-
-/// Where the `TemplateInstance` token's body starts in a stream that is
-/// one instance (after a fragment header or not).
-fn single_instance(stream: &[u8]) -> Option<usize> {
-    match stream {
-        [0x0f, _, _, _, 0x0c, ..] => Some(5),
-        [0x0c, ..] => Some(1),
-        _ => None,
-    }
-}
-
-/// A FILETIME as the renderer writes it (`2019-03-19T23:34:25.3431560Z`).
-fn filetime_text(filetime: u64) -> String {
-    const TICKS_PER_SEC: u64 = 10_000_000;
-    const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
-    if filetime > i64::MAX as u64 {
-        return String::from("0000-00-00T00:00:00.0000000Z");
-    }
-    let (days, ticks) = (filetime / TICKS_PER_DAY, filetime % TICKS_PER_DAY);
-    // Howard Hinnant's `civil_from_days`, from 0000-03-01 (584,694 days before 1601-01-01).
-    let z = days + 584_694;
-    let (era, doe) = (z / 146_097, z % 146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = (era * 400 + yoe + u64::from(month <= 2)) % 10_000;
-    let secs = ticks / TICKS_PER_SEC;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60,
-        ticks % TICKS_PER_SEC
-    )
-}
-
 /// What a shape is read from: a definition offset, and the instances nested in the values.
 type ShapeKey = (usize, Nested);
 
@@ -760,41 +553,5 @@ impl Templates {
         let cut = text.len() - part.len();
         text.drain(..cut);
         Some(text)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn utf16(text: &str) -> Vec<u8> {
-        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
-    }
-
-    #[test]
-    fn filetimes_render_as_evtx_writes_them() {
-        // 0 is 1601-01-01; 132_000_000_000_000_000 is 2019-04-17T18:40:00Z (checked with
-        // `date -u -d @$((132000000000000000 / 10000000 - 11644473600))`).
-        assert_eq!(filetime_text(0), "1601-01-01T00:00:00.0000000Z");
-        assert_eq!(
-            filetime_text(132_000_000_000_000_000 + 1_234_567),
-            "2019-04-17T18:40:00.1234567Z"
-        );
-        assert_eq!(filetime_text(u64::MAX), "0000-00-00T00:00:00.0000000Z");
-    }
-
-    #[test]
-    fn text_the_renderer_would_change_is_left_to_it() {
-        assert_eq!(
-            utf16_text(&utf16("cmd.exe /c \u{e9}\u{4e2d}")).as_deref(),
-            Some("cmd.exe /c \u{e9}\u{4e2d}")
-        );
-        assert_eq!(utf16_text(&utf16("a\0b")).as_deref(), Some("a"));
-        for odd in ["a\tb", "a\nb", "\u{fffe}"] {
-            assert_eq!(utf16_text(&utf16(odd)), None, "{odd:?}");
-        }
-        // A lone surrogate.
-        assert_eq!(utf16_text(&[0x00, 0xd8, b'a', 0]), None);
-        assert_eq!(utf16_text(&[]), None);
     }
 }

@@ -1,0 +1,272 @@
+//! The values of a record's template instance, read from the chunk bytes
+//! (the value table `super::template` takes a record's columns from), and
+//! the text the renderer writes for each.
+//!
+//! A record that is one `TemplateInstance` carries its definition's offset
+//! and an array of `(size, type)` descriptors followed by the values
+//! themselves; a value of type BinXML is itself one template instance
+//! (nested). Only what this module reads exactly as `evtx` reads it is taken
+//! (each value's size must be its type's); anything else leaves the record
+//! to the rendering path.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use evtx::EvtxRecord;
+
+use super::binxml::token;
+use super::binxml::value::*;
+use crate::time;
+
+/// Template instances nested in a record's values: `(slot, definition offset)`.
+pub(super) type Nested = Vec<(u16, usize)>;
+
+pub(super) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    let b = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+
+pub(super) fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+    let b = data.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// UTF-16LE text as the renderer writes it and the XML reader reads it back,
+/// up to the first NUL; `None` when it holds anything the renderer changes
+/// (control characters, surrogates, U+FFFE/U+FFFF) or is empty.
+pub(super) fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let mut text = Vec::with_capacity(bytes.len() / 2);
+    for unit in bytes.chunks_exact(2) {
+        match u16::from_le_bytes([unit[0], unit[1]]) {
+            0 => break,
+            c @ 0x20..0x80 => text.push(c as u8),
+            c if c < 0x20 || (0xD800..=0xDFFF).contains(&c) || c >= 0xFFFE => return None,
+            c => {
+                let mut buf = [0; 4];
+                text.extend_from_slice(
+                    char::from_u32(u32::from(c))?
+                        .encode_utf8(&mut buf)
+                        .as_bytes(),
+                );
+            }
+        }
+    }
+    if text.is_empty() {
+        return None;
+    }
+    String::from_utf8(text).ok()
+}
+
+/// A value: `(type, start in the chunk, size)`.
+pub(super) type Value = (u8, usize, usize);
+
+/// The values of a record's template instance and of the instances nested
+/// in them.
+#[derive(Default)]
+pub(super) struct Values {
+    /// Each instance's values: `(first, end)` in `list`.
+    instances: Vec<(usize, usize)>,
+    list: Vec<Value>,
+    pub(super) nested: Nested,
+}
+
+/// Whether the `evtx` crate reads a value of this type in exactly its
+/// descriptor's `size` (so that the values after it are where this module
+/// looks): fixed-size types of their size, SIDs of the size their count of
+/// sub-authorities gives, the rest by size.
+fn size_fits(data: &[u8], (kind, at, size): Value) -> Option<bool> {
+    Some(match kind {
+        INT8 | UINT8 => size == 1,
+        INT16 | UINT16 => size == 2,
+        INT32 | UINT32 | REAL32 | BOOL | HEX32 => size == 4,
+        INT64 | UINT64 | REAL64 | FILETIME | HEX64 => size == 8,
+        GUID | SYSTEMTIME => size == 16,
+        SIZE_T => size == 4 || size == 8,
+        SID => size >= 8 && usize::from(*data.get(at + 1)?) * 4 + 8 == size,
+        STRING => size % 2 == 0,
+        NULL | ANSI_STRING | BINARY | BINXML => true,
+        _ => false,
+    })
+}
+
+/// Whether a value renders as some text (an attribute with an empty value
+/// is left out): not null, not empty, not an array nor BinXML.
+pub(super) fn filled(data: &[u8], (kind, at, size): Value) -> bool {
+    match kind {
+        NULL | ANSI_STRING | BINXML => false,
+        STRING => size >= 2 && u16_at(data, at) != Some(0),
+        BINARY => size > 0,
+        k => k < ARRAY,
+    }
+}
+
+/// Whether a value renders as text, maybe empty (not an array, which
+/// repeats its element, nor BinXML, which gives elements).
+pub(super) fn textual((kind, _, size): Value) -> bool {
+    kind < ARRAY && (kind != BINXML || size == 0)
+}
+
+/// Whether a value is not null (an element that depends on a null value is left out).
+pub(super) fn not_null((kind, _, size): Value) -> bool {
+    kind != NULL && size > 0
+}
+
+impl Values {
+    /// Read the values of the template instance at `stream[pos]` (after its
+    /// token) into `list`; its definition offset.
+    fn instance(&mut self, data: &[u8], mut pos: usize, end: usize) -> Option<usize> {
+        pos += 1;
+        let definition = u32_at(data, pos + 4)? as usize;
+        pos += 8;
+        if pos == definition {
+            pos += 24 + u32_at(data, pos + 20)? as usize;
+        }
+        let count = u32_at(data, pos)? as usize;
+        pos += 4;
+        let mut at = pos.checked_add(count.checked_mul(4)?)?;
+        let first = self.list.len();
+        for i in 0..count {
+            let size = usize::from(u16_at(data, pos + 4 * i)?);
+            let kind = *data.get(pos + 4 * i + 2)?;
+            let value = (kind, at, size);
+            if at + size > end || !size_fits(data, value)? {
+                return None;
+            }
+            self.list.push(value);
+            at += size;
+        }
+        self.instances.push((first, self.list.len()));
+        matches!(data.get(at..end)?, [] | [token::END_OF_STREAM, ..]).then_some(definition)
+    }
+
+    /// Read the values of `record`, a single template instance (whose
+    /// BinXML values, if any, are single template instances too); its
+    /// definition offset, `None` for any other record.
+    pub(super) fn read(&mut self, record: &EvtxRecord<'_>) -> Option<usize> {
+        self.instances.clear();
+        self.list.clear();
+        self.nested.clear();
+        let data = record.chunk.data;
+        let start = usize::try_from(record.binxml_offset).ok()?;
+        let end = start.checked_add(record.binxml_size as usize)?;
+        let at = single_instance(data.get(start..end)?)?;
+        let definition = self.instance(data, start + at, end)?;
+        let top = self.list.len();
+        for slot in 0..top {
+            let (kind, at, size) = *self.list.get(slot)?;
+            if kind == BINXML && size > 0 {
+                let inner = single_instance(data.get(at..at + size)?)?;
+                let nested = self.instance(data, at + inner, at + size)?;
+                self.nested.push((u16::try_from(slot).ok()?, nested));
+            }
+        }
+        Some(definition)
+    }
+
+    /// Value `slot` of instance `instance`.
+    pub(super) fn get(&self, instance: usize, slot: u16) -> Option<Value> {
+        let &(first, end) = self.instances.get(instance)?;
+        let i = first.checked_add(usize::from(slot))?;
+        if i >= end {
+            return None;
+        }
+        self.list.get(i).copied()
+    }
+
+    /// The text the renderer writes for a value, as read back; `None` for a
+    /// type this module does not render.
+    pub(super) fn text(&self, data: &[u8], instance: usize, slot: u16) -> Option<String> {
+        let (kind, at, size) = self.get(instance, slot)?;
+        let bytes = data.get(at..at + size)?;
+        let mut b = [0u8; 8];
+        if let Some(part) = b.get_mut(..size.min(8)) {
+            part.copy_from_slice(bytes.get(..size.min(8))?);
+        }
+        let n = u64::from_le_bytes(b);
+        Some(match kind {
+            NULL | BINXML if size == 0 || kind == NULL => String::new(),
+            STRING if u16_at(bytes, 0).unwrap_or(0) == 0 => String::new(),
+            STRING => utf16_text(bytes)?,
+            INT8 => format!("{}", n as u8 as i8),
+            INT16 => format!("{}", n as u16 as i16),
+            INT32 => format!("{}", n as u32 as i32),
+            INT64 => format!("{}", n as i64),
+            UINT8 | UINT16 | UINT32 | UINT64 => format!("{n}"),
+            SIZE_T | HEX32 | HEX64 => format!("0x{n:x}"),
+            FILETIME => filetime_text(n),
+            _ => return None,
+        })
+    }
+}
+
+/// Where the `TemplateInstance` token's body starts in a stream that is
+/// one instance (after a fragment header or not).
+fn single_instance(stream: &[u8]) -> Option<usize> {
+    match stream {
+        [token::FRAGMENT_HEADER, _, _, _, token::TEMPLATE_INSTANCE, ..] => Some(5),
+        [token::TEMPLATE_INSTANCE, ..] => Some(1),
+        _ => None,
+    }
+}
+
+/// A FILETIME as the renderer writes it (`2019-03-19T23:34:25.3431560Z`):
+/// the civil date of [`time::civil_from_days`], its year taken modulo
+/// 10,000 as `evtx` writes it, and the zero date past `i64::MAX` ticks.
+fn filetime_text(filetime: u64) -> String {
+    const TICKS_PER_SEC: u64 = time::TICKS_PER_SEC as u64;
+    const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
+    /// Days from 1601-01-01 to 1970-01-01.
+    const DAYS_1601_TO_1970: i64 = 134_774;
+    if filetime > i64::MAX as u64 {
+        return String::from("0000-00-00T00:00:00.0000000Z");
+    }
+    let (days, ticks) = (filetime / TICKS_PER_DAY, filetime % TICKS_PER_DAY);
+    // `days` < 2^63 / 8.64e11 ticks a day: no overflow.
+    let (year, month, day) = time::civil_from_days(days as i64 - DAYS_1601_TO_1970);
+    let year = year.rem_euclid(10_000);
+    let secs = ticks / TICKS_PER_SEC;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60,
+        ticks % TICKS_PER_SEC
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn filetimes_render_as_evtx_writes_them() {
+        // 0 is 1601-01-01; 132_000_000_000_000_000 is 2019-04-17T18:40:00Z (checked with
+        // `date -u -d @$((132000000000000000 / 10000000 - 11644473600))`).
+        assert_eq!(filetime_text(0), "1601-01-01T00:00:00.0000000Z");
+        assert_eq!(
+            filetime_text(132_000_000_000_000_000 + 1_234_567),
+            "2019-04-17T18:40:00.1234567Z"
+        );
+        assert_eq!(filetime_text(u64::MAX), "0000-00-00T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn text_the_renderer_would_change_is_left_to_it() {
+        assert_eq!(
+            utf16_text(&utf16("cmd.exe /c \u{e9}\u{4e2d}")).as_deref(),
+            Some("cmd.exe /c \u{e9}\u{4e2d}")
+        );
+        assert_eq!(utf16_text(&utf16("a\0b")).as_deref(), Some("a"));
+        for odd in ["a\tb", "a\nb", "\u{fffe}"] {
+            assert_eq!(utf16_text(&utf16(odd)), None, "{odd:?}");
+        }
+        // A lone surrogate.
+        assert_eq!(utf16_text(&[0x00, 0xd8, b'a', 0]), None);
+        assert_eq!(utf16_text(&[]), None);
+    }
+}
