@@ -837,3 +837,48 @@ fn sigma_filter_lines() {
         assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
     }
 }
+
+#[test]
+fn mangled_configs_are_errors_never_panics() {
+    let mut config = Config::default();
+    config.allowlist.entries = presets();
+    config.allowlist.entries[0].enabled = true;
+    let text = config.to_json();
+    let bytes = text.as_bytes();
+    let alphabet = b"{}[]\":,\\ 0123456789.eE-+tfnul\x01\xff";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ok, mut errors) = (0, 0);
+    for _ in 0..300 {
+        let mut mangled = bytes.to_vec();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() % mangled.len() as u64) as usize;
+            match next() % 3 {
+                0 => {
+                    mangled.remove(at);
+                }
+                1 => mangled[at] = alphabet[(next() % alphabet.len() as u64) as usize],
+                _ => mangled.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]),
+            }
+        }
+        let Ok(text) = std::str::from_utf8(&mangled) else {
+            continue;
+        };
+        match Config::parse(text) {
+            Ok(c) => {
+                ok += 1;
+                assert_eq!(Config::parse(&c.to_json()).as_ref(), Ok(&c));
+            }
+            Err(e) => {
+                errors += 1;
+                assert!(!e.message.is_empty() && !e.path.is_empty());
+            }
+        }
+    }
+    assert!(ok > 0 && errors > 0, "{ok} parsed, {errors} refused");
+}
