@@ -80,7 +80,7 @@ pub const EVENT_ID_FIELDS: [&str; 5] =
     ["EventID", "EventId", "event_id", "event.code", "EventCode"];
 
 /// The part of an `<Event>` an element is in (by its depth-2 ancestor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Section {
     /// `System`: a few fields by name ([`system_field`]).
     System,
@@ -89,6 +89,7 @@ pub enum Section {
     /// `UserData`: every leaf by its element name.
     UserData,
     /// Anything else (`RenderingInfo`, ...): no fields.
+    #[default]
     Ignored,
 }
 

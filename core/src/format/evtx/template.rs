@@ -21,7 +21,6 @@
 //! tests compare both paths on every record of every real log.
 
 use alloc::borrow::Cow;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -32,6 +31,7 @@ use super::binxml::token::*;
 use super::caches::Classes;
 use super::values::{filled, not_null, textual, u16_at, u32_at, utf16_text, Nested, Value, Values};
 use crate::event::RecordClass;
+use crate::format::winevent::{self, Section, SystemField};
 use crate::mapping::{Schema, Target};
 
 /// Where a field's value comes from.
@@ -155,7 +155,7 @@ struct Walk {
     contents: Vec<(usize, u16)>,
     dependencies: Vec<(usize, u16)>,
     used: Vec<(usize, u16)>,
-    section: &'static str,
+    section: Section,
     unnamed: usize,
     root_done: bool,
     /// Nested instances spliced so far (their instance number is this + 1).
@@ -205,7 +205,8 @@ impl Walk {
             ) {
                 if let Some((key, pieces)) = attribute.take() {
                     let open = pending.as_mut()?;
-                    let relevant = matches!(key.as_str(), "Name" | "SystemTime");
+                    let relevant =
+                        key == winevent::NAME_ATTRIBUTE || key == winevent::TIME_ATTRIBUTE;
                     for piece in &pieces {
                         if let Piece::Slot { instance, slot } = *piece {
                             if relevant {
@@ -216,8 +217,10 @@ impl Walk {
                     if relevant {
                         let [piece] = <[Piece; 1]>::try_from(pieces).ok()?;
                         match key.as_str() {
-                            "Name" if open.name_attr.is_none() => open.name_attr = Some(piece),
-                            "SystemTime" if open.time_attr.is_none() => {
+                            winevent::NAME_ATTRIBUTE if open.name_attr.is_none() => {
+                                open.name_attr = Some(piece)
+                            }
+                            winevent::TIME_ATTRIBUTE if open.time_attr.is_none() => {
                                 open.time_attr = Some(piece)
                             }
                             _ => {}
@@ -312,38 +315,36 @@ impl Walk {
             parent.child = true;
         }
         if !empty && at == 2 {
-            self.section = match open.local.as_str() {
-                "System" => "System",
-                "EventData" => "EventData",
-                "UserData" => return None,
-                _ => "",
+            self.section = match Section::of(open.local.as_bytes()) {
+                Section::UserData => return None,
+                section => section,
             };
         }
         let field = match (self.section, at) {
-            ("System", 3) => match open.local.as_str() {
-                "Provider" | "TimeCreated" => {
-                    let (attr, name) = if open.local == "Provider" {
-                        (open.name_attr.take(), "Provider")
+            (Section::System, 3) => match winevent::system_field(open.local.as_bytes()) {
+                Some(SystemField::Attribute { field, attribute }) => {
+                    let value = if attribute == winevent::NAME_ATTRIBUTE {
+                        open.name_attr.take()
                     } else {
-                        (open.time_attr.take(), "TimeCreated")
+                        open.time_attr.take()
                     };
-                    if let Some(value) = attr {
+                    if let Some(value) = value {
                         self.fields.push(Field {
-                            name: String::from(name),
+                            name: String::from(field),
                             value,
                         });
                     }
                     None
                 }
-                n @ ("EventID" | "EventRecordID" | "Channel" | "Computer") => Some(String::from(n)),
-                _ => None,
+                Some(SystemField::Text(field)) => Some(String::from(field)),
+                None => None,
             },
-            ("EventData", 3) => match (open.local.as_str(), open.name_attr.take()) {
-                ("Data", Some(Piece::Literal(name))) => Some(name),
-                ("Data", Some(_)) => return None,
-                ("Data", None) => {
+            (Section::EventData, 3) => match (open.local.as_str(), open.name_attr.take()) {
+                (winevent::DATA, Some(Piece::Literal(name))) => Some(name),
+                (winevent::DATA, Some(_)) => return None,
+                (winevent::DATA, None) => {
                     self.unnamed += 1;
-                    Some(format!("Data[{}]", self.unnamed))
+                    Some(winevent::unnamed_data(self.unnamed))
                 }
                 (other, _) => Some(String::from(other)),
             },
@@ -407,8 +408,14 @@ impl Shape {
         }
         let names: Vec<&str> = walk.fields.iter().map(|f| f.name.as_str()).collect();
         let schema = Schema::resolve(&names);
-        let provider = walk.fields.iter().position(|f| f.name == "Provider");
-        let event_id = walk.fields.iter().position(|f| f.name == "EventID");
+        let provider = walk
+            .fields
+            .iter()
+            .position(|f| f.name == winevent::PROVIDER);
+        let event_id = walk
+            .fields
+            .iter()
+            .position(|f| f.name == winevent::EVENT_ID);
         for list in [
             &mut walk.attributes,
             &mut walk.contents,

@@ -5,11 +5,13 @@
 //! `std`; JSON must not): it reads `Provider/@Name`, `EventID`,
 //! `TimeCreated/@SystemTime`, `Computer` and every `<Data Name="..">`, and
 //! decodes the five predefined entities and character references. Nothing
-//! is expanded beyond that.
+//! is expanded beyond that. The names are [`crate::format::winevent`]'s.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
+
+use crate::format::winevent;
 
 /// The event's fields, named as the JSON decoder names evtx_dump's
 /// (`Provider.Name`, `EventID`, `TimeCreated.SystemTime`, `Computer`, then
@@ -20,11 +22,14 @@ pub(super) fn event_fields(xml: &str) -> Vec<(String, String)> {
         return out;
     }
     let system = [
-        ("Provider.Name", tag_attribute(xml, "Provider", "Name")),
-        ("EventID", element_text(xml, "EventID")),
+        (
+            "Provider.Name",
+            tag_attribute(xml, winevent::PROVIDER, winevent::NAME_ATTRIBUTE),
+        ),
+        (winevent::EVENT_ID, element_text(xml, winevent::EVENT_ID)),
         (
             "TimeCreated.SystemTime",
-            tag_attribute(xml, "TimeCreated", "SystemTime"),
+            tag_attribute(xml, winevent::TIME_CREATED, winevent::TIME_ATTRIBUTE),
         ),
         ("Computer", element_text(xml, "Computer")),
     ];
@@ -34,9 +39,9 @@ pub(super) fn event_fields(xml: &str) -> Vec<(String, String)> {
         }
     }
     let mut rest = xml;
-    while let Some((tag, after)) = next_tag(rest, "Data") {
+    while let Some((tag, after)) = next_tag(rest, winevent::DATA) {
         rest = after;
-        let Some(name) = attribute(tag, "Name") else {
+        let Some(name) = attribute(tag, winevent::NAME_ATTRIBUTE) else {
             continue;
         };
         let value = if tag.ends_with('/') {
