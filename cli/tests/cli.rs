@@ -118,10 +118,13 @@ fn default_window_is_24h_before_the_newest_event() {
         "ndjson",
         &file,
     ]));
-    // `Timestamp > ago(1h)` has no upper bound: later events stay in.
+    // The window is (anchor - 1h, anchor]: later events are out (README, "The `has` model").
     let want: Vec<_> = all
         .iter()
-        .filter(|r| r["Timestamp"].as_str().unwrap() > "2021-06-24T10:00:00.0000000Z")
+        .filter(|r| {
+            let t = r["Timestamp"].as_str().unwrap();
+            t > "2021-06-24T10:00:00.0000000Z" && t <= "2021-06-24T11:00:00.0000000Z"
+        })
         .collect();
     assert!(!want.is_empty() && want.len() < all.len());
     assert_eq!(anchored.iter().collect::<Vec<_>>(), want);
