@@ -109,6 +109,9 @@ pub struct FileEntry {
     pub account: Option<FileSummary>,
     /// The fingerprint given when the file was added.
     pub fingerprint: Option<u64>,
+    /// Rows received and not yet counted by an account (they are shown
+    /// with the `Progress` or `Done` that follows them).
+    pub pending: Vec<(Vec<RowDto>, FieldBlock)>,
 }
 
 impl FileEntry {
@@ -285,6 +288,7 @@ impl AppState {
                         summary: None,
                         account: None,
                         fingerprint,
+                        pending: Vec::new(),
                     });
                 }
                 refresh = false;
@@ -328,6 +332,7 @@ impl AppState {
                     f.newest = None;
                     f.summary = None;
                     f.account = None;
+                    f.pending.clear();
                     let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
                     self.retain_rows(&keep);
                     for (file, block) in &mut self.blocks {
@@ -427,36 +432,34 @@ impl AppState {
                     newest: f.newest,
                     ..FileSummary::default()
                 });
+                let id = f.id;
                 self.follow_newest();
+                // The rows this account counts join the table with it.
+                self.commit_pending(id);
                 false
             }
             FromWorker::Rows { rows, fields, .. } => {
-                // Rows come before the account that counts them: their own
-                // times are a lower bound of the file's newest event.
-                let rows_newest = newest_of(&rows);
-                f.newest = results::newest([f.newest, rows_newest]);
-                let id = f.id;
-                // The window moves with the newest time before the rows join
-                // (a first anchor recomputes what is shown from the rows held).
-                self.follow_newest();
-                let first = self.rows.len();
-                let block = self.blocks.len();
-                self.blocks.push((id, fields));
-                // A row's file index is the page's, whatever the worker says.
-                self.rows.reserve(rows.len());
-                self.fields.reserve(rows.len());
-                for dto in rows {
-                    self.fields.push((block, dto.fields));
-                    self.rows.push(FlaggedRow {
-                        file: id,
-                        ..dto.into_row()
-                    });
-                }
-                merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
-                self.view_version += 1;
+                // Held until the account that counts them (the Progress
+                // right after them): the table and the counts never disagree,
+                // and a cancel in between drops them with nothing to undo.
+                f.pending.push((rows, fields));
                 false
             }
             FromWorker::Done { summary, .. } => {
+                let id = f.id;
+                // The last rows come before the final summary.
+                let newest = results::newest(
+                    f.pending
+                        .iter()
+                        .map(|(rows, _)| newest_of(rows))
+                        .chain([f.newest]),
+                );
+                f.newest = newest;
+                self.follow_newest();
+                self.commit_pending(id);
+                let Some(f) = self.files.get_mut(id as usize) else {
+                    return true;
+                };
                 let summary = FileSummary::from(*summary);
                 f.bytes_done = summary.bytes;
                 f.records = summary.records;
@@ -475,6 +478,35 @@ impl AppState {
         }
     }
 
+    /// Move file `id`'s pending rows (received, not yet counted) into the
+    /// rows shown, merged into the shown order.
+    fn commit_pending(&mut self, id: u32) {
+        let Some(f) = self.files.get_mut(id as usize) else {
+            return;
+        };
+        let pending = std::mem::take(&mut f.pending);
+        if pending.is_empty() {
+            return;
+        }
+        let first = self.rows.len();
+        for (rows, fields) in pending {
+            let block = self.blocks.len();
+            self.blocks.push((id, fields));
+            self.rows.reserve(rows.len());
+            self.fields.reserve(rows.len());
+            for dto in rows {
+                self.fields.push((block, dto.fields));
+                // A row's file index is the page's, whatever the worker says.
+                self.rows.push(FlaggedRow {
+                    file: id,
+                    ..dto.into_row()
+                });
+            }
+        }
+        merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
+        self.view_version += 1;
+    }
+
     /// Stop file `id`: its rows are cut back to the last account the worker
     /// sent (rows that arrived after it are not counted by it), and that
     /// account becomes its summary, marked partial. Returns whether rows
@@ -486,6 +518,7 @@ impl AppState {
         if f.is_settled() {
             return false;
         }
+        f.pending.clear();
         let account = f.account.take().unwrap_or_else(|| FileSummary {
             name: f.name.clone(),
             format: f.format,
@@ -827,9 +860,12 @@ mod tests {
         let b = worker_messages(2, sample_csv(), None);
         for pair in a.iter().zip(b.iter()) {
             for m in [pair.0, pair.1] {
-                if !matches!(m, FromWorker::Done { .. }) {
-                    st.apply(Action::Worker(m.clone(), 1.0));
-                    assert_eq!(st.shown, visible_rows(&st.rows, &st.spec));
+                st.apply(Action::Worker(m.clone(), 1.0));
+                assert_eq!(st.shown, visible_rows(&st.rows, &st.spec));
+                // Rows join the table with the account that counts them.
+                for f in &st.files {
+                    let held = st.rows.iter().filter(|r| r.file == f.id).count() as u64;
+                    assert_eq!(held, f.flagged, "file {}", f.id);
                 }
             }
         }

@@ -189,6 +189,7 @@ pub fn summary() -> Html {
         })
         .collect();
     let total_in_window: u64 = in_window.iter().sum();
+    let any_partial = state.files.iter().any(|f| f.partial().is_some());
     let notes: Vec<(String, &str)> = state
         .files
         .iter()
@@ -210,7 +211,13 @@ pub fn summary() -> Html {
                 </tr></thead>
                 <tbody>{ for lines }</tbody>
                 <tfoot><tr data-testid="summary-total">
-                    <th scope="row">{ "Total" }</th><td></td>{ total.cells(total_in_window) }
+                    <th scope="row">
+                        { "Total" }
+                        if any_partial {
+                            <span class="partial-note" data-testid="summary-partial">{ " (partial: includes cancelled files)" }</span>
+                        }
+                    </th>
+                    <td></td>{ total.cells(total_in_window) }
                 </tr></tfoot>
             </table>
             </div>

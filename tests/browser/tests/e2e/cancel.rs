@@ -155,8 +155,9 @@ async fn a_cancelled_file_counts_its_rows(page: &Page) -> Result<(), Error> {
     }
     let partial = page.texts("summary-partial").await?.concat();
     ensure!(
-        partial.contains(&format!("cancelled at byte {at} of {size}")),
-        "the summary marks the file partial: {partial:?}"
+        partial.contains(&format!("cancelled at byte {at} of {size}"))
+            && partial.contains("includes cancelled files"),
+        "the summary marks the file and the total partial: {partial:?}"
     );
 
     // Every exported row says it comes from a partial file.
