@@ -108,6 +108,9 @@ struct Analyzer<'r> {
     keep_fields: bool,
     /// The hardened rules, in hardened mode.
     hardened: Option<&'r HardenedRules>,
+    /// A CSV or XLSX file (one header for every record) without an
+    /// `OriginalFileName` column: no record's fields need reading for it.
+    no_original_column: bool,
 }
 
 impl Analyzer<'_> {
@@ -117,7 +120,16 @@ impl Analyzer<'_> {
         if ids.is_none() {
             // Most records stop here, on the two columns the CSV reads cheaply.
             if let Some((command_line, parent)) = record.rule_inputs() {
-                if !self.rule.is_shell(&parent) && !has_shell_switch(&command_line) {
+                let renamed_shell_possible =
+                    !self.no_original_column && has_shell_switch(&command_line);
+                let from_shell = self.rule.is_shell(&parent);
+                if !from_shell && !renamed_shell_possible {
+                    return;
+                }
+                // A child of cmd.exe no rule watches, and no column to say it
+                // is a renamed copy: decided on its name alone.
+                let image = hardened::normalise::tool_name(&record.file_name());
+                if from_shell && self.no_original_column && !h.watches(&image) {
                     return;
                 }
             }
@@ -129,14 +141,20 @@ impl Analyzer<'_> {
         }
         let from_shell = self.rule.is_shell(&event.initiating_process_file_name);
         let watched = h.watches(&hardened::normalise::tool_name(&event.file_name));
-        if !from_shell && !has_shell_switch(&event.process_command_line) {
+        if !from_shell
+            && (self.no_original_column || !has_shell_switch(&event.process_command_line))
+        {
             return;
         }
-        // Reading every field is costly: only for images that may be renamed.
-        let original = if watched {
+        // Reading every field is costly: only for images that may be renamed,
+        // and never again in a one-header file that has no such column.
+        let original = if watched || self.no_original_column {
             None
         } else {
-            hardened::original_file_name(record)
+            let found = hardened::original_file_name(record);
+            let one_header = matches!(self.summary.format, Some(Format::Csv) | Some(Format::Xlsx));
+            self.no_original_column = found.is_none() && one_header;
+            found.flatten()
         };
         let renamed_shell = original
             .as_deref()
@@ -337,6 +355,7 @@ impl<'r> FileScan<'r> {
                 processes: BTreeMap::new(),
                 keep_fields: true,
                 hardened: None,
+                no_original_column: false,
             },
             decoder: format.map(Format::decoder),
             head: Vec::new(),

@@ -87,10 +87,13 @@ impl Detection {
 /// (kept beside [`crate::mapping::FIELD_MAP`]: read only in hardened mode).
 pub use crate::mapping::ORIGINAL_FILE_NAME;
 
-/// The `OriginalFileName` of a record, from [`ORIGINAL_FILE_NAME`]'s fields
-/// (`None` when it has none, or `-`/empty). Reads every field of the record:
-/// call it only for the few records that need it.
-pub fn original_file_name(record: &dyn crate::event::Record) -> Option<alloc::string::String> {
+/// The `OriginalFileName` of a record, from [`ORIGINAL_FILE_NAME`]'s
+/// fields: `None` when the record has no such field, `Some(None)` when it is
+/// empty or `-`. Reads every field of the record: call it only for the few
+/// records that need it.
+pub fn original_file_name(
+    record: &dyn crate::event::Record,
+) -> Option<Option<alloc::string::String>> {
     let fields = record.fields();
     ORIGINAL_FILE_NAME.iter().find_map(|source| {
         fields
@@ -98,8 +101,9 @@ pub fn original_file_name(record: &dyn crate::event::Record) -> Option<alloc::st
             .find(|(name, _)| {
                 crate::mapping::normalize_name(name).eq_ignore_ascii_case(source.name)
             })
-            .map(|(_, value)| value.trim())
-            .filter(|v| !v.is_empty() && *v != "-")
-            .map(alloc::string::String::from)
+            .map(|(_, value)| {
+                let v = value.trim();
+                (!v.is_empty() && v != "-").then(|| alloc::string::String::from(v))
+            })
     })
 }
