@@ -26,8 +26,9 @@ const SAMPLE_SECURITY: &str = "evtx-samples/samples/security.evtx";
 const SAMPLE_SYSMON: &str = "evtx-samples/samples/sysmon.evtx";
 const OTRF_SCHTASK: &str = "otrf/schtask_create_2020-12-1907003032.json";
 const XML_ATOMIC: &str = "xml/PanacheSysmon_vs_AtomicRedTeam01.events.xml";
+const DEFENDER: &str = "defender/advanced_hunting_test.csv";
 
-const ALL: [&str; 10] = [
+const ALL: [&str; 11] = [
     PANACHE_ATOMIC,
     PANACHE_EDR,
     TASK_4698,
@@ -38,6 +39,7 @@ const ALL: [&str; 10] = [
     SAMPLE_SYSMON,
     OTRF_SCHTASK,
     XML_ATOMIC,
+    DEFENDER,
 ];
 
 fn validate(files: &[&str], slice: usize) -> Vec<FileResult> {
@@ -115,10 +117,17 @@ fn oracle(files: &[&str]) -> (Vec<Vec<u64>>, Vec<u64>) {
             // test 1
             counts[0][0] += u64::from(shell && cmd.contains("certutil -urlcache"));
             counts[0][1] += u64::from(creation && image == "certutil.exe" && parent == "cmd.exe");
+            let defender_connection =
+                ["ConnectionSuccess", "ConnectionFailed", "ConnectionAttempt"]
+                    .iter()
+                    .any(|a| label == format!("ActionType {a}"));
             counts[0][2] += u64::from(
                 label == "Sysmon event 3"
                     && get(fields, "DestinationIp") == "127.0.0.1"
-                    && get(fields, "DestinationPort") == "8080",
+                    && get(fields, "DestinationPort") == "8080"
+                    || defender_connection
+                        && get(fields, "RemoteIP") == "127.0.0.1"
+                        && get(fields, "RemotePort") == "8080",
             );
             // test 2
             counts[1][0] += u64::from(shell && cmd.contains("vssadmin"));
@@ -128,12 +137,21 @@ fn oracle(files: &[&str]) -> (Vec<Vec<u64>>, Vec<u64>) {
                 label == "Security event 4698"
                     && get(fields, "TaskName")
                         .to_lowercase()
-                        .contains("df00tech-test"),
+                        .contains("df00tech-test")
+                    || label == "ActionType ScheduledTaskCreated"
+                        && get(fields, "AdditionalFields")
+                            .to_lowercase()
+                            .contains("df00tech-test"),
             );
             // test 4
             counts[3][0] += u64::from(shell && cmd.contains("net user"));
-            counts[3][1] += u64::from(label == "Security event 4720");
-            counts[3][2] += u64::from(label == "Security event 4732");
+            counts[3][1] += u64::from(
+                label == "Security event 4720" || label == "ActionType UserAccountCreated",
+            );
+            counts[3][2] += u64::from(
+                label == "Security event 4732"
+                    || label == "ActionType UserAccountAddedToLocalGroup",
+            );
         }
         let bytes = read(&shared(f));
         let mut scan = FileScan::new(&rule, 0, f, None);
@@ -192,7 +210,7 @@ fn what_each_log_holds() {
         bool,
         &'static str,
     );
-    let cases: [Case; 12] = [
+    let cases: [Case; 14] = [
         // Atomic Red Team run: cmd.exe /c "vssadmin.exe delete shadows /all /quiet"
         (
             &[PANACHE_ATOMIC],
@@ -211,7 +229,7 @@ fn what_each_log_holds() {
             1,
             Some(2),
             false,
-            "Sysmon 3 connections elsewhere",
+            "network connections elsewhere",
         ),
         (&[PANACHE_EDR], 1, None, false, "`.exe` suffix"),
         // Security: schtasks.exe started by cmd.exe (4688), a 4698 for another task
@@ -221,6 +239,21 @@ fn what_each_log_holds() {
         // Security: account toto3 created and added to Users
         (&[USER_CREATION], 4, Some(1), true, "toto3"),
         (&[USER_CREATION], 4, Some(2), true, "added to Users"),
+        // Defender advanced hunting: a connection to 127.0.0.1 on another port, another task
+        (
+            &[DEFENDER],
+            1,
+            Some(2),
+            false,
+            "svchost.exe to 127.0.0.1:47001",
+        ),
+        (
+            &[DEFENDER],
+            3,
+            Some(1),
+            false,
+            "Queued Schedule created for queued alerts",
+        ),
     ];
     for (files, test, signal, want, text) in cases {
         let report = Report::build(&validate(files, 64 << 10));

@@ -6,7 +6,8 @@
 //! Each file is read twice at once: by a [`FileScan`] (the rule's rows,
 //! exactly as `cmdhunt scan` finds them) and by an
 //! [`observe::SignalScan`] that sees every record, including the Sysmon 3
-//! and Security 4698 / 4720 / 4732 events the rule never matches.
+//! and Security 4698 / 4720 / 4732 events the rule never matches (and
+//! Defender's `ActionType`s for the same facts).
 //! [`Report::build`] merges the files. The time window is not applied:
 //! test telemetry is judged whenever it was recorded.
 //!
@@ -562,9 +563,9 @@ impl Report {
                                     "cmd.exe command lines with the words, spelled otherwise"
                                 }
                                 Expect::Child { .. } => "such processes with another parent",
-                                Expect::Connection { .. } => "Sysmon 3 connections elsewhere",
+                                Expect::Connection { .. } => "network connections elsewhere",
                                 Expect::TaskCreated { .. } => {
-                                    "Security 4698 events for other tasks"
+                                    "scheduled-task creations for other tasks"
                                 }
                                 Expect::UserCreated | Expect::GroupMemberAdded => "near events",
                             };

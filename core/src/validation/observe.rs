@@ -1,6 +1,9 @@
 //! Watching every record of a file for the validation signals: process
 //! creations, Sysmon 3 network connections and Security 4698 / 4720 / 4732,
-//! the last three decoded into a few named fields ([`OtherEvent`]).
+//! the last four decoded into a few named fields ([`OtherEvent`]). Defender
+//! exports hold the same facts as `ActionType`s (`ConnectionSuccess`,
+//! `ConnectionFailed`, `ConnectionAttempt`, `ScheduledTaskCreated`,
+//! `UserAccountCreated`, `UserAccountAddedToLocalGroup`), decoded the same way.
 //!
 //! This is a [`RecordSink`] of its own, fed by the same decoders as the
 //! scan ([`SignalScan`] drives them like [`crate::scan::FileScan`]): the
@@ -9,6 +12,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use crate::event::{basename, Position, ProcessEvent, Record, RecordClass, RecordSink, Skip};
@@ -23,6 +27,32 @@ pub const SECURITY_TASK_CREATED: &str = "4698";
 pub const SECURITY_USER_CREATED: &str = "4720";
 /// Security: a member was added to a security-enabled local group.
 pub const SECURITY_LOCAL_GROUP_MEMBER_ADDED: &str = "4732";
+
+/// Defender `DeviceNetworkEvents` action types that name a connection.
+pub const DEFENDER_CONNECTIONS: [&str; 3] =
+    ["ConnectionSuccess", "ConnectionFailed", "ConnectionAttempt"];
+/// Defender `DeviceEvents`: a scheduled task was created (`AdditionalFields.TaskName`).
+pub const DEFENDER_TASK_CREATED: &str = "ScheduledTaskCreated";
+/// Defender `DeviceEvents`: a local account was created.
+pub const DEFENDER_USER_CREATED: &str = "UserAccountCreated";
+/// Defender `DeviceEvents`: an account was added to a local group.
+pub const DEFENDER_GROUP_MEMBER_ADDED: &str = "UserAccountAddedToLocalGroup";
+
+/// A key of the JSON object in Defender's `AdditionalFields`.
+fn additional(fields: &[(String, String)], key: &str) -> String {
+    let text = field(fields, "AdditionalFields");
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
 
 /// A non-process event the validation looks at, with its named fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,42 +108,77 @@ impl OtherEvent {
     /// kinds, by the label the one Windows-event classifier gives
     /// ([`winevent::classify`]).
     pub fn decode(label: &str, record: &dyn Record) -> Option<OtherEvent> {
-        let is = |provider: &str, id: &str| {
-            winevent::classify(Some(provider), Some(id)) == RecordClass::Other(label.into())
+        let label = RecordClass::Other(label.into());
+        let windows =
+            |provider: &str, id: &str| winevent::classify(Some(provider), Some(id)) == label;
+        let defender = |action: &str| {
+            crate::mapping::classify(Some(action), None).map_err(RecordClass::Other)
+                == Err(label.clone())
         };
-        let kind = if is(SYSMON_PROVIDER, SYSMON_NETWORK_CONNECTION) {
-            0
-        } else if is(SECURITY_PROVIDER, SECURITY_TASK_CREATED) {
-            1
-        } else if is(SECURITY_PROVIDER, SECURITY_USER_CREATED) {
-            2
-        } else if is(SECURITY_PROVIDER, SECURITY_LOCAL_GROUP_MEMBER_ADDED) {
-            3
-        } else {
-            return None;
-        };
-        let fields = record.fields();
-        let get = |name: &str| String::from(field(&fields, name).trim());
-        Some(match kind {
-            0 => OtherEvent::NetworkConnection {
-                image: basename(&get("Image")).into(),
-                destination_ip: get("DestinationIp"),
-                destination_port: get("DestinationPort"),
-            },
-            1 => OtherEvent::TaskCreated {
-                task_name: get("TaskName"),
-                subject_user: get("SubjectUserName"),
-            },
-            2 => OtherEvent::UserCreated {
-                target_user: get("TargetUserName"),
-                subject_user: get("SubjectUserName"),
-            },
-            _ => OtherEvent::LocalGroupMemberAdded {
-                group: get("TargetUserName"),
-                member_sid: get("MemberSid"),
-                member_name: get("MemberName"),
-            },
-        })
+        let fields = || record.fields();
+        let get =
+            |fields: &[(String, String)], name: &str| String::from(field(fields, name).trim());
+        if windows(SYSMON_PROVIDER, SYSMON_NETWORK_CONNECTION) {
+            let f = fields();
+            return Some(OtherEvent::NetworkConnection {
+                image: basename(&get(&f, "Image")).into(),
+                destination_ip: get(&f, "DestinationIp"),
+                destination_port: get(&f, "DestinationPort"),
+            });
+        }
+        if DEFENDER_CONNECTIONS.iter().any(|a| defender(a)) {
+            let f = fields();
+            return Some(OtherEvent::NetworkConnection {
+                image: get(&f, "InitiatingProcessFileName"),
+                destination_ip: get(&f, "RemoteIP"),
+                destination_port: get(&f, "RemotePort"),
+            });
+        }
+        if windows(SECURITY_PROVIDER, SECURITY_TASK_CREATED) {
+            let f = fields();
+            return Some(OtherEvent::TaskCreated {
+                task_name: get(&f, "TaskName"),
+                subject_user: get(&f, "SubjectUserName"),
+            });
+        }
+        if defender(DEFENDER_TASK_CREATED) {
+            let f = fields();
+            return Some(OtherEvent::TaskCreated {
+                task_name: additional(&f, "TaskName"),
+                subject_user: additional(&f, "SubjectUserName"),
+            });
+        }
+        if windows(SECURITY_PROVIDER, SECURITY_USER_CREATED) {
+            let f = fields();
+            return Some(OtherEvent::UserCreated {
+                target_user: get(&f, "TargetUserName"),
+                subject_user: get(&f, "SubjectUserName"),
+            });
+        }
+        if defender(DEFENDER_USER_CREATED) {
+            let f = fields();
+            return Some(OtherEvent::UserCreated {
+                target_user: get(&f, "AccountName"),
+                subject_user: get(&f, "InitiatingProcessAccountName"),
+            });
+        }
+        if windows(SECURITY_PROVIDER, SECURITY_LOCAL_GROUP_MEMBER_ADDED) {
+            let f = fields();
+            return Some(OtherEvent::LocalGroupMemberAdded {
+                group: get(&f, "TargetUserName"),
+                member_sid: get(&f, "MemberSid"),
+                member_name: get(&f, "MemberName"),
+            });
+        }
+        if defender(DEFENDER_GROUP_MEMBER_ADDED) {
+            let f = fields();
+            return Some(OtherEvent::LocalGroupMemberAdded {
+                group: additional(&f, "GroupName"),
+                member_sid: get(&f, "AccountSid"),
+                member_name: get(&f, "AccountName"),
+            });
+        }
+        None
     }
 }
 
