@@ -213,3 +213,69 @@ fn a_value_record_whose_rendering_cannot_be_read_is_a_skip() {
         );
     }
 }
+
+/// The hand-written value table (`values::Values::read`) against the `evtx`
+/// crate's own `EvtxRecord::template_instances()` (typed values in a new
+/// vector per record): both must find the same values in every record the
+/// table reads, and the time each takes over every record of the README's
+/// four logs is printed (best of 40 rounds). Run in release:
+/// `cargo test --release -p cmdhunt-core --lib -- --ignored value_table_against --nocapture`.
+#[test]
+#[ignore = "a measurement (DESIGN.md, 'The EVTX value path'); run in release"]
+fn value_table_against_the_crates_template_instances() {
+    use std::time::{Duration, Instant};
+    let logs = [
+        "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+        "evtx-samples/samples/sysmon.evtx",
+        "evtx-samples/samples/security.evtx",
+        "security-4688/TA0005-Defense Evasion/T1562.004-Impair Defenses-Disable or Modify System Firewall/ID4688-5447-4950-Firewall disabled (command).evtx",
+    ];
+    let settings = alloc::sync::Arc::new(evtx::ParserSettings::new().indent(false));
+    for log in logs {
+        let bytes = std::fs::read(shared(log)).expect("a readable log");
+        let mut chunks: Vec<evtx::EvtxChunkData> = bytes[super::FILE_HEADER_BYTES..]
+            .chunks_exact(super::CHUNK_BYTES)
+            .filter(|c| c.starts_with(super::CHUNK_MAGIC))
+            .filter_map(|c| evtx::EvtxChunkData::new(c.to_vec(), false).ok())
+            .collect();
+        let (mut ours, mut theirs) = (Duration::MAX, Duration::MAX);
+        let mut records = 0;
+        for round in 0..40 {
+            let (mut a, mut b) = (Duration::ZERO, Duration::ZERO);
+            records = 0;
+            for data in &mut chunks {
+                let Ok(mut chunk) = data.parse(alloc::sync::Arc::clone(&settings)) else {
+                    continue;
+                };
+                let list: Vec<_> = chunk.iter().filter_map(Result::ok).collect();
+                records += list.len();
+                let mut table = super::values::Values::default();
+                let start = Instant::now();
+                let read: Vec<Option<usize>> = list.iter().map(|r| table.read(r)).collect();
+                a += start.elapsed();
+                let start = Instant::now();
+                let instances: Vec<_> = list.iter().map(|r| r.template_instances()).collect();
+                b += start.elapsed();
+                if round == 0 {
+                    for ((r, read), instances) in list.iter().zip(&read).zip(&instances) {
+                        let (Some(_), Ok(instances)) = (read, instances) else {
+                            continue;
+                        };
+                        table.read(r);
+                        // The crate lists the record's own instance; nested
+                        // ones stay inside its BinXML values.
+                        let counts: Vec<usize> = instances.iter().map(|i| i.values.len()).collect();
+                        let sizes = table.instance_sizes();
+                        assert_eq!(sizes[..1], counts, "{log}: record {}", r.event_record_id);
+                    }
+                }
+            }
+            ours = ours.min(a);
+            theirs = theirs.min(b);
+        }
+        std::println!(
+            "{log}: {records} records; value table {ours:?}, template_instances() {theirs:?} ({:.2}x)",
+            theirs.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
+}

@@ -164,6 +164,13 @@ impl Values {
         Some(definition)
     }
 
+    /// How many values each instance read has (the tests compare them
+    /// with the `evtx` crate's reading).
+    #[cfg(test)]
+    pub(super) fn instance_sizes(&self) -> Vec<usize> {
+        self.instances.iter().map(|(first, end)| end - first).collect()
+    }
+
     /// Value `slot` of instance `instance`.
     pub(super) fn get(&self, instance: usize, slot: u16) -> Option<Value> {
         let &(first, end) = self.instances.get(instance)?;
