@@ -679,7 +679,10 @@ fn exported_kql_lists_equal_the_config() {
         .push("say \"hi\" \\\\server\\share\t".into());
     edited.patterns.push("ünï".into());
     edited.parents.push("psexesvc.exe".into());
-    for config in [Config::default(), edited] {
+    let mut empty = Config::default();
+    empty.patterns.clear();
+    empty.parents.clear();
+    for config in [Config::default(), edited, empty] {
         let text = kql::render(&config, Timestamp(0));
         assert_eq!(
             dynamic_list(&text, "SuspiciousPatterns"),

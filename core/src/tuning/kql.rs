@@ -78,6 +78,11 @@ fn comment_text(text: &str) -> String {
 
 /// A `let Name = dynamic([...]);` statement, one literal per line.
 fn let_list(name: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return format!(
+            "// {name} is empty: has_any over it matches nothing\nlet {name} = dynamic([]);"
+        );
+    }
     let items: Vec<String> = values.iter().map(|v| kql_string(v)).collect();
     format!("let {name} = dynamic([\n{}\n]);", items.join(",\n"))
 }
