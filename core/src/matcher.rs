@@ -358,7 +358,8 @@ impl CompiledRule {
                             searched.push(needle);
                             searched.len() - 1
                         });
-                    mask | 1_u64.checked_shl(at as u32).unwrap_or(0) as NeedleSet
+                    // Past MAX_NEEDLES the rule is refused just below.
+                    mask | if at < MAX_NEEDLES { 1 << at } else { 0 }
                 }),
             };
             *slot = (f.column, mask);
