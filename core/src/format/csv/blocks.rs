@@ -35,16 +35,27 @@
 
 /// The two primitives the splitter needs from an instruction set.
 ///
-/// The methods are safe to call only where the implementor's instruction set
+/// # Safety
+///
+/// Each method may be called only where the implementor's instruction set
 /// is available: [`Sse2`] always on x86_64, [`Avx2`] only inside functions
-/// compiled with `#[target_feature(enable = "avx2")]` that are called after
-/// detecting the feature ([`record_end_avx2`], and the field splitter's).
+/// compiled with `#[target_feature(enable = "avx2,pclmulqdq,...")]` that are
+/// called after detecting the features ([`record_end_avx2`], and the field
+/// splitter's `split_avx2`).
 #[cfg(target_arch = "x86_64")]
 pub(super) trait Kernel {
     /// Bit `i` is set when `block[i] == byte`.
-    fn find(block: &[u8; 64], byte: u8) -> u64;
+    ///
+    /// # Safety
+    ///
+    /// The implementor's instruction set must be available (see [`Kernel`]).
+    unsafe fn find(block: &[u8; 64], byte: u8) -> u64;
     /// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
-    fn prefix_xor(x: u64) -> u64;
+    ///
+    /// # Safety
+    ///
+    /// The implementor's instruction set must be available (see [`Kernel`]).
+    unsafe fn prefix_xor(x: u64) -> u64;
 }
 
 /// SSE2: part of the x86_64 baseline.
@@ -54,7 +65,7 @@ pub(super) struct Sse2;
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Sse2 {
     #[inline(always)]
-    fn find(block: &[u8; 64], byte: u8) -> u64 {
+    unsafe fn find(block: &[u8; 64], byte: u8) -> u64 {
         use core::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
         };
@@ -73,7 +84,7 @@ impl Kernel for Sse2 {
     }
 
     #[inline(always)]
-    fn prefix_xor(mut x: u64) -> u64 {
+    unsafe fn prefix_xor(mut x: u64) -> u64 {
         x ^= x << 1;
         x ^= x << 2;
         x ^= x << 4;
@@ -91,13 +102,13 @@ pub(super) struct Avx2;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 impl Kernel for Avx2 {
     #[inline(always)]
-    fn find(block: &[u8; 64], byte: u8) -> u64 {
+    unsafe fn find(block: &[u8; 64], byte: u8) -> u64 {
         use core::arch::x86_64::{
             __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
         };
         let p = block.as_ptr().cast::<__m256i>();
-        // SAFETY: only reached from `record_end_avx2`, i.e. after AVX2 was
-        // detected; the two unaligned 32-byte loads read exactly `block`.
+        // SAFETY: the caller keeps `Kernel`'s contract (AVX2 is available);
+        // the two unaligned 32-byte loads read exactly `block`.
         let (lo, hi) = unsafe {
             let needle = _mm256_set1_epi8(byte as i8);
             (
@@ -109,12 +120,12 @@ impl Kernel for Avx2 {
     }
 
     #[inline(always)]
-    fn prefix_xor(x: u64) -> u64 {
+    unsafe fn prefix_xor(x: u64) -> u64 {
         use core::arch::x86_64::{
             _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x,
         };
-        // SAFETY: only reached from `record_end_avx2`, after PCLMULQDQ was
-        // detected. Multiplying by all ones without carries is a prefix XOR.
+        // SAFETY: the caller keeps `Kernel`'s contract (PCLMULQDQ is
+        // available). Multiplying by all ones without carries is a prefix XOR.
         unsafe {
             let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
             _mm_cvtsi128_si64(product) as u64
@@ -135,7 +146,8 @@ pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
         // SAFETY: the features `record_end_avx2` is compiled for were just detected.
         return unsafe { record_end_avx2(data) };
     }
-    scan::<Sse2>(data)
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    unsafe { scan::<Sse2>(data) }
 }
 
 /// Whether the CPU has everything the AVX2 kernels are compiled for: AVX2,
@@ -157,7 +169,8 @@ pub(super) fn avx2_available() -> bool {
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
 unsafe fn record_end_avx2(data: &[u8]) -> Option<(usize, u64)> {
-    scan::<Avx2>(data)
+    // SAFETY: the caller detected the features this function is compiled for.
+    unsafe { scan::<Avx2>(data) }
 }
 
 /// The splitter's state between blocks.
@@ -184,9 +197,13 @@ enum Step {
 }
 
 /// The splitter, generic over the instruction set.
+///
+/// # Safety
+///
+/// `K`'s instruction set must be available ([`Kernel`]).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
+unsafe fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
     let mut state = State {
         inside: 0,
         carry_sep: 1,
@@ -195,7 +212,8 @@ fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
     let mut base = 0;
     // Whole blocks: `valid` is the constant 64, so its checks fold away.
     while let Some(block) = data.get(base..base + 64) {
-        match step::<K>(block.try_into().ok()?, 64, &mut state) {
+        // SAFETY: the caller keeps `K`'s contract.
+        match unsafe { step::<K>(block.try_into().ok()?, 64, &mut state) } {
             Step::End(t) => return Some((base + t, state.newlines)),
             Step::Refuse => return None,
             Step::More => base += 64,
@@ -207,19 +225,24 @@ fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
     }
     let mut tail = [0u8; 64];
     tail[..rest.len()].copy_from_slice(rest);
-    match step::<K>(&tail, rest.len(), &mut state) {
+    // SAFETY: the caller keeps `K`'s contract.
+    match unsafe { step::<K>(&tail, rest.len(), &mut state) } {
         Step::End(t) => Some((base + t, state.newlines)),
         Step::More | Step::Refuse => None,
     }
 }
 
 /// One block, of which the first `valid` bytes are data.
+///
+/// # Safety
+///
+/// `K`'s instruction set must be available ([`Kernel`]).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
-    let quote = K::find(block, b'"');
-    let newline = K::find(block, b'\n');
-    let ins = K::prefix_xor(quote) ^ state.inside;
+unsafe fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
+    // SAFETY (all `K::` calls here): the caller keeps `K`'s contract.
+    let (quote, newline) = unsafe { (K::find(block, b'"'), K::find(block, b'\n')) };
+    let ins = unsafe { K::prefix_xor(quote) } ^ state.inside;
     let opening = quote & ins;
     let closing = quote & !ins;
     // Commas matter only for quotes that nothing else explains (a few per
@@ -227,7 +250,8 @@ fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
     let mut separators = newline | closing;
     let mut bad = opening & !((separators << 1) | state.carry_sep);
     if bad != 0 {
-        separators |= K::find(block, b',');
+        // SAFETY: as above.
+        separators |= unsafe { K::find(block, b',') };
         bad = opening & !((separators << 1) | state.carry_sep);
     }
     let ends = newline & !ins;
@@ -322,13 +346,15 @@ mod tests {
                 .collect();
             // SAFETY: both features were detected above.
             let fast = unsafe { record_end_avx2(&data) };
-            assert_eq!(
-                fast,
-                scan::<Sse2>(&data),
-                "{:?}",
-                String::from_utf8_lossy(&data)
-            );
-            assert_eq!(Avx2::prefix_xor(state), Sse2::prefix_xor(state));
+            // SAFETY: SSE2 is baseline; AVX2 and PCLMULQDQ were detected above.
+            let (sse2, xors) = unsafe {
+                (
+                    scan::<Sse2>(&data),
+                    (Avx2::prefix_xor(state), Sse2::prefix_xor(state)),
+                )
+            };
+            assert_eq!(fast, sse2, "{:?}", String::from_utf8_lossy(&data));
+            assert_eq!(xors.0, xors.1);
         }
     }
 

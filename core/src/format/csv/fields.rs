@@ -36,7 +36,8 @@ pub(super) fn split_fields_from(rec: &[u8], start: usize, limit: usize, out: &mu
             // SAFETY: the features `split_avx2` is compiled for were just detected.
             return unsafe { split_avx2(rec, start, limit, out) };
         }
-        split_blocks::<super::blocks::Sse2>(rec, start, limit, out)
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { split_blocks::<super::blocks::Sse2>(rec, start, limit, out) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     split_scalar(rec, start, limit, out)
@@ -87,13 +88,18 @@ fn split_scalar(rec: &[u8], mut start: usize, limit: usize, out: &mut Vec<Span>)
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
 unsafe fn split_avx2(rec: &[u8], start: usize, limit: usize, out: &mut Vec<Span>) {
-    split_blocks::<super::blocks::Avx2>(rec, start, limit, out)
+    // SAFETY: the caller detected the features this function is compiled for.
+    unsafe { split_blocks::<super::blocks::Avx2>(rec, start, limit, out) }
 }
 
 /// The block splitter, generic over the instruction set.
+///
+/// # Safety
+///
+/// `K`'s instruction set must be available ([`super::blocks::Kernel`]).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn split_blocks<K: super::blocks::Kernel>(
+unsafe fn split_blocks<K: super::blocks::Kernel>(
     rec: &[u8],
     mut start: usize,
     limit: usize,
@@ -110,12 +116,14 @@ fn split_blocks<K: super::blocks::Kernel>(
             .get(at..at + 64)
             .and_then(|b| <&[u8; 64]>::try_from(b).ok());
         let (mut commas, width) = match whole {
-            Some(block) => (K::find(block, b','), 64),
+            // SAFETY: the caller keeps `K`'s contract.
+            Some(block) => (unsafe { K::find(block, b',') }, 64),
             None => {
                 let rest = rec.get(at..).unwrap_or_default();
                 let mut tail = [0u8; 64];
                 tail[..rest.len()].copy_from_slice(rest);
-                (K::find(&tail, b','), rest.len())
+                // SAFETY: the caller keeps `K`'s contract.
+                (unsafe { K::find(&tail, b',') }, rest.len())
             }
         };
         if width < 64 {
@@ -207,7 +215,8 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             {
                 let mut sse2 = Vec::new();
-                split_blocks::<super::super::blocks::Sse2>(&rec, 0, limit, &mut sse2);
+                // SAFETY: SSE2 is part of the x86_64 baseline.
+                unsafe { split_blocks::<super::super::blocks::Sse2>(&rec, 0, limit, &mut sse2) };
                 assert_eq!(sse2, want, "sse2 {:?}", String::from_utf8_lossy(&rec));
             }
             // Resuming after any field gives the rest of the same spans.
