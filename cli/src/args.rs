@@ -6,7 +6,7 @@
 //!              [--config FILE] [--show-suppressed] [--mode parity|hardened] FILE...
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
-//! cmdhunt validate [--format table|json] [--input-format FORMAT] FILE...
+//! cmdhunt validate [--format table|json] [--input-format FORMAT] [--config FILE] FILE...
 //! ```
 
 use std::ffi::OsString;
@@ -32,9 +32,11 @@ Usage:
                                    advanced hunting (KQL) or as a Sigma process_creation rule
   cmdhunt config [--presets]       print a config with the rule's own values (and the four
                                    false-positive presets, disabled), to edit for --config
-  cmdhunt validate [--format table|json] [--input-format FORMAT] FILE...
+  cmdhunt validate [--format table|json] [--input-format FORMAT] [--config FILE] FILE...
                                    the rule's four Atomic Red Team tests: is each expected
-                                   signal in the telemetry, and did the rule fire (or why not)
+                                   signal in the telemetry, and did the rule fire (or why not);
+                                   --config: the tuned lists, and rows the allowlist suppresses
+                                   do not count as fired
   cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 
@@ -104,6 +106,8 @@ pub struct ValidateArgs {
     pub json: bool,
     /// Forced input format.
     pub input_format: Option<Format>,
+    /// `--config FILE`: validate the tuned rule (lists and allowlist).
+    pub config: Option<PathBuf>,
     /// The telemetry files.
     pub files: Vec<PathBuf>,
 }
@@ -348,6 +352,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
 fn parse_validate(args: &[String]) -> Result<Command, String> {
     let mut json = false;
     let mut input_format = None;
+    let mut config = None;
     let mut files = Vec::new();
     let mut it = args.iter();
     let mut options_done = false;
@@ -380,6 +385,7 @@ fn parse_validate(args: &[String]) -> Result<Command, String> {
                     format!("--input-format: {v:?} is not csv, evtx, xml, json or xlsx")
                 })?)
             }
+            "--config" => config = Some(PathBuf::from(v)),
             _ => return Err(format!("unknown option {name} for validate")),
         }
     }
@@ -389,6 +395,7 @@ fn parse_validate(args: &[String]) -> Result<Command, String> {
     Ok(Command::Validate(ValidateArgs {
         json,
         input_format,
+        config,
         files,
     }))
 }

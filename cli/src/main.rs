@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         Command::Mapping => write!(io::stdout(), "{}", cmdhunt_core::mapping::markdown_table())
             .map(|_| ExitCode::SUCCESS),
         Command::RuleExport(r) => rule_export(&r, now),
-        Command::Validate(v) => validate::run(&v),
+        Command::Validate(v) => validate::run(&v, now),
         Command::Config { presets } => {
             let mut config = cmdhunt_core::tuning::Config::default();
             if presets {

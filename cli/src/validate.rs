@@ -11,8 +11,11 @@ use cmdhunt_core::format::{DecodeError, Format};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::validation::{FileResult, FileValidation, Report};
 
+use cmdhunt_core::time::Timestamp;
+
 use crate::args::ValidateArgs;
 use crate::report::{self, terminal_safe};
+use crate::tuned;
 
 /// Validate one file (or stdin for `-`).
 fn validate_file(
@@ -58,9 +61,22 @@ fn validate_file(
     v.finish()
 }
 
-/// Run `cmdhunt validate`.
-pub fn run(a: &ValidateArgs) -> io::Result<ExitCode> {
-    let rule = CompiledRule::new();
+/// Run `cmdhunt validate`; `now` judges the allowlist's expiries.
+pub fn run(a: &ValidateArgs, now: Timestamp) -> io::Result<ExitCode> {
+    let config = match a.config.as_deref().map(tuned::load).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cmdhunt: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rule = match config.as_ref().map(|c| c.compile()).transpose() {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("cmdhunt: --config: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let results: Vec<FileResult> = a
         .files
         .iter()
@@ -75,7 +91,7 @@ pub fn run(a: &ValidateArgs) -> io::Result<ExitCode> {
         failed |= r.summary.error.is_some();
     }
     drop(err);
-    let table = Report::build(&results);
+    let table = Report::build_tuned(&results, config.as_ref().map(|c| &c.allowlist), now);
     let mut out = io::stdout().lock();
     if a.json {
         writeln!(out, "{}", table.to_json(&names))?;
@@ -113,8 +129,17 @@ pub fn write_table(out: &mut dyn Write, report: &Report, names: &[String]) -> io
             }
         }
         let r = &t.rule;
+        let suppressed = if r.suppressed > 0 {
+            format!(" ({} more suppressed by the allowlist)", r.suppressed)
+        } else {
+            String::new()
+        };
         if r.fired {
-            writeln!(out, "  rule: {} fired on {} rows", r.flag, r.rows)?;
+            writeln!(
+                out,
+                "  rule: {} fired on {} rows{suppressed}",
+                r.flag, r.rows
+            )?;
             if let Some(e) = &r.first {
                 writeln!(out, "        first: {}", terminal_safe(&e.to_string()))?;
             }

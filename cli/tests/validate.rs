@@ -109,3 +109,36 @@ fn exit_codes() {
         "{out}"
     );
 }
+
+#[test]
+fn a_config_validates_the_tuned_rule() {
+    let dir = std::env::temp_dir().join(format!("cmdhunt-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tuning.json");
+    let text = r#"{"version": 1, "allowlist": [{"id": "spawn", "reason": "lab", "when": [{"field": "ProcessCommandLine", "match": "has", "value": "/TN spawn"}]}]}"#;
+    std::fs::write(&path, text).unwrap();
+    let file = shared(FILES[0]);
+    let o = cmdhunt(&[
+        "validate",
+        "--config",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        &file,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rule = &json["tests"][2]["rule"];
+    let plain: serde_json::Value =
+        serde_json::from_slice(&cmdhunt(&["validate", "--format", "json", &file]).stdout).unwrap();
+    let before = plain["tests"][2]["rule"]["rows"].as_u64().unwrap();
+    let suppressed = rule["suppressed"].as_u64().unwrap();
+    assert!(suppressed > 0);
+    assert_eq!(rule["rows"].as_u64().unwrap() + suppressed, before);
+    assert_eq!(plain["tests"][2]["rule"]["suppressed"], 0);
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"version": 1, "mode": "fast"}"#).unwrap();
+    let o = cmdhunt(&["validate", "--config", bad.to_str().unwrap(), &file]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("$.mode"));
+}

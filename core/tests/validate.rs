@@ -388,3 +388,67 @@ fn json_carries_the_table() {
         }
     }
 }
+
+#[test]
+fn an_allowlist_that_hides_a_tests_detection_is_reported() {
+    use cmdhunt_core::time::Timestamp;
+    use cmdhunt_core::tuning::Config;
+    let results = validate(&[PANACHE_ATOMIC], 64 << 10);
+    let plain = Report::build(&results);
+    let scheduled = &plain.tests[2].rule;
+    assert!(scheduled.fired && scheduled.suppressed == 0);
+    let tasks: Vec<&str> = results[0]
+        .rows
+        .iter()
+        .filter(|r| r.verdict.flags.scheduled_task())
+        .map(|r| r.event.process_command_line.as_str())
+        .collect();
+    assert_eq!(tasks.len() as u64, scheduled.rows);
+    let spawn = tasks.iter().filter(|c| c.contains("/TN spawn")).count() as u64;
+    assert!(spawn > 0 && spawn < scheduled.rows);
+    let now = Timestamp::parse("2026-12-03T00:00:00Z").unwrap();
+    // (entry, rows kept, rows suppressed, reason contains)
+    let cases = [
+        (
+            r#"{"id": "all-tasks", "reason": "r", "when": [{"field": "ProcessCommandLine", "match": "has", "value": "schtasks"}]}"#,
+            0,
+            scheduled.rows,
+            Some("suppresses them (all-tasks)"),
+        ),
+        (
+            r#"{"id": "spawn", "reason": "r", "when": [{"field": "ProcessCommandLine", "match": "has", "value": "/TN spawn"}]}"#,
+            scheduled.rows - spawn,
+            spawn,
+            None,
+        ),
+        (
+            r#"{"id": "old", "reason": "r", "expires": "2020-01-01", "when": [{"field": "ProcessCommandLine", "match": "has", "value": "schtasks"}]}"#,
+            scheduled.rows,
+            0,
+            None,
+        ),
+    ];
+    for (entry, kept, suppressed, why) in cases {
+        let config =
+            Config::parse(&format!(r#"{{"version": 1, "allowlist": [{entry}]}}"#)).unwrap();
+        let report = Report::build_tuned(&results, Some(&config.allowlist), now);
+        let r = &report.tests[2].rule;
+        assert_eq!(
+            (r.rows, r.suppressed, r.fired),
+            (kept, suppressed, kept > 0),
+            "{entry}"
+        );
+        match why {
+            Some(text) => assert!(
+                r.reason.as_deref().unwrap().contains(text),
+                "{:?}",
+                r.reason
+            ),
+            None => assert!(r.reason.is_none()),
+        }
+        // the other tests are untouched by an entry that names only schtasks
+        for t in [0, 1, 3] {
+            assert_eq!(report.tests[t], plain.tests[t]);
+        }
+    }
+}

@@ -38,6 +38,7 @@ use crate::kql;
 use crate::matcher::CompiledRule;
 use crate::rule::{FLAGS, SHELL_FILE_NAME};
 use crate::scan::{FileScan, FileSummary, FlaggedRow};
+use crate::tuning::Allowlist;
 
 use observe::{Observer, OtherEvent, SignalScan};
 
@@ -445,10 +446,13 @@ pub struct SignalReport {
 pub struct RuleReport {
     /// The flag that should fire (`CertutilAbuse`, ...).
     pub flag: &'static str,
-    /// Whether any row the rule returns has it.
+    /// Whether any row the rule returns has it (and no allowlist entry
+    /// suppresses it).
     pub fired: bool,
-    /// How many rows have it.
+    /// How many rows have it (not suppressed).
     pub rows: u64,
+    /// How many more rows have it but are suppressed by the allowlist.
+    pub suppressed: u64,
     /// The first such row.
     pub first: Option<Evidence>,
     /// Why it did not fire.
@@ -543,6 +547,17 @@ fn reason(test: &AtomicTest, samples: &[&Evidence]) -> String {
 impl Report {
     /// Merge the files' results into the table.
     pub fn build(files: &[FileResult]) -> Report {
+        Report::build_tuned(files, None, crate::time::Timestamp(0))
+    }
+
+    /// Merge the files' results, with the rows an allowlist suppresses (its
+    /// entries judged at `now`) not counting as fired: a tuning must not
+    /// hide the tests' detections.
+    pub fn build_tuned(
+        files: &[FileResult],
+        allowlist: Option<&Allowlist>,
+        now: crate::time::Timestamp,
+    ) -> Report {
         let tests = TESTS
             .iter()
             .enumerate()
@@ -584,27 +599,53 @@ impl Report {
                         }
                     })
                     .collect();
-                let flagged = || {
-                    files
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(i, f)| f.rows.iter().map(move |r| (i, r)))
-                        .filter(|(_, r)| r.verdict.flags.0[test.flag])
-                };
-                let rows = flagged().count() as u64;
-                let first = flagged().next().map(|(i, r)| Evidence {
+                let flagged = files
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, f)| f.rows.iter().map(move |r| (i, r)))
+                    .filter(|(_, r)| r.verdict.flags.0[test.flag]);
+                let (mut kept, mut suppressed) = (Vec::new(), 0);
+                let mut by: Vec<usize> = Vec::new();
+                for (i, r) in flagged {
+                    let hits = allowlist.map_or(Vec::new(), |a| a.suppressing(&r.event, now));
+                    if hits.is_empty() {
+                        kept.push((i, r));
+                    } else {
+                        suppressed += 1;
+                        by.extend(
+                            hits.into_iter()
+                                .filter(|h| !by.contains(h))
+                                .collect::<Vec<_>>(),
+                        );
+                    }
+                }
+                let rows = kept.len() as u64;
+                let first = kept.first().map(|&(i, r)| Evidence {
                     file: i,
                     position: r.position,
                     text: short(&r.event.process_command_line),
                 });
                 let samples: Vec<&Evidence> =
                     files.iter().flat_map(|f| &f.seen.samples[t]).collect();
+                let why = || match (allowlist, suppressed) {
+                    (Some(a), 1..) => {
+                        let ids: Vec<&str> = by.iter().map(|&e| a.entries[e].id.as_str()).collect();
+                        format!(
+                            "the rule matched {suppressed} rows with {}, but the allowlist \
+                             suppresses them ({})",
+                            FLAGS[test.flag].name,
+                            ids.join(", ")
+                        )
+                    }
+                    _ => reason(test, &samples),
+                };
                 let rule = RuleReport {
                     flag: FLAGS[test.flag].name,
                     fired: rows > 0,
                     rows,
+                    suppressed,
                     first,
-                    reason: (rows == 0).then(|| reason(test, &samples)),
+                    reason: (rows == 0).then(why),
                 };
                 TestReport {
                     test: *test,
@@ -648,13 +689,14 @@ impl Report {
                     })
                     .collect();
                 format!(
-                    "{{\"test\":{},\"name\":{},\"signals\":[{}],\"rule\":{{\"flag\":{},\"fired\":{},\"rows\":{},\"first\":{},\"reason\":{}}}}}",
+                    "{{\"test\":{},\"name\":{},\"signals\":[{}],\"rule\":{{\"flag\":{},\"fired\":{},\"rows\":{},\"suppressed\":{},\"first\":{},\"reason\":{}}}}}",
                     t.test.number,
                     s(t.test.name),
                     signals.join(","),
                     s(t.rule.flag),
                     t.rule.fired,
                     t.rule.rows,
+                    t.rule.suppressed,
                     evidence(&t.rule.first),
                     opt(&t.rule.reason)
                 )
