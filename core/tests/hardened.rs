@@ -684,3 +684,26 @@ fn hardened_mode_keeps_parity_rows_and_counts_identical() {
     }
     assert!(extra > 0, "hardened mode added no row on the attack files");
 }
+
+/// The README's "Hardened mode" table lists every rule, with its technique,
+/// in rule order, and nothing else.
+#[test]
+fn readme_lists_every_hardened_rule() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Hardened mode")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Hardened mode section");
+    let listed: Vec<(&str, &str)> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.trim_matches('`'), *cells.get(4)?))
+        })
+        .collect();
+    let want: Vec<(&str, &str)> = all_rules().map(|r| (r.id, r.technique)).collect();
+    assert_eq!(listed, want);
+}
