@@ -151,8 +151,9 @@ struct Outcome {
 /// children: a measure that a busy machine disturbs less than wall time.
 fn cpu_time() -> Duration {
     let usage = |who| {
-        // SAFETY: getrusage only writes the struct it is given.
+        // SAFETY: `rusage` is plain integers, for which all zeroes is a value.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage only writes the struct it is given.
         if unsafe { libc::getrusage(who, &mut ru) } != 0 {
             return Duration::ZERO;
         }

@@ -240,9 +240,12 @@ unsafe fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
-    // SAFETY (all `K::` calls here): the caller keeps `K`'s contract.
-    let (quote, newline) = unsafe { (K::find(block, b'"'), K::find(block, b'\n')) };
-    let ins = unsafe { K::prefix_xor(quote) } ^ state.inside;
+    // SAFETY: the caller keeps `K`'s contract.
+    let (quote, newline, xor) = unsafe {
+        let quote = K::find(block, b'"');
+        (quote, K::find(block, b'\n'), K::prefix_xor(quote))
+    };
+    let ins = xor ^ state.inside;
     let opening = quote & ins;
     let closing = quote & !ins;
     // Commas matter only for quotes that nothing else explains (a few per
