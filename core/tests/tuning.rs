@@ -885,3 +885,38 @@ fn mangled_configs_are_errors_never_panics() {
     }
     assert!(ok > 0 && errors > 0, "{ok} parsed, {errors} refused");
 }
+
+#[test]
+fn has_conditions_agree_with_kql_has() {
+    // Random texts and needles from pieces that sit on and off term
+    // boundaries, in any case, ASCII or not (U+212A KELVIN SIGN folds to `k`).
+    let pieces = [
+        "reg", "REG", " ", "  ", "add", "Add", "x", "/", "-", ".exe", "k", "\u{212A}", "ß", "İ",
+        "é", "schtasks", "/create", "\"", "\\",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut hits = 0;
+    for _ in 0..20_000 {
+        let text: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+        let needle: String = (0..1 + next(3))
+            .map(|_| pieces[next(pieces.len())])
+            .collect();
+        let Ok(c) = Condition::new(Field::ProcessCommandLine, MatchKind::Has, &needle) else {
+            continue;
+        };
+        let want = has(&text, &needle);
+        hits += usize::from(want);
+        assert_eq!(
+            c.matches(&event(Field::ProcessCommandLine, &text)),
+            want,
+            "{text:?} has {needle:?}"
+        );
+    }
+    assert!(hits > 100, "{hits}");
+}

@@ -161,12 +161,31 @@ impl Condition {
     pub fn matches(&self, event: &ProcessEvent) -> bool {
         let text = self.field.of(event);
         match (self.kind, &self.regex) {
-            (MatchKind::Has, _) => kql::has(text, &self.value),
+            (MatchKind::Has, _) => could_have(text, &self.value) && kql::has(text, &self.value),
             (MatchKind::Equals, _) => kql::equals_ci(text, &self.value),
             (MatchKind::Regex, Some(re)) => re.is_match(text),
             (MatchKind::Regex, None) => false,
         }
     }
+}
+
+/// A cheap necessary condition for `kql::has(text, needle)`: when both are
+/// ASCII, the needle must occur in the text ignoring ASCII case (Unicode
+/// lowercase of ASCII is ASCII lowercase). Non-ASCII text can fold onto
+/// ASCII (the Kelvin sign is a `k`), so it is always passed on to `has`.
+fn could_have(text: &str, needle: &str) -> bool {
+    if !(text.is_ascii() && needle.is_ascii()) {
+        return true;
+    }
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    let first = first.to_ascii_lowercase();
+    t.len() >= n.len()
+        && (0..=t.len() - n.len()).any(|i| {
+            t[i].to_ascii_lowercase() == first && t[i + 1..i + n.len()].eq_ignore_ascii_case(rest)
+        })
 }
 
 /// When an entry stops applying: its instant and the text it was written as.
