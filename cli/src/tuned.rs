@@ -8,9 +8,10 @@ use std::path::Path;
 use cmdhunt_core::export::{self, CsvCells};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{Anchor, Window};
+use cmdhunt_core::rule::DEFAULT_WINDOW_SECS;
 use cmdhunt_core::scan::FlaggedRow;
 use cmdhunt_core::time::{Duration, Timestamp};
-use cmdhunt_core::tuning::{Applied, Config, EntryStatus};
+use cmdhunt_core::tuning::{AnchorSpec, Applied, Config, EntryStatus, WindowSpec};
 
 use crate::report::terminal_safe;
 
@@ -22,27 +23,29 @@ pub fn load(path: &Path) -> Result<Config, String> {
 }
 
 /// The scan's window: the config's, with `--window` / `--anchor` given on
-/// the command line taking precedence (`window`: `Some(None)` is `all`).
+/// the command line taking precedence, each on its own (`window`:
+/// `Some(None)` is `all`).
 pub fn window(
     config: Option<&Config>,
     window: Option<Option<Duration>>,
     anchor: Option<Anchor>,
     now: Timestamp,
 ) -> Window {
-    let base = config.map_or(Window::default(), |c| c.results_window(now));
-    let (duration, base_anchor) = match base {
-        Window::Last { duration, anchor } => (Some(duration), anchor),
-        Window::All => (None, Anchor::Newest),
+    let file_duration = match config.map(|c| &c.window) {
+        None => Some(Duration::from_secs(DEFAULT_WINDOW_SECS)),
+        Some(WindowSpec::All) => None,
+        Some(WindowSpec::Last { duration, .. }) => Some(*duration),
     };
-    let duration = match window {
-        Some(given) => given,
-        None => duration,
+    let file_anchor = match config.map(|c| &c.anchor) {
+        None | Some(AnchorSpec::Newest) => Anchor::Newest,
+        Some(AnchorSpec::Now) => Anchor::At(now),
+        Some(AnchorSpec::At { at, .. }) => Anchor::At(*at),
     };
-    match duration {
+    match window.unwrap_or(file_duration) {
         None => Window::All,
         Some(duration) => Window::Last {
             duration,
-            anchor: anchor.unwrap_or(base_anchor),
+            anchor: anchor.unwrap_or(file_anchor),
         },
     }
 }
@@ -209,4 +212,70 @@ pub fn write_allowlist(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_window_options_override_the_files_one_by_one() {
+        let now = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
+        let at = Timestamp::parse("2024-05-01T00:00:00Z").unwrap();
+        let day = Duration::from_secs(86_400);
+        let week = Duration::from_secs(7 * 86_400);
+        let config = |json: &str| Config::parse(&format!(r#"{{"version": 1, {json}}}"#)).unwrap();
+        let last = |duration, anchor| Window::Last { duration, anchor };
+        // (config keys, --window, --anchor, window)
+        let cases: Vec<(
+            Option<&str>,
+            Option<Option<Duration>>,
+            Option<Anchor>,
+            Window,
+        )> = vec![
+            (None, None, None, Window::default()),
+            (
+                Some(r#""window": "7d""#),
+                None,
+                None,
+                last(week, Anchor::Newest),
+            ),
+            (
+                Some(r#""window": "7d""#),
+                Some(Some(day)),
+                None,
+                last(day, Anchor::Newest),
+            ),
+            (Some(r#""window": "7d""#), Some(None), None, Window::All),
+            (Some(r#""window": "all""#), None, None, Window::All),
+            (
+                Some(r#""window": "all", "anchor": "now""#),
+                Some(Some(day)),
+                None,
+                last(day, Anchor::At(now)),
+            ),
+            (
+                Some(r#""anchor": "2024-05-01""#),
+                None,
+                None,
+                last(day, Anchor::At(at)),
+            ),
+            (
+                Some(r#""anchor": "2024-05-01""#),
+                None,
+                Some(Anchor::Newest),
+                last(day, Anchor::Newest),
+            ),
+            (
+                Some(r#""window": "7d", "anchor": "now""#),
+                None,
+                Some(Anchor::At(at)),
+                last(week, Anchor::At(at)),
+            ),
+        ];
+        for (json, w, a, want) in cases {
+            let c = json.map(config);
+            assert_eq!(window(c.as_ref(), w, a, now), want, "{json:?} {w:?} {a:?}");
+        }
+    }
 }
