@@ -540,3 +540,75 @@ fn the_configs_mode_applies_unless_mode_is_given() {
     assert_eq!(stdout(&overridden), stdout(&plain));
     assert!(stderr(&overridden).contains("config: mode parity (--mode; the file says hardened), "));
 }
+
+/// Every row the rule returns on a real Sysmon log is matched by the
+/// exported Sigma rule (Sigma's `contains` is a superset of `has`), and an
+/// allowlist entry filters exactly its rows out of the Sigma matches too.
+#[test]
+fn exported_sigma_matches_every_row_of_a_real_sysmon_log() {
+    use cmdhunt_core::matcher::CompiledRule;
+    use cmdhunt_core::scan::FileScan;
+    let path = shared("sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx");
+    let rule = CompiledRule::new();
+    let mut scan = FileScan::new(&rule, 0, &path, None);
+    scan.push(&std::fs::read(&path).unwrap());
+    let (_, rows) = scan.finish();
+    assert!(rows.len() > 10, "{}", rows.len());
+    let config_path = config_file(
+        "sigma-real.json",
+        r#"{"version": 1, "allowlist": [{"id": "hive-saves", "reason": "lab", "when": [
+            {"field": "InitiatingProcessFileName", "match": "=~", "value": "powershell.exe"},
+            {"field": "ProcessCommandLine", "match": "has", "value": "reg save"}]}]}"#,
+    );
+    for (config, filtered) in [(None, false), (Some(config_path.to_str().unwrap()), true)] {
+        let mut args = vec!["rule", "--as", "sigma"];
+        if let Some(c) = config {
+            args.extend(["--config", c]);
+        }
+        let yaml = stdout(&cmdhunt(&args));
+        let sigma = sigma_rust::rule_from_yaml(&yaml).unwrap();
+        let mut matched = 0;
+        for row in &rows {
+            let field = |name: &str| {
+                row.fields
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(String::new(), |(_, v)| v.clone())
+            };
+            let names = [
+                "Image",
+                "OriginalFileName",
+                "CommandLine",
+                "ParentImage",
+                "Computer",
+                "User",
+            ];
+            let values: Vec<String> = names.iter().map(|n| field(n)).collect();
+            let event = sigma_rust::Event::from([
+                (names[0], values[0].as_str()),
+                (names[1], values[1].as_str()),
+                (names[2], values[2].as_str()),
+                (names[3], values[3].as_str()),
+                (names[4], values[4].as_str()),
+                (names[5], values[5].as_str()),
+            ]);
+            let allowlisted = filtered
+                && row
+                    .event
+                    .initiating_process_file_name
+                    .eq_ignore_ascii_case("powershell.exe")
+                && row
+                    .event
+                    .process_command_line
+                    .to_lowercase()
+                    .contains("reg save");
+            assert_eq!(sigma.is_match(&event), !allowlisted, "{:?}", row.event);
+            matched += usize::from(!allowlisted);
+        }
+        assert!(
+            matched > 0 && (!filtered || matched < rows.len()),
+            "{matched} of {}",
+            rows.len()
+        );
+    }
+}
