@@ -1,7 +1,7 @@
 //! A deterministic generator of synthetic Defender `DeviceProcessEvents` CSV.
 //!
-//! Rows carry the full column set of the advanced-hunting table (the header of
-//! `shared/data/defender/advanced_hunting_test.csv` up to `AdditionalFields`,
+//! Rows carry the full column set of the advanced-hunting table (the header
+//! the Defender advanced-hunting CSV export writes, up to `AdditionalFields`,
 //! plus the later session and unique-id columns), with realistic values:
 //! `cmd.exe` in about 10% of rows, about 0.5% true positives spread over all
 //! 22 patterns and 9 parents, near misses (`preg add`, `certutil -urlcachex`,

@@ -1,17 +1,67 @@
-//! Helpers for the crate's unit tests.
+//! Helpers shared by every test: the crate's unit tests (`crate::testing`)
+//! and its integration tests (`core/tests/common/mod.rs` includes this file),
+//! so that each exists once.
+#![allow(dead_code)] // no test uses all of it
 
-/// A xorshift64 generator: deterministic random inputs for property tests,
-/// with no dependency.
-pub(crate) struct XorShift(pub(crate) u64);
+#[cfg(feature = "std")]
+use std::path::{Path, PathBuf};
+#[cfg(feature = "std")]
+use std::vec::Vec;
 
-impl XorShift {
-    /// The next state (never 0 when the seed is not 0).
-    pub(crate) fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+/// A small deterministic generator (xorshift64*), so failures reproduce;
+/// no dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number (the state must not be 0).
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// One of `items` (which must not be empty).
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    /// `n` random bytes.
+    #[cfg(feature = "std")]
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// A path in the real public event data the tests read (beside the
+/// checkout, never copied into it: README, "Layout").
+#[cfg(feature = "std")]
+pub fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(path)
+}
+
+/// Every `.evtx` under `dir`, sorted; panics naming a directory it cannot read.
+#[cfg(feature = "std")]
+pub fn evtx_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = std::vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "evtx") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }

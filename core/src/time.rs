@@ -1,7 +1,8 @@
 //! Timestamps: Kusto's `datetime` (100-nanosecond ticks, UTC) and the textual
 //! forms exports write them in.
 //!
-//! Accepted forms (all seen in real exports, see `shared/data/PROVENANCE.md`):
+//! Accepted forms (all seen in real exports: the public test data the README's
+//! "Layout" section names):
 //!
 //! | example | where |
 //! |---|---|

@@ -1,5 +1,5 @@
-//! Accounting property tests over real exports (read from `../shared/data`
-//! and `tests/data`, never copied):
+//! Accounting property tests over real exports (the public test data beside
+//! the checkout, README "Layout", and `tests/data`; never copied):
 //!
 //! - **Chunking**: a valid file gives exactly the same summary and rows
 //!   whatever the sizes of the pushed chunks (random chunkings from single
@@ -13,6 +13,9 @@
 use cmdhunt_core::format::Format;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+
+mod common;
+use common::Rng;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data");
@@ -57,21 +60,6 @@ const FILES: &[(&str, Format)] = &[
     ("@defender_portal.xlsx", Format::Xlsx),
     ("@advanced_hunting_test.xlsx", Format::Xlsx),
 ];
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn read(path: &str) -> Vec<u8> {
     let full = match path.strip_prefix('@') {

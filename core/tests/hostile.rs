@@ -19,7 +19,8 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 
 mod common;
-use common::{child_report, scan_in, vm_hwm_bytes};
+use common::Rng;
+use common::{child_report, scan_in, vm_hwm_bytes, zip, Part};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
@@ -29,21 +30,6 @@ const HEADER: &str =
 
 /// A scan that takes longer than this is a hang (debug build, 2 busy cores).
 const HANG_LIMIT: Duration = Duration::from_secs(900);
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// Scan `bytes` in `chunk`-byte pushes, format forced or (`None`) sniffed.
 fn scan(bytes: &[u8], format: Option<Format>, chunk: usize) -> (FileSummary, Vec<FlaggedRow>) {
@@ -684,61 +670,6 @@ fn xss_corpus_rows_are_all_flagged_with_exact_text() {
     }
 }
 
-/// CRC-32 (IEEE), for the zip entries below.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A zip archive of stored (uncompressed) entries.
-fn zip(entries: &[(&str, String)]) -> Vec<u8> {
-    let (mut out, mut directory) = (Vec::new(), Vec::new());
-    for (name, text) in entries {
-        let (offset, crc, size) = (out.len() as u32, crc32(text.as_bytes()), text.len() as u32);
-        let common = |v: &mut Vec<u8>| {
-            v.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            v.extend_from_slice(&crc.to_le_bytes());
-            v.extend_from_slice(&size.to_le_bytes());
-            v.extend_from_slice(&size.to_le_bytes());
-            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            v.extend_from_slice(&[0, 0]);
-        };
-        out.extend_from_slice(b"PK\x03\x04");
-        common(&mut out);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(text.as_bytes());
-        directory.extend_from_slice(b"PK\x01\x02\x14\x00");
-        common(&mut directory);
-        directory.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
-        directory.extend_from_slice(&[0; 4]);
-        directory.extend_from_slice(&offset.to_le_bytes());
-        directory.extend_from_slice(name.as_bytes());
-    }
-    let (at, len, count) = (
-        out.len() as u32,
-        directory.len() as u32,
-        entries.len() as u16,
-    );
-    out.extend_from_slice(&directory);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&at.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
 /// A one-sheet workbook: a header row and a flagged row, then `extra` rows.
 fn workbook(extra: &str) -> Vec<u8> {
     let cells = |r: u32, values: &[&str]| -> String {
@@ -768,7 +699,7 @@ fn workbook(extra: &str) -> Vec<u8> {
     ];
     let ns = "http://schemas.openxmlformats.org";
     let rel = format!("{ns}/officeDocument/2006/relationships");
-    zip(&[
+    let entries = [
         (
             "[Content_Types].xml",
             format!("<Types xmlns=\"{ns}/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"),
@@ -789,7 +720,8 @@ fn workbook(extra: &str) -> Vec<u8> {
             "xl/worksheets/sheet1.xml",
             format!("<worksheet xmlns=\"{ns}/spreadsheetml/2006/main\"><sheetData>{}{}{extra}</sheetData></worksheet>", cells(1, &header), cells(2, &row)),
         ),
-    ])
+    ];
+    zip(&entries.map(|(name, text)| Part::stored(name, &text)))
 }
 
 /// Fuzz regression (xlsx target): the decoder read the sheet as one dense

@@ -16,34 +16,11 @@ use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use flate2::{Compress, Compression, Crc, FlushCompress};
 
 mod common;
-use common::{child_report, scan_in, vm_hwm_bytes};
+use common::{child_report, scan_in, vm_hwm_bytes, zip, Part};
 
 const MIB: u64 = 1 << 20;
 
-/// One part of a workbook: its name, its compressed bytes (or stored), the
-/// size it declares and its CRC.
-struct Part {
-    name: String,
-    data: Vec<u8>,
-    deflated: bool,
-    declared: u64,
-    crc: u32,
-}
-
 impl Part {
-    /// A small part, stored as it is.
-    fn stored(name: &str, text: &str) -> Part {
-        let mut crc = Crc::new();
-        crc.update(text.as_bytes());
-        Part {
-            name: name.into(),
-            data: text.as_bytes().to_vec(),
-            deflated: false,
-            declared: text.len() as u64,
-            crc: crc.sum(),
-        }
-    }
-
     /// `text`, deflated.
     fn deflated(name: &str, text: &str) -> Part {
         Part::repeated(name, text, "", 0, "")
@@ -75,12 +52,6 @@ impl Part {
             declared: (head.len() + tail.len()) as u64 + copies * block.len() as u64,
             crc: crc.sum(),
         }
-    }
-
-    /// The same part claiming another uncompressed size (its CRC is kept).
-    fn declaring(mut self, declared: u64) -> Part {
-        self.declared = declared;
-        self
     }
 }
 
@@ -116,53 +87,6 @@ fn crc_repeated(bytes: &[u8], mut times: u64) -> Crc {
         times >>= 1;
     }
     all
-}
-
-/// A zip archive of `parts`; sizes of 4 GiB and more get ZIP64 fields.
-fn zip(parts: &[Part]) -> Vec<u8> {
-    let (mut out, mut directory) = (Vec::new(), Vec::new());
-    for part in parts {
-        let offset = out.len() as u32;
-        let big = part.declared >= u64::from(u32::MAX);
-        let size32 = |n: u64| if big { u32::MAX } else { n as u32 };
-        let extra: Vec<u8> = if big {
-            let mut e = vec![1, 0, 16, 0];
-            e.extend_from_slice(&part.declared.to_le_bytes());
-            e.extend_from_slice(&(part.data.len() as u64).to_le_bytes());
-            e
-        } else {
-            Vec::new()
-        };
-        let common = |v: &mut Vec<u8>| {
-            v.extend_from_slice(&[45, 0, 0, 0]); // version needed, flags
-            v.extend_from_slice(&[if part.deflated { 8 } else { 0 }, 0, 0, 0, 0, 0]);
-            v.extend_from_slice(&part.crc.to_le_bytes());
-            v.extend_from_slice(&size32(part.data.len() as u64).to_le_bytes());
-            v.extend_from_slice(&size32(part.declared).to_le_bytes());
-            v.extend_from_slice(&(part.name.len() as u16).to_le_bytes());
-            v.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-        };
-        out.extend_from_slice(b"PK\x03\x04");
-        common(&mut out);
-        out.extend_from_slice(part.name.as_bytes());
-        out.extend_from_slice(&extra);
-        out.extend_from_slice(&part.data);
-        directory.extend_from_slice(b"PK\x01\x02\x2d\x00");
-        common(&mut directory);
-        directory.extend_from_slice(&[0; 10]); // comment, disk, attributes
-        directory.extend_from_slice(&offset.to_le_bytes());
-        directory.extend_from_slice(part.name.as_bytes());
-        directory.extend_from_slice(&extra);
-    }
-    let (at, len, count) = (out.len() as u32, directory.len() as u32, parts.len() as u16);
-    out.extend_from_slice(&directory);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&at.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
 }
 
 const NS: &str = "http://schemas.openxmlformats.org";

@@ -13,6 +13,7 @@ use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 
 mod common;
+use common::Rng;
 use common::{read, shared};
 
 fn scan_as(bytes: &[u8], chunk: usize, format: Option<Format>) -> (FileSummary, Vec<FlaggedRow>) {
@@ -736,21 +737,6 @@ fn defender_json_lines_map_their_columns_directly() {
             .map(|t| t.to_string())
             .as_deref()
     );
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 #[test]

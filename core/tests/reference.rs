@@ -7,23 +7,8 @@ use cmdhunt_core::kql::{equals_ci, has};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::rule::{FLAGS, SUSPICIOUS_PARENTS, SUSPICIOUS_PATTERNS};
 
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+mod common;
+use common::Rng;
 
 const FRAGMENTS: &[&str] = &[
     " ",

@@ -1,4 +1,4 @@
-//! Timestamps in every form real exports write them (shared/data/PROVENANCE.md),
+//! Timestamps in every form real exports write them (the test data's provenance, README "Layout"),
 //! and the ones that must be refused.
 
 use cmdhunt_core::time::{Duration, Timestamp};

@@ -2,21 +2,20 @@
 //! includes this with `mod common;`): where the real data is, reading a
 //! file, scanning bytes in slices, listing `.evtx` logs, and a sink that
 //! keeps what a decoder hands over.
-#![allow(dead_code)] // every test crate uses a part of it
+#![allow(dead_code, unused_imports)] // every test crate uses a part of it
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "../../src/testing.rs"]
+mod testing;
+pub use testing::{evtx_files, shared, Rng};
+
+use flate2::Crc;
 
 use cmdhunt_core::event::{Position, Record, RecordClass, RecordSink, Skip};
 use cmdhunt_core::format::Format;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
-
-/// A path under `../shared/data` (the real public event data).
-pub fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
 
 /// The file's bytes; panics naming the file.
 pub fn read(path: &Path) -> Vec<u8> {
@@ -37,24 +36,6 @@ pub fn scan_in(
         s.push(c);
     }
     s.finish()
-}
-
-/// Every `.evtx` under `dir`, sorted.
-pub fn evtx_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "evtx") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A record as a decoder hands it over: where, what, and its fields.
@@ -130,4 +111,87 @@ pub fn child_report(env: &str, case: &str) -> std::collections::HashMap<String, 
             (k.to_owned(), n)
         })
         .collect()
+}
+
+/// One part of a workbook: its name, its compressed bytes (or stored), the
+/// size it declares and its CRC.
+pub struct Part {
+    /// The entry's name.
+    pub name: String,
+    /// Its bytes as stored (compressed when `deflated`).
+    pub data: Vec<u8>,
+    /// Whether `data` is deflated.
+    pub deflated: bool,
+    /// The uncompressed size it declares.
+    pub declared: u64,
+    /// The CRC-32 it declares.
+    pub crc: u32,
+}
+
+impl Part {
+    /// A small part, stored as it is.
+    pub fn stored(name: &str, text: &str) -> Part {
+        let mut crc = Crc::new();
+        crc.update(text.as_bytes());
+        Part {
+            name: name.into(),
+            data: text.as_bytes().to_vec(),
+            deflated: false,
+            declared: text.len() as u64,
+            crc: crc.sum(),
+        }
+    }
+
+    /// The same part claiming another uncompressed size (its CRC is kept).
+    pub fn declaring(mut self, declared: u64) -> Part {
+        self.declared = declared;
+        self
+    }
+}
+
+/// A zip archive of `parts`; sizes of 4 GiB and more get ZIP64 fields.
+pub fn zip(parts: &[Part]) -> Vec<u8> {
+    let (mut out, mut directory) = (Vec::new(), Vec::new());
+    for part in parts {
+        let offset = out.len() as u32;
+        let big = part.declared >= u64::from(u32::MAX);
+        let size32 = |n: u64| if big { u32::MAX } else { n as u32 };
+        let extra: Vec<u8> = if big {
+            let mut e = vec![1, 0, 16, 0];
+            e.extend_from_slice(&part.declared.to_le_bytes());
+            e.extend_from_slice(&(part.data.len() as u64).to_le_bytes());
+            e
+        } else {
+            Vec::new()
+        };
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&[45, 0, 0, 0]); // version needed, flags
+            v.extend_from_slice(&[if part.deflated { 8 } else { 0 }, 0, 0, 0, 0, 0]);
+            v.extend_from_slice(&part.crc.to_le_bytes());
+            v.extend_from_slice(&size32(part.data.len() as u64).to_le_bytes());
+            v.extend_from_slice(&size32(part.declared).to_le_bytes());
+            v.extend_from_slice(&(part.name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        common(&mut out);
+        out.extend_from_slice(part.name.as_bytes());
+        out.extend_from_slice(&extra);
+        out.extend_from_slice(&part.data);
+        directory.extend_from_slice(b"PK\x01\x02\x2d\x00");
+        common(&mut directory);
+        directory.extend_from_slice(&[0; 10]); // comment, disk, attributes
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(part.name.as_bytes());
+        directory.extend_from_slice(&extra);
+    }
+    let (at, len, count) = (out.len() as u32, directory.len() as u32, parts.len() as u16);
+    out.extend_from_slice(&directory);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
 }

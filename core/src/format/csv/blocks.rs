@@ -340,7 +340,7 @@ mod tests {
             return;
         }
         let alphabet = b"ab,\"\n\r ";
-        let mut rng = crate::testing::XorShift(0x1234_5678_9abc_def0u64);
+        let mut rng = crate::testing::Rng(0x1234_5678_9abc_def0u64);
         for _ in 0..20_000 {
             let state = rng.next();
             let len = (state % 300) as usize;

@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn block_and_scalar_splitters_agree() {
         let alphabet = b"ab,,\"\"x ";
-        let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15u64);
+        let mut rng = crate::testing::Rng(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..20_000 {
             let state = rng.next();
             let len = (state % 200) as usize;

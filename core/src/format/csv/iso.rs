@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn random_times_agree() {
         let clock = IsoClock::default();
-        let mut rng = crate::testing::XorShift(0x2545_f491_4f6c_dd1du64);
+        let mut rng = crate::testing::Rng(0x2545_f491_4f6c_dd1du64);
         for _ in 0..20_000 {
             let state = rng.next();
             let digits = (state % 10) as usize;

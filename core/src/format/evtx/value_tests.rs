@@ -1,6 +1,6 @@
 //! The template-value path against the rendering path, on every real log.
 //!
-//! Every record of every `.evtx` under `shared/data` is decoded both ways
+//! Every record of every `.evtx` of the test data ([`shared`]) is decoded both ways
 //! (the decoder with `from_values` off renders every record, as before the
 //! value path existed) and must look the same through every method of
 //! [`Record`]: class, time, `FileName`, the whole event, process ids, every
@@ -10,37 +10,12 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
-use std::path::{Path, PathBuf};
 
 use super::EvtxDecoder;
 use crate::event::{Record, RecordClass, RecordSink, Skip};
 use crate::format::Decoder;
-
-fn shared(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-}
-
-/// Every `.evtx` under `dir`, sorted.
-fn evtx_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "evtx") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use crate::testing::{evtx_files, shared};
 
 /// What a record shows through [`Record`], one line per record or skip.
 #[derive(Default)]
