@@ -70,6 +70,10 @@ pub struct ProcessEvent {
 }
 
 impl ProcessEvent {
+    /// The rule columns an event is projected from besides its time: the
+    /// ones [`ProcessEvent::from_columns`] reads.
+    pub const COLUMNS: &'static [Target] = Target::ALL.split_at(7).0.split_at(1).1;
+
     /// The projected columns of a record whose `value` gives the text of
     /// each rule column (after field mapping); the parent is as read, not
     /// inferred. The one place the decoders' records build their event.
@@ -201,4 +205,19 @@ pub trait RecordSink {
 /// ```
 pub fn basename(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_columns_reads_exactly_its_columns() {
+        let mut read = Vec::new();
+        ProcessEvent::from_columns(None, |t| {
+            read.push(t);
+            String::new()
+        });
+        assert_eq!(read, ProcessEvent::COLUMNS);
+    }
 }

@@ -41,16 +41,6 @@ const IDS: [Target; 5] = [
     Target::FileName,
     Target::InitiatingProcessFileName,
 ];
-/// The columns of the whole event (read for `cmd.exe`).
-const EVENT: [Target; 7] = [
-    Target::Timestamp,
-    Target::DeviceName,
-    Target::AccountName,
-    Target::FileName,
-    Target::ProcessCommandLine,
-    Target::InitiatingProcessFileName,
-    Target::InitiatingProcessCommandLine,
-];
 
 /// Why a record's rendering cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +115,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
             .read(Target::FileName)
             .is_some_and(|f| f.eq_ignore_ascii_case(crate::rule::SHELL_FILE_NAME));
         let ids = self.view.shape.schema.get(Target::NewProcessId).is_some();
-        if readable(&ALWAYS) && (!ids || readable(&IDS)) && (!shell || readable(&EVENT)) {
+        if readable(&ALWAYS) && (!ids || readable(&IDS)) && (!shell || readable(ProcessEvent::COLUMNS)) {
             return None;
         }
         self.rendered().1.as_ref()
