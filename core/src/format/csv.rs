@@ -20,10 +20,10 @@
 //!
 //! # Speed
 //!
-//! Records are found 64 bytes at a time from bit masks ([`blocks`], with an
+//! Records are found 64 bytes at a time from bit masks (`csv/blocks.rs`, with an
 //! exact byte-wise splitter behind it), and only the leading fields the
 //! scanner needs for every record (time, action type, `FileName`) are split
-//! ([`fields`], commas from bit masks too); the rule's two columns are split
+//! (`csv/fields.rs`, commas from bit masks too); the rule's two columns are split
 //! only for `cmd.exe` records, and the whole record only for flagged ones.
 
 mod blocks;
