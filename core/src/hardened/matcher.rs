@@ -208,8 +208,8 @@ fn holds(shape: &Shape, c: &Command) -> bool {
         Shape::ArgContains(list) => c.args.iter().any(|a| any_in(a, list)),
         Shape::FirstWordContains(list) => c.words().next().is_some_and(|w| any_in(w, list)),
         Shape::ArgEndsWith(list) => c.args.iter().any(|a| {
-            list.iter()
-                .any(|n| a.trim_end_matches(['"', '\'']).ends_with(n))
+            let a = a.trim_end_matches(['"', '\'']).replace('/', "\\");
+            list.iter().any(|n| a.ends_with(n))
         }),
         Shape::Abbreviated(list) => {
             let mut want = list.iter().peekable();
@@ -245,6 +245,19 @@ fn holds(shape: &Shape, c: &Command) -> bool {
         }
         Shape::ClockTime => c.words().any(is_clock_time),
         Shape::Always => true,
+        Shape::All(shapes) => shapes.iter().all(|s| holds(s, c)),
+        Shape::FirstWordNot(prefix) => c.words().next().is_some_and(|w| !w.starts_with(prefix)),
+        Shape::CopiesWatchedProgram => copies_watched_program(c),
+        Shape::ReadsFile => c.redirects.iter().any(|r| r.input && !is_pipe(&r.target)),
+        Shape::RedirectContains(list) => c
+            .redirects
+            .iter()
+            .any(|r| !r.input && any_in(&r.target, list)),
+        Shape::RedirectEndsWith(list) => c.redirects.iter().any(|r| {
+            let target = r.target.trim_end_matches(['"', ' ']);
+            !r.input && list.iter().any(|n| target.ends_with(n))
+        }),
+        Shape::RedirectToStream => c.redirects.iter().any(|r| !r.input && is_stream(&r.target)),
         Shape::WritesToPipe => {
             let pipe = |input: bool| {
                 c.redirects
@@ -259,6 +272,43 @@ fn holds(shape: &Shape, c: &Command) -> bool {
             .any(|r| !r.input && is_admin_share(&r.target)),
         Shape::ObfuscatedName => c.tool_obfuscated,
     }
+}
+
+/// `copy C:\Windows\System32\cmd.exe C:\Temp\lsass.exe`: a program the
+/// rules watch, copied to a file of another name (a folder is not a rename).
+fn copies_watched_program(c: &Command) -> bool {
+    let mut words = c.words();
+    let (Some(source), Some(target)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let (from, to) = (file_part(source), file_part(target));
+    let program = from.ends_with(".exe") || from.ends_with(".com");
+    let named_file = to.contains('.') && !to.ends_with('.');
+    let name = tool_name(from);
+    let watched = RENAME_WATCH.contains(&name.as_str())
+        || RULES.iter().any(|r| r.tools.contains(&name.as_str()));
+    program && named_file && watched && tool_name(to) != name
+}
+
+/// The last path component (`C:\Temp\a.exe` → `a.exe`).
+fn file_part(path: &str) -> &str {
+    path.trim_end_matches('"')
+        .rsplit(['\\', '/'])
+        .next()
+        .unwrap_or("")
+}
+
+/// `C:\x\a.txt:evil.exe`: a named stream after the drive letter's colon.
+fn is_stream(target: &str) -> bool {
+    let t = target.trim_matches('"');
+    let rest = match t.as_bytes() {
+        [d, b':', ..] if d.is_ascii_alphabetic() => &t[2..],
+        _ => t,
+    };
+    // A stream name has no path separator (`%C:\Windows%\x` is not one).
+    rest.split_once(':').is_some_and(|(file, stream)| {
+        !file.is_empty() && !stream.is_empty() && !stream.contains(['\\', '/'])
+    })
 }
 
 /// `\\.\pipe\name`, `\\host\pipe\name`.

@@ -53,6 +53,23 @@ pub enum Shape {
     ClockTime,
     /// Any run of the tool.
     Always,
+    /// Every one of these shapes holds.
+    All(&'static [Shape]),
+    /// The first positional argument exists and does not start with this
+    /// text (`conhost calc.exe`, not the console host's own `0xffffffff -ForceV1`).
+    FirstWordNot(&'static str),
+    /// The first positional argument is the path of a program these rules
+    /// watch (or of [`RENAME_WATCH`]) and the second names another file: a
+    /// system binary copied under a new name.
+    CopiesWatchedProgram,
+    /// The command reads its input from a file (`cmd < script.txt`), not a pipe.
+    ReadsFile,
+    /// Output redirected to a file whose path contains one of these texts.
+    RedirectContains(&'static [&'static str]),
+    /// Output redirected to a file whose path ends with one of these (`.vbs`).
+    RedirectEndsWith(&'static [&'static str]),
+    /// Output redirected into an NTFS alternate data stream (`> a.txt:evil.exe`).
+    RedirectToStream,
     /// The command's output goes to a named pipe (`> \\.\pipe\x`) while its
     /// input does not come from one: a write into a pipe, as the named-pipe
     /// impersonation trick does. (A program bridged to pipes on both sides,
@@ -148,7 +165,7 @@ use Scope::{Both, Shell};
 use Shape::*;
 
 /// The hardened rules, in report order. Identifiers are stable.
-pub const RULES: [HardenedRule; 42] = [
+pub const RULES: [HardenedRule; 51] = [
     HardenedRule {
         id: "certutil-download",
         name: "certutil downloads a file",
@@ -221,12 +238,16 @@ pub const RULES: [HardenedRule; 42] = [
     },
     HardenedRule {
         id: "net-admin-group",
-        name: "net reads or changes the local administrators",
-        why: "the local administrators group is what an intruder enumerates and joins",
+        name: "net reads or changes the administrators groups",
+        why: "the local administrators (or Domain/Enterprise Admins) group is what an intruder enumerates and joins",
         technique: "T1069.001",
         generalises: Some("net localgroup administrators"),
         tools: &["net", "net1"],
-        shapes: &[Words(&["localgroup", "administrators"])],
+        shapes: &[
+            Words(&["localgroup", "administrators"]),
+            Words(&["group", "domain admins"]),
+            Words(&["group", "enterprise admins"]),
+        ],
         scope: Both,
     },
     HardenedRule {
@@ -341,11 +362,11 @@ pub const RULES: [HardenedRule; 42] = [
     },
     HardenedRule {
         id: "cmstp-inf",
-        name: "cmstp installs an INF profile",
-        why: "cmstp with an .inf runs its commands and can bypass UAC",
+        name: "cmstp or InfDefaultInstall installs an INF",
+        why: "cmstp or InfDefaultInstall with an .inf runs its commands (cmstp can bypass UAC)",
         technique: "T1218.003",
         generalises: None,
-        tools: &["cmstp"],
+        tools: &["cmstp", "infdefaultinstall"],
         shapes: &[ArgContains(&[".inf"])],
         scope: Both,
     },
@@ -438,8 +459,8 @@ pub const RULES: [HardenedRule; 42] = [
     },
     HardenedRule {
         id: "sc-service",
-        name: "sc creates, repoints or disables a service",
-        why: "a new service, a changed binPath, failure command or security descriptor is persistence or privilege; stopping a security service blinds defenders",
+        name: "sc creates or repoints a service",
+        why: "a new service, a changed binPath, failure command or security descriptor is persistence or privilege",
         technique: "T1543.003",
         generalises: None,
         tools: &["sc"],
@@ -447,8 +468,17 @@ pub const RULES: [HardenedRule; 42] = [
             Words(&["create"]),
             Words(&["sdset"]),
             ArgContains(&["binpath", "command="]),
-            EachWordOf(&[SECURITY_SERVICES, &["stop", "delete", "disabled"]]),
         ],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "security-service-stop",
+        name: "a security service stopped or disabled",
+        why: "stopping, deleting or disabling Defender, the firewall, Sysmon or the event log blinds defenders",
+        technique: "T1562.001",
+        generalises: None,
+        tools: &["sc", "net", "net1"],
+        shapes: &[EachWordOf(&[SECURITY_SERVICES, &["stop", "delete", "disabled"]])],
         scope: Both,
     },
     HardenedRule {
@@ -518,11 +548,16 @@ pub const RULES: [HardenedRule; 42] = [
     HardenedRule {
         id: "ntds-dump",
         name: "the domain database staged for theft",
-        why: "an NTDS install-from-media copy (ntdsutil ifm) or a diskshadow script (/s, shadow copy of ntds.dit) yields every domain credential",
+        why: "an NTDS install-from-media copy (ntdsutil ifm), a diskshadow script (/s) or a new shadow copy (vssadmin create shadow, wmic shadowcopy call create) stages ntds.dit and the hives for theft",
         technique: "T1003.003",
         generalises: None,
-        tools: &["ntdsutil", "diskshadow"],
-        shapes: &[ArgContains(&["ifm"]), Switch(&["s"])],
+        tools: &["ntdsutil", "diskshadow", "vssadmin", "wmic"],
+        shapes: &[
+            ArgContains(&["ifm"]),
+            Words(&["create", "shadow"]),
+            Words(&["shadowcopy", "call", "create"]),
+            All(&[Switch(&["s"]), ArgContains(&[".txt", ".dsh"])]),
+        ],
         scope: Both,
     },
     HardenedRule {
@@ -564,6 +599,100 @@ pub const RULES: [HardenedRule; 42] = [
         tools: &["forfiles"],
         shapes: &[SwitchThenNot("c", "cmd")],
         scope: Both,
+    },
+    HardenedRule {
+        id: "binary-copy",
+        name: "a system binary copied under another name",
+        why: "copying cmd.exe, certutil.exe or another watched program to a new name (lsass.exe, tcm.tmp) evades name-based rules",
+        technique: "T1036.003",
+        generalises: None,
+        tools: &["copy", "xcopy", "move", "robocopy"],
+        shapes: &[CopiesWatchedProgram],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "curl-download",
+        name: "curl downloads a payload",
+        why: "curl saving a URL (-o/-O) as a program or script, or into a staging folder, is a download cradle",
+        technique: "T1105",
+        generalises: Some("certutil -urlcache"),
+        tools: &["curl"],
+        shapes: &[All(&[
+            Switch(&["o", "-output", "-remote-name"]),
+            ArgContains(&["http://", "https://", "ftp://"]),
+            ArgContains(&[
+                ".exe", ".dll", ".ps1", ".bat", ".vbs", ".hta", ".js", ".scr", ".msi", ".sct", ".cpl",
+                r"\users\public\", r"\appdata\", r"\temp\", r"\programdata\",
+            ]),
+        ])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "admin-share-logon",
+        name: "net use of an administrative share",
+        why: "mapping C$, ADMIN$ or IPC$ on another host (often with a password on the line) is lateral movement",
+        technique: "T1021.002",
+        generalises: None,
+        tools: &["net", "net1"],
+        shapes: &[All(&[Verb(&["use"]), ArgContains(&[r"\c$", r"\admin$", r"\ipc$"])])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "accessibility-hijack",
+        name: "an accessibility program replaced",
+        why: "copying or linking a program over sethc, utilman, osk, magnify, narrator, displayswitch or atbroker gives a SYSTEM shell at the logon screen",
+        technique: "T1546.008",
+        generalises: None,
+        tools: &["copy", "xcopy", "move", "mklink", "replace"],
+        shapes: &[ArgEndsWith(&[
+            r"\sethc.exe", r"\utilman.exe", r"\osk.exe", r"\magnify.exe", r"\narrator.exe",
+            r"\displayswitch.exe", r"\atbroker.exe",
+        ])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "conhost-proxy",
+        name: "conhost starts a program",
+        why: "conhost.exe given a program (conhost --headless powershell) hides the real parent",
+        technique: "T1202",
+        generalises: None,
+        tools: &["conhost"],
+        shapes: &[FirstWordNot("0x")],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "cmd-stdin-script",
+        name: "the shell reads its commands from a file",
+        why: "cmd < file runs a script without a .bat or .cmd on any command line",
+        technique: "T1059.003",
+        generalises: None,
+        tools: &["cmd"],
+        shapes: &[ReadsFile],
+        scope: Shell,
+    },
+    HardenedRule {
+        id: "script-drop",
+        name: "the shell writes a script or drops into Startup",
+        why: "echo redirected into a .vbs/.js/.hta/.ps1/.wsf file, or anything written into a Startup folder, stages code to run",
+        technique: "T1059.005",
+        generalises: None,
+        tools: &[],
+        shapes: &[
+            RedirectEndsWith(&[".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta", ".ps1"]),
+            RedirectContains(&[r"\start menu\programs\startup\"]),
+            ArgContains(&[r"\start menu\programs\startup\"]),
+        ],
+        scope: Shell,
+    },
+    HardenedRule {
+        id: "ads-write",
+        name: "output written into an alternate data stream",
+        why: "redirecting into file.txt:name hides a payload in an NTFS alternate data stream",
+        technique: "T1564.004",
+        generalises: None,
+        tools: &[],
+        shapes: &[RedirectToStream],
+        scope: Shell,
     },
     HardenedRule {
         id: "pipe-write",
