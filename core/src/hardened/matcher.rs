@@ -246,6 +246,7 @@ fn holds(shape: &Shape, c: &Command) -> bool {
         Shape::ClockTime => c.words().any(is_clock_time),
         Shape::Always => true,
         Shape::All(shapes) => shapes.iter().all(|s| holds(s, c)),
+        Shape::Not(shape) => !holds(shape, c),
         Shape::FirstWordNot(prefix) => c.words().next().is_some_and(|w| !w.starts_with(prefix)),
         Shape::CopiesWatchedProgram => copies_watched_program(c),
         Shape::ReadsFile => c.redirects.iter().any(|r| r.input && !is_pipe(&r.target)),

@@ -55,6 +55,8 @@ pub enum Shape {
     Always,
     /// Every one of these shapes holds.
     All(&'static [Shape]),
+    /// This shape does not hold.
+    Not(&'static Shape),
     /// The first positional argument exists and does not start with this
     /// text (`conhost calc.exe`, not the console host's own `0xffffffff -ForceV1`).
     FirstWordNot(&'static str),
@@ -143,6 +145,10 @@ const SECURITY_SERVICES: &[&str] = &[
     "eventlog",
 ];
 
+/// Where installed programs live: a DLL loaded from elsewhere was put there
+/// by someone (lowercase).
+const SYSTEM_DIRS: &[&str] = &[r"\windows\", r"\program files", r"\programdata\microsoft\"];
+
 /// `rundll32` entry points that proxy execution (LOLBAS), lowercase.
 const RUNDLL32_PROXIES: &[&str] = &[
     "launchinfsection",
@@ -165,7 +171,7 @@ use Scope::{Both, Shell};
 use Shape::*;
 
 /// The hardened rules, in report order. Identifiers are stable.
-pub const RULES: [HardenedRule; 51] = [
+pub const RULES: [HardenedRule; 53] = [
     HardenedRule {
         id: "certutil-download",
         name: "certutil downloads a file",
@@ -333,21 +339,29 @@ pub const RULES: [HardenedRule; 51] = [
     HardenedRule {
         id: "rundll32-proxy",
         name: "rundll32 proxies execution",
-        why: "rundll32 with a script URL, a LOLBAS entry point (advpack, url.dll, zipfldr, comsvcs MiniDump...) or a DLL from a staging or remote path runs code under a signed binary",
+        why: "rundll32 with a script URL, a LOLBAS entry point (advpack, url.dll, zipfldr, comsvcs MiniDump...) or a DLL from outside Windows and Program Files runs code under a signed binary",
         technique: "T1218.011",
         generalises: None,
         tools: &["rundll32"],
-        shapes: &[ArgContains(RUNDLL32_PROXIES), FirstWordContains(STAGING)],
+        shapes: &[
+            ArgContains(RUNDLL32_PROXIES),
+            FirstWordContains(STAGING),
+            All(&[FirstWordContains(&["\\"]), Not(&FirstWordContains(SYSTEM_DIRS))]),
+        ],
         scope: Both,
     },
     HardenedRule {
         id: "regsvr32-scriptlet",
         name: "regsvr32 loads a scriptlet or a staged DLL",
-        why: "regsvr32 /i: with scrobj.dll, a .sct or a URL (Squiblydoo), or a DLL from a staging path, runs code under a signed binary",
+        why: "regsvr32 /i: with scrobj.dll, a .sct or a URL (Squiblydoo), or a DLL from a staging path or outside Windows and Program Files, runs code under a signed binary",
         technique: "T1218.010",
         generalises: None,
         tools: &["regsvr32"],
-        shapes: &[ArgContains(&["scrobj", ".sct"]), ArgContains(STAGING)],
+        shapes: &[
+            ArgContains(&["scrobj", ".sct"]),
+            ArgContains(STAGING),
+            All(&[FirstWordContains(&["\\"]), Not(&FirstWordContains(SYSTEM_DIRS))]),
+        ],
         scope: Both,
     },
     HardenedRule {
@@ -499,11 +513,12 @@ pub const RULES: [HardenedRule; 51] = [
     HardenedRule {
         id: "log-tamper",
         name: "event logs or auditing cleared or disabled",
-        why: "wevtutil cl, auditpol /clear or /success:disable, or IIS logging off erases or stops the evidence",
+        why: "wevtutil cl, auditpol /clear or /success:disable, IIS logging off or fsutil usn deletejournal erases or stops the evidence",
         technique: "T1070.001",
         generalises: None,
-        tools: &["wevtutil", "auditpol", "appcmd"],
+        tools: &["wevtutil", "auditpol", "appcmd", "fsutil"],
         shapes: &[
+            Words(&["usn", "deletejournal"]),
             Verb(&["cl", "clear-log"]),
             Switch(&["clear", "remove"]),
             SwitchValueContains("success", &["disable"]),
@@ -693,6 +708,33 @@ pub const RULES: [HardenedRule; 51] = [
         tools: &[],
         shapes: &[RedirectToStream],
         scope: Shell,
+    },
+    HardenedRule {
+        id: "lolbin-download",
+        name: "a signed tool fetches a file",
+        why: "desktopimgdownldr /lockscreenurl:, MpCmdRun -DownloadFile, certreq -Post or finger fetch a payload; expand, extrac32, esentutl or replace copy one from a share",
+        technique: "T1105",
+        generalises: Some("certutil -urlcache"),
+        tools: &["desktopimgdownldr", "mpcmdrun", "certreq", "finger", "expand", "extrac32", "esentutl", "replace"],
+        shapes: &[
+            All(&[Not(&Switch(&["vss"])), ArgContains(&["http://", "https://"])]),
+            All(&[Not(&Switch(&["vss"])), FirstWordContains(&[r"\\"])]),
+            All(&[Switch(&["downloadfile"]), ArgContains(&["url"])]),
+        ],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "credential-search",
+        name: "files searched for passwords",
+        why: "findstr /s for password strings across files (GPP cpassword in SYSVOL), or netsh wlan ... key=clear, harvests stored credentials",
+        technique: "T1552.001",
+        generalises: None,
+        tools: &["findstr", "netsh"],
+        shapes: &[
+            All(&[Switch(&["s", "si"]), ArgContains(&["pass", "pwd"])]),
+            ArgContains(&["key=clear"]),
+        ],
+        scope: Both,
     },
     HardenedRule {
         id: "pipe-write",
