@@ -545,6 +545,24 @@ const CHILD: &[(&str, Option<&str>, &str, &[&str])] = &[
     ),
     ("mshta.exe", None, r"mshta.exe", &[]),
     (
+        "conhost.exe",
+        None,
+        r"C:\Windows\System32\conhost.exe --headless --width 120 --height 30 --signal 0x5a4 --server 0x5a0",
+        &[],
+    ),
+    (
+        "conhost.exe",
+        None,
+        r"\??\C:\WINDOWS\system32\conhost.exe 0x4",
+        &[],
+    ),
+    (
+        "conhost.exe",
+        None,
+        r"conhost.exe calc.exe",
+        &["conhost-proxy"],
+    ),
+    (
         "certutil.exe",
         None,
         r"certutil  -hashfile C:\x\a.iso SHA256",

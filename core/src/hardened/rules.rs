@@ -672,7 +672,11 @@ pub const RULES: [HardenedRule; 53] = [
         technique: "T1202",
         generalises: None,
         tools: &["conhost"],
-        shapes: &[FirstWordNot("0x")],
+        shapes: &[All(&[
+            FirstWordNot("0x"),
+            // ConPTY's own headless console (`--headless --width 80 --signal 0x..`).
+            Not(&Switch(&["-width", "-height", "-signal", "-server", "-feature", "forcev1"])),
+        ])],
         scope: Both,
     },
     HardenedRule {
