@@ -115,7 +115,10 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
             .read(Target::FileName)
             .is_some_and(|f| f.eq_ignore_ascii_case(crate::rule::SHELL_FILE_NAME));
         let ids = self.view.shape.schema.get(Target::NewProcessId).is_some();
-        if readable(&ALWAYS) && (!ids || readable(&IDS)) && (!shell || readable(ProcessEvent::COLUMNS)) {
+        if readable(&ALWAYS)
+            && (!ids || readable(&IDS))
+            && (!shell || readable(ProcessEvent::COLUMNS))
+        {
             return None;
         }
         self.rendered().1.as_ref()
