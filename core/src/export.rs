@@ -161,40 +161,6 @@ pub fn csv_row_with(row: &FlaggedRow, file_name: &str, cells_style: CsvCells) ->
     cells.join(",")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_like_cells_are_neutralised_unless_raw() {
-        // (cell, neutralised CSV field, raw CSV field)
-        let cases = [
-            ("=1+1", "'=1+1", "=1+1"),
-            ("+dev01", "'+dev01", "+dev01"),
-            ("-x", "'-x", "-x"),
-            ("@SUM(A1)", "'@SUM(A1)", "@SUM(A1)"),
-            ("\tcmd", "'\tcmd", "\tcmd"),
-            ("\rcmd", "\"'\rcmd\"", "\"\rcmd\""),
-            (
-                "=HYPERLINK(\"http://x\",\"a\")",
-                "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
-                "\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
-            ),
-            ("cmd /c a=b", "cmd /c a=b", "cmd /c a=b"),
-            (" =1", " =1", " =1"),
-            ("", "", ""),
-        ];
-        for (cell, neutralised, raw) in cases {
-            assert_eq!(
-                csv_field(cell, CsvCells::Neutralised),
-                neutralised,
-                "{cell:?}"
-            );
-            assert_eq!(csv_field(cell, CsvCells::Raw), raw, "{cell:?}");
-        }
-    }
-}
-
 /// The CSV columns hardened mode appends after all others, with their
 /// leading comma: `Detection` (`parity` / `hardened`), `Rules` (the hardened
 /// rules that fired, `; `-joined), `Evasions` (the obfuscations undone) and
@@ -246,4 +212,38 @@ pub fn json_with_detection(mut line: String, row: &FlaggedRow) -> String {
         json_string(&row.event.file_name)
     );
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised_unless_raw() {
+        // (cell, neutralised CSV field, raw CSV field)
+        let cases = [
+            ("=1+1", "'=1+1", "=1+1"),
+            ("+dev01", "'+dev01", "+dev01"),
+            ("-x", "'-x", "-x"),
+            ("@SUM(A1)", "'@SUM(A1)", "@SUM(A1)"),
+            ("\tcmd", "'\tcmd", "\tcmd"),
+            ("\rcmd", "\"'\rcmd\"", "\"\rcmd\""),
+            (
+                "=HYPERLINK(\"http://x\",\"a\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
+                "\"=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\"",
+            ),
+            ("cmd /c a=b", "cmd /c a=b", "cmd /c a=b"),
+            (" =1", " =1", " =1"),
+            ("", "", ""),
+        ];
+        for (cell, neutralised, raw) in cases {
+            assert_eq!(
+                csv_field(cell, CsvCells::Neutralised),
+                neutralised,
+                "{cell:?}"
+            );
+            assert_eq!(csv_field(cell, CsvCells::Raw), raw, "{cell:?}");
+        }
+    }
 }

@@ -1018,6 +1018,31 @@ mod tests {
             let _ = parse_shell(line);
             let _ = parse_program("x", line);
         }
+        // Random lines over cmd's special characters (a fixed xorshift seed):
+        // every one is read without a panic, whatever it holds.
+        let alphabet: Vec<char> = "^\"%!&|<>():~,=;/-\\@ \tacdegmnrstux01\u{2013}\u{e000}\u{ff0f}é"
+            .chars()
+            .collect();
+        let rules = crate::hardened::HardenedRules::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let len = (next() % 120) as usize;
+            let mut line = String::from(if next() % 2 == 0 { "cmd /c " } else { "" });
+            for _ in 0..len {
+                line.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse_shell(&line);
+            let _ = parse_program("x", &line);
+            let _ = rules.shell(&line);
+            let _ = rules.child("rundll32.exe", Some("cmd.exe"), &line);
+            let _ = rules.child("svc.exe", Some("CertUtil.exe"), &line);
+        }
         let deep = "cmd /c ".repeat(100) + "reg add x";
         assert!(parse_shell(&deep).0.len() <= MAX_DEPTH + 1);
     }
