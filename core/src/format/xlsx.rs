@@ -14,7 +14,8 @@
 //! resolved through [`crate::mapping`] exactly as a CSV header is (so the same
 //! column names, suffixes such as ` [UTC]`, and the same error naming the
 //! missing required columns); each later non-empty row is an event, classified
-//! by `ActionType` / `EventID` as for CSV.
+//! as every format classifies one ([`super::winevent::class_of_fields`]: by a
+//! provider column when it names one, else by `ActionType` / `EventID`).
 //!
 //! Cells become text: strings as they are; whole numbers without a decimal
 //! part (`4242`, not `4242.0`); other numbers in Rust's shortest round-trip
