@@ -26,6 +26,9 @@ use cmdhunt_core::rule::{Column, FLAGS, SUSPICIOUS_PARENTS, SUSPICIOUS_PATTERNS}
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
+mod common;
+use common::Rng;
+
 /// The naive scan: `csv` crate records, reference functions, no shortcuts.
 fn reference_scan(data: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
     let mut reader = csv::ReaderBuilder::new()
@@ -145,18 +148,6 @@ fn reference_scan(data: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
     (s, rows)
 }
 
-/// A deterministic generator of chunk sizes (xorshift64*).
-struct Chunks(u64);
-
-impl Chunks {
-    fn next(&mut self, max: u64) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % max) as usize + 1
-    }
-}
-
 fn scan_in_chunks(
     rule: &CompiledRule,
     data: &[u8],
@@ -164,10 +155,10 @@ fn scan_in_chunks(
     max: u64,
 ) -> (FileSummary, Vec<FlaggedRow>) {
     let mut scan = FileScan::new(rule, 0, "generated.csv", None);
-    let mut sizes = Chunks(seed);
+    let mut sizes = Rng(seed);
     let mut at = 0;
     while at < data.len() {
-        let end = (at + sizes.next(max)).min(data.len());
+        let end = (at + sizes.below(max as usize) + 1).min(data.len());
         scan.push(&data[at..end]);
         at = end;
     }
