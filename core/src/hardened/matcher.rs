@@ -49,6 +49,38 @@ impl HardenedHit {
     pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
         rules_in(self.rules).map(|r| r.id)
     }
+
+    /// The hit in words, for a detail panel: one line per rule that fired
+    /// (`name (technique): why`), then the evasions undone and, for a
+    /// renamed copy, what the image really is.
+    ///
+    /// ```
+    /// use cmdhunt_core::hardened::HardenedRules;
+    /// let hit = HardenedRules::new().shell("cmd /c n^e^t u^se^r bob pw /add");
+    /// let words = hit.reasons();
+    /// assert!(words[0].starts_with("net adds an account or a group member (T1136.001): "));
+    /// assert_eq!(words.last().unwrap(), "evasions undone: carets inside words removed");
+    /// ```
+    pub fn reasons(&self) -> Vec<String> {
+        let mut out: Vec<String> = rules_in(self.rules)
+            .map(|r| alloc::format!("{} ({}): {}", r.name, r.technique, r.why))
+            .collect();
+        let undone: Vec<&str> = Evasions::ALL
+            .iter()
+            .filter(|(e, _, _)| self.evasions.contains(*e) && *e != Evasions::RENAMED)
+            .map(|(_, _, words)| *words)
+            .collect();
+        if !undone.is_empty() {
+            out.push(alloc::format!("evasions undone: {}", undone.join("; ")));
+        }
+        if !self.original_file_name.is_empty() {
+            out.push(alloc::format!(
+                "the image is a renamed copy of {} (OriginalFileName)",
+                self.original_file_name
+            ));
+        }
+        out
+    }
 }
 
 /// The hardened rule set, compiled once ([`HardenedRules::new`]) and shared
