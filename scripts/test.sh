@@ -36,6 +36,9 @@ step "native tests (every crate; the browser tests run below, with the page buil
 cargo test --workspace --exclude cmdhunt-e2e --all-targets
 cargo test --workspace --exclude cmdhunt-e2e --doc
 
+step "cargo doc -D warnings: cmdhunt-core's public items documented, no broken intra-doc link"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p cmdhunt-core
+
 step "EVTX in wasm (the page's build, under Node) gives the native accounts"
 bash bench/evtx-wasm/parity.sh
 
