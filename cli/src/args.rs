@@ -318,7 +318,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     }
     let anchor_option = anchor_given.then_some(match anchor {
         AnchorArg::Newest => Anchor::Newest,
-        AnchorArg::Now => Anchor::At(now),
+        AnchorArg::Now => Anchor::Now(now),
         AnchorArg::At(t) => Anchor::At(t),
     });
     let window = match window_arg {
@@ -329,7 +329,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                 .unwrap_or(Duration::from_secs(DEFAULT_WINDOW_SECS)),
             anchor: match anchor {
                 AnchorArg::Newest => Anchor::Newest,
-                AnchorArg::Now => Anchor::At(now),
+                AnchorArg::Now => Anchor::Now(now),
                 AnchorArg::At(t) => Anchor::At(t),
             },
         },
@@ -482,7 +482,7 @@ mod tests {
             now.window,
             Window::Last {
                 duration: Duration::from_secs(86400),
-                anchor: Anchor::At(Timestamp(0))
+                anchor: Anchor::Now(Timestamp(0))
             }
         );
         assert_eq!(

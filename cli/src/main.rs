@@ -257,7 +257,12 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
             (Some(Some(cut)), results::Anchor::Newest) => {
                 format!("Timestamp > {cut} (window anchored at the newest event)")
             }
-            (Some(Some(cut)), results::Anchor::At(_)) => format!("Timestamp > {cut}"),
+            (Some(Some(cut)), results::Anchor::At(end)) => {
+                format!("Timestamp > {cut} and Timestamp <= {end}")
+            }
+            (Some(Some(cut)), results::Anchor::Now(_)) => {
+                format!("Timestamp > {cut} (ago() from now, no end)")
+            }
             _ => "no event has a time to anchor the window at; use --window all".to_string(),
         },
     };

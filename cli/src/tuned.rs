@@ -38,7 +38,7 @@ pub fn window(
     };
     let file_anchor = match config.map(|c| &c.anchor) {
         None | Some(AnchorSpec::Newest) => Anchor::Newest,
-        Some(AnchorSpec::Now) => Anchor::At(now),
+        Some(AnchorSpec::Now) => Anchor::Now(now),
         Some(AnchorSpec::At { at, .. }) => Anchor::At(*at),
     };
     match window.unwrap_or(file_duration) {
@@ -227,12 +227,13 @@ mod tests {
         let config = |json: &str| Config::parse(&format!(r#"{{"version": 1, {json}}}"#)).unwrap();
         let last = |duration, anchor| Window::Last { duration, anchor };
         // (config keys, --window, --anchor, window)
-        let cases: Vec<(
-            Option<&str>,
+        type Case<'a> = (
+            Option<&'a str>,
             Option<Option<Duration>>,
             Option<Anchor>,
             Window,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (None, None, None, Window::default()),
             (
                 Some(r#""window": "7d""#),
@@ -252,7 +253,7 @@ mod tests {
                 Some(r#""window": "all", "anchor": "now""#),
                 Some(Some(day)),
                 None,
-                last(day, Anchor::At(now)),
+                last(day, Anchor::Now(now)),
             ),
             (
                 Some(r#""anchor": "2024-05-01""#),

@@ -16,7 +16,10 @@
 //! well as its start's reference. "24 hours back from 2024-10-10T00:00" over
 //! files with later events keeps only events up to 2024-10-10T00:00 (Sentinel
 //! run at that moment could not have seen later ones). Anchored at the newest
-//! event, the end bound excludes nothing by definition.
+//! event, the end bound excludes nothing by definition. Anchored at **now**
+//! ([`Anchor::Now`]) the window is exactly Sentinel's `Timestamp > ago(24h)`
+//! run at that instant: it has no end, so an event dated after the run time
+//! (a skewed clock) is kept, as Sentinel keeps it.
 //!
 //! # The sort
 //!
@@ -35,8 +38,13 @@ use crate::time::{Duration, Timestamp};
 pub enum Anchor {
     /// The newest process-creation event in the input (the default).
     Newest,
-    /// A given instant (the caller passes "now" this way: the core has no clock).
+    /// A given instant, which is also the window's end: "24 hours back from
+    /// 2024-10-10T00:00" keeps nothing dated after it.
     At(Timestamp),
+    /// The query's run time (the caller passes the current time: the core has
+    /// no clock). As Sentinel's `ago()`, it counts back from this instant and
+    /// sets no end: events dated after it are kept.
+    Now(Timestamp),
 }
 
 /// The `Timestamp > ago(...)` filter.
@@ -74,7 +82,7 @@ impl Window {
             Window::Last { duration, anchor } => {
                 let anchor = match anchor {
                     Anchor::Newest => newest,
-                    Anchor::At(t) => Some(t),
+                    Anchor::At(t) | Anchor::Now(t) => Some(t),
                 };
                 Some(anchor.map(|a| a.minus(duration)))
             }
@@ -82,24 +90,27 @@ impl Window {
     }
 
     /// The window's end (inclusive), given the newest event time of the
-    /// input: the anchor of [`Window::Last`]; `None` for [`Window::All`] or
-    /// when `Newest` has no event time to anchor at.
+    /// input: the anchor of [`Window::Last`]; `None` when the window has no
+    /// end ([`Window::All`], [`Anchor::Now`]) or when `Newest` has no event
+    /// time to anchor at.
     pub fn end(&self, newest: Option<Timestamp>) -> Option<Timestamp> {
         match *self {
             Window::All => None,
             Window::Last { anchor, .. } => match anchor {
                 Anchor::Newest => newest,
                 Anchor::At(t) => Some(t),
+                Anchor::Now(_) => None,
             },
         }
     }
 
     /// The window's bounds `(start, end)`: rows strictly after `start` and at
-    /// or before `end` are inside. `None` for [`Window::All`] or when
-    /// `Newest` has no event time to anchor at.
-    pub fn bounds(&self, newest: Option<Timestamp>) -> Option<(Timestamp, Timestamp)> {
+    /// or before `end` (when there is one: [`Anchor::Now`] has none) are
+    /// inside. `None` for [`Window::All`] or when `Newest` has no event time
+    /// to anchor at.
+    pub fn bounds(&self, newest: Option<Timestamp>) -> Option<(Timestamp, Option<Timestamp>)> {
         let start = self.cutoff(newest).flatten()?;
-        Some((start, self.end(newest)?))
+        Some((start, self.end(newest)))
     }
 
     /// Is a row with this timestamp inside the window: after its start
@@ -167,7 +178,7 @@ mod tests {
         assert!(!window.admits(None, newest));
         assert_eq!(
             window.bounds(newest),
-            Some((at("2024-10-09T00:00:00Z"), at("2024-10-10T00:00:00Z")))
+            Some((at("2024-10-09T00:00:00Z"), Some(at("2024-10-10T00:00:00Z"))))
         );
     }
 
@@ -180,10 +191,34 @@ mod tests {
         assert!(!window.admits(Some(at("2024-10-24T12:00:00Z")), newest));
         assert_eq!(
             window.bounds(newest),
-            Some((at("2024-10-24T12:00:00Z"), at("2024-10-25T12:00:00Z")))
+            Some((at("2024-10-24T12:00:00Z"), Some(at("2024-10-25T12:00:00Z"))))
         );
         assert_eq!(window.bounds(None), None);
         assert_eq!(Window::All.bounds(newest), None);
         assert!(Window::All.admits(None, newest));
+    }
+
+    #[test]
+    fn anchored_at_now_the_window_is_sentinels_ago_with_no_end() {
+        // Sentinel run at 2024-10-10T00:00 keeps an event dated later (a
+        // skewed clock): `Timestamp > ago(24h)` has no upper bound.
+        let window = Window::Last {
+            duration: Duration::from_secs(DEFAULT_WINDOW_SECS),
+            anchor: Anchor::Now(at("2024-10-10T00:00:00Z")),
+        };
+        let newest = Some(at("2024-10-25T12:00:00Z"));
+        for (time, inside) in [
+            ("2024-10-09T00:00:00Z", false),
+            ("2024-10-09T00:00:01Z", true),
+            ("2024-10-10T00:00:01Z", true),
+            ("2024-10-25T12:00:00Z", true),
+        ] {
+            assert_eq!(window.admits(Some(at(time)), newest), inside, "{time}");
+        }
+        assert_eq!(window.end(newest), None);
+        assert_eq!(
+            window.bounds(newest),
+            Some((at("2024-10-09T00:00:00Z"), None))
+        );
     }
 }

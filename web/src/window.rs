@@ -58,7 +58,7 @@ impl WindowChoice {
             WindowChoice::NewestDay => Window::default(),
             WindowChoice::NowDay => Window::Last {
                 duration: day,
-                anchor: Anchor::At(timestamp_from_ms(now_ms)),
+                anchor: Anchor::Now(timestamp_from_ms(now_ms)),
             },
             WindowChoice::All => Window::All,
             WindowChoice::Custom { duration, anchor } => {
@@ -92,9 +92,16 @@ pub fn describe(window: &Window, newest: Option<Timestamp>) -> String {
             span_text(duration)
         );
     };
+    let Some(end) = end else {
+        // Anchor::Now: Sentinel's ago() from the run time, no end.
+        return format!(
+            "Rows after {start}: {} back from now, as Sentinel's ago() (later-dated events kept).",
+            span_text(duration)
+        );
+    };
     let from = match anchor {
         Anchor::Newest => format!("the newest event read, {end}"),
-        Anchor::At(_) => end.to_string(),
+        Anchor::At(_) | Anchor::Now(_) => end.to_string(),
     };
     format!(
         "Rows after {start} and up to {end}: {} back from {from}.",
@@ -152,7 +159,7 @@ mod tests {
                 WindowChoice::NowDay,
                 Window::Last {
                     duration: day,
-                    anchor: Anchor::At(now),
+                    anchor: Anchor::Now(now),
                 },
             ),
             (WindowChoice::All, Window::All),
@@ -207,6 +214,12 @@ mod tests {
             describe(&custom, newest),
             "Rows after 2024-10-09T22:30:00.0000000Z and up to 2024-10-10T00:00:00.0000000Z: \
              90m back from 2024-10-10T00:00:00.0000000Z."
+        );
+        let now = WindowChoice::NowDay.window(NOW_MS).expect("window");
+        assert_eq!(
+            describe(&now, newest),
+            "Rows after 2024-05-13T12:00:00.0000000Z: 24h back from now, as Sentinel's ago() \
+             (later-dated events kept)."
         );
         assert!(describe(&Window::default(), None).contains("no event time read yet"));
         assert!(describe(&Window::All, newest).starts_with("All time"));

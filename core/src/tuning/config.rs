@@ -577,7 +577,7 @@ impl Config {
                 duration: *duration,
                 anchor: match &self.anchor {
                     AnchorSpec::Newest => Anchor::Newest,
-                    AnchorSpec::Now => Anchor::At(now),
+                    AnchorSpec::Now => Anchor::Now(now),
                     AnchorSpec::At { at, .. } => Anchor::At(*at),
                 },
             },
