@@ -18,19 +18,12 @@ use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use crate::args::OutputFormat;
 use crate::tuned::Decor;
 
-/// Make text safe to print on a terminal: control and bidi-formatting
-/// characters become `\u{XX}` escapes.
+/// Make text safe to print on a terminal: control, bidi-formatting and
+/// line/paragraph-separator characters become `\u{XX}` escapes. The same
+/// function as the page's table ([`cmdhunt_core::display::display_safe`]),
+/// so CLI and page show a command line the same way.
 pub fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    cmdhunt_core::display::display_safe(text)
 }
 
 /// How rows are written: the format, CSV cells, and hardened mode's columns.
@@ -333,6 +326,9 @@ mod tests {
             ("evil\u{202e}txt.exe", "evil\\u{202e}txt.exe"),
             ("tab\there", "tab\\u{9}here"),
             ("ünïcode stays", "ünïcode stays"),
+            // As the page shows them (core::display): separators and the Arabic mark.
+            ("line\u{2028}sep\u{2029}", "line\\u{2028}sep\\u{2029}"),
+            ("arabic\u{61c}mark", "arabic\\u{61c}mark"),
         ];
         for (input, want) in cases {
             assert_eq!(terminal_safe(input), want, "{input:?}");
