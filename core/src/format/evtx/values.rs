@@ -168,7 +168,10 @@ impl Values {
     /// with the `evtx` crate's reading).
     #[cfg(test)]
     pub(super) fn instance_sizes(&self) -> Vec<usize> {
-        self.instances.iter().map(|(first, end)| end - first).collect()
+        self.instances
+            .iter()
+            .map(|(first, end)| end - first)
+            .collect()
     }
 
     /// Value `slot` of instance `instance`.
