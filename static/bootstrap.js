@@ -121,6 +121,21 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     (async () => {
       try {
         if (!base64) throw new Error("the page carries no wasm");
+        // The wasm is built with SIMD (web/README.md, "wasm SIMD"); a browser
+        // without it would fail to compile it with an obscure CompileError.
+        // Probe: (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt).
+        const simdProbe = new Uint8Array([
+          0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
+          253, 15, 253, 98, 11,
+        ]);
+        if (!WebAssembly.validate(simdProbe)) {
+          document.documentElement.dataset.cmdhunt = "no-simd";
+          showFatal(
+            "cmdhunt needs WebAssembly SIMD, which this browser does not support. " +
+              "Use a current Chrome/Edge (91+), Firefox (89+) or Safari (16.4+); no file was read."
+          );
+          return;
+        }
         const text = atob(base64.trim());
         const bytes = new Uint8Array(text.length);
         for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);

@@ -30,6 +30,8 @@ mod blocks;
 mod fields;
 mod iso;
 
+pub use blocks::record_end_kernels;
+
 use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};

@@ -30,19 +30,26 @@
 //!
 //! On x86_64 the masks come from AVX2 (and the prefix XOR from a carry-less
 //! multiply) when the CPU has them and the `std` feature can detect it, from
-//! SSE2 otherwise. Other targets have no fast path ([`record_end`] always
-//! answers `None`).
+//! SSE2 otherwise. On wasm32 built with `target-feature=+simd128` (the page's
+//! build, see `.cargo/config.toml`) they come from wasm SIMD (`u8x16_eq`,
+//! `u8x16_bitmask`); wasm has no runtime feature detection inside a module,
+//! so the kernel is chosen when the module is compiled. Other targets, and
+//! wasm32 without `simd128`, have no fast path ([`record_end`] always answers
+//! `None` and the exact splitter does the work). [`Portable`] computes the
+//! same masks a byte at a time: the reference every kernel is tested against
+//! ([`record_end_kernels`]).
 
 /// The two primitives the splitter needs from an instruction set.
 ///
 /// # Safety
 ///
 /// Each method may be called only where the implementor's instruction set
-/// is available: [`Sse2`] always on x86_64, [`Avx2`] only inside functions
-/// compiled with `#[target_feature(enable = "avx2,pclmulqdq,...")]` that are
-/// called after detecting the features ([`record_end_avx2`], and the field
-/// splitter's `split_avx2`).
-#[cfg(target_arch = "x86_64")]
+/// is available: [`Portable`] everywhere, `Sse2` always on x86_64, `Avx2`
+/// only inside functions compiled with
+/// `#[target_feature(enable = "avx2,pclmulqdq,...")]` that are called after
+/// detecting the features (`record_end_avx2`, and the field splitter's
+/// `split_avx2`), `Simd128` in modules compiled with `+simd128` (it only
+/// exists there).
 pub(super) trait Kernel {
     /// Bit `i` is set when `block[i] == byte`.
     ///
@@ -84,14 +91,68 @@ impl Kernel for Sse2 {
     }
 
     #[inline(always)]
-    unsafe fn prefix_xor(mut x: u64) -> u64 {
-        x ^= x << 1;
-        x ^= x << 2;
-        x ^= x << 4;
-        x ^= x << 8;
-        x ^= x << 16;
-        x ^= x << 32;
-        x
+    unsafe fn prefix_xor(x: u64) -> u64 {
+        prefix_xor_shifts(x)
+    }
+}
+
+/// Prefix XOR in six shifts, for instruction sets without a carry-less
+/// multiply.
+#[inline(always)]
+fn prefix_xor_shifts(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The masks a byte at a time: no instruction set needed. The reference the
+/// vector kernels are tested against, not a fast path.
+pub(super) struct Portable;
+
+impl Kernel for Portable {
+    #[inline(always)]
+    unsafe fn find(block: &[u8; 64], byte: u8) -> u64 {
+        block
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (i, &b)| bits | (u64::from(b == byte) << i))
+    }
+
+    #[inline(always)]
+    unsafe fn prefix_xor(x: u64) -> u64 {
+        prefix_xor_shifts(x)
+    }
+}
+
+/// wasm SIMD: four 16-byte compares and bitmasks per block, the prefix XOR
+/// in shifts (wasm has no carry-less multiply).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(super) struct Simd128;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl Kernel for Simd128 {
+    #[inline(always)]
+    unsafe fn find(block: &[u8; 64], byte: u8) -> u64 {
+        use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load};
+        let p = block.as_ptr().cast::<v128>();
+        let needle = u8x16_splat(byte);
+        let mut bits = 0u64;
+        for k in 0..4 {
+            // SAFETY: lane `k` (0..4) reads bytes 16k..16k+16 of the 64-byte
+            // `block`; wasm loads have no alignment requirement.
+            let lane = unsafe { v128_load(p.add(k)) };
+            bits |= u64::from(u8x16_bitmask(u8x16_eq(lane, needle))) << (16 * k);
+        }
+        bits
+    }
+
+    #[inline(always)]
+    unsafe fn prefix_xor(x: u64) -> u64 {
+        prefix_xor_shifts(x)
     }
 }
 
@@ -173,8 +234,34 @@ unsafe fn record_end_avx2(data: &[u8]) -> Option<(usize, u64)> {
     unsafe { scan::<Avx2>(data) }
 }
 
+/// The wasm SIMD kernel, compiled into this module (`+simd128`).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(super) fn record_end(data: &[u8]) -> Option<(usize, u64)> {
+    // SAFETY: the module is compiled with simd128; a host without wasm SIMD
+    // refuses to compile it at all, so no instruction runs unsupported.
+    unsafe { scan::<Simd128>(data) }
+}
+
+/// No fast path on this target: the exact splitter does all the work.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+pub(super) fn record_end(_data: &[u8]) -> Option<(usize, u64)> {
+    None
+}
+
+/// `[the kernel record_end uses on this target, the Portable reference]`
+/// for the record at `data[0]`: the two agree on every input (tested
+/// natively here, and in wasm by `web/tests/kernels.rs` through
+/// `cmdhunt_core::format::csv::record_end_kernels`). On a target without a fast
+/// path the first is always `None`.
+pub fn record_end_kernels(data: &[u8]) -> [Option<(usize, u64)>; 2] {
+    // SAFETY: the portable kernel needs no instruction set.
+    [record_end(data), unsafe { scan::<Portable>(data) }]
+}
+
 /// The splitter's state between blocks.
-#[cfg(target_arch = "x86_64")]
 struct State {
     /// All ones when the previous block ended inside quotes.
     inside: u64,
@@ -186,7 +273,6 @@ struct State {
 }
 
 /// What one block says about the record.
-#[cfg(target_arch = "x86_64")]
 enum Step {
     /// The terminating `\n` is at this offset in the block.
     End(usize),
@@ -201,7 +287,6 @@ enum Step {
 /// # Safety
 ///
 /// `K`'s instruction set must be available ([`Kernel`]).
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
     let mut state = State {
@@ -237,7 +322,6 @@ unsafe fn scan<K: Kernel>(data: &[u8]) -> Option<(usize, u64)> {
 /// # Safety
 ///
 /// `K`'s instruction set must be available ([`Kernel`]).
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> Step {
     // SAFETY: the caller keeps `K`'s contract.
@@ -279,12 +363,6 @@ unsafe fn step<K: Kernel>(block: &[u8; 64], valid: usize, state: &mut State) -> 
     state.inside = 0u64.wrapping_sub(ins >> 63);
     state.carry_sep = (separators >> 63) | u64::from(block[63] == b',');
     Step::More
-}
-
-/// No fast path on this target: the exact splitter does all the work.
-#[cfg(not(target_arch = "x86_64"))]
-pub(super) fn record_end(_data: &[u8]) -> Option<(usize, u64)> {
-    None
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -359,6 +437,57 @@ mod tests {
             assert_eq!(fast, sse2, "{:?}", String::from_utf8_lossy(&data));
             assert_eq!(xors.0, xors.1);
         }
+    }
+
+    /// Random CSV-ish records: fields quoted or not, `""` escapes, quoted
+    /// line breaks and commas, CRLF, stray quotes; lengths across several
+    /// blocks.
+    pub(crate) fn random_record_bytes(rng: &mut crate::testing::Rng) -> alloc::vec::Vec<u8> {
+        let pieces: [&[u8]; 12] = [
+            b"ab",
+            b",",
+            b"\"",
+            b"\"\"",
+            b"\n",
+            b"\r\n",
+            b",\"x\ny\",",
+            b"cmd.exe /c",
+            b"\"q,\"",
+            b" ",
+            b"0123456789abcdef0123456789abcdef",
+            b"\",\"",
+        ];
+        let n = (rng.next() % 40) as usize;
+        let mut data = alloc::vec::Vec::new();
+        for _ in 0..n {
+            data.extend_from_slice(pieces[(rng.next() % pieces.len() as u64) as usize]);
+        }
+        data
+    }
+
+    /// Every kernel compiled for this CPU gives the portable kernel's answer
+    /// on random records (the wasm SIMD kernel is held to the same reference
+    /// by web/tests/kernels.rs in Chromium).
+    #[test]
+    fn every_kernel_agrees_with_the_portable_one() {
+        let mut rng = crate::testing::Rng(0x0dd_ba11_5eed_cafe);
+        let mut decided = 0;
+        for _ in 0..50_000 {
+            let data = random_record_bytes(&mut rng);
+            // SAFETY: the portable kernel needs nothing; SSE2 is baseline.
+            let (portable, sse2) = unsafe { (scan::<Portable>(&data), scan::<Sse2>(&data)) };
+            let show = String::from_utf8_lossy(&data);
+            assert_eq!(sse2, portable, "{show:?}");
+            assert_eq!(record_end_kernels(&data), [portable, portable], "{show:?}");
+            #[cfg(feature = "std")]
+            if avx2_available() {
+                // SAFETY: the features were just detected.
+                assert_eq!(unsafe { record_end_avx2(&data) }, portable, "{show:?}");
+            }
+            decided += usize::from(portable.is_some());
+        }
+        // The generator reaches both answers often.
+        assert!((10_000..40_000).contains(&decided), "{decided}");
     }
 
     use alloc::string::String;
