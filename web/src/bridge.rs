@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, File, MessageEvent, Worker};
 
-use crate::protocol::{self, FieldBlock, FromWorker, ToWorker, CHUNK_BYTES};
+use crate::protocol::{self, FieldBlock, FromWorker, ScanRules, ToWorker, CHUNK_BYTES};
 use crate::state::{Action, AppState};
 
 #[wasm_bindgen]
@@ -76,6 +76,8 @@ pub struct JobStart {
     pub name: String,
     /// The forced format's name.
     pub format: Option<String>,
+    /// The mode and lists to scan with.
+    pub rules: ScanRules,
 }
 
 impl JobStart {
@@ -91,6 +93,7 @@ impl JobStart {
                     file: id,
                     name: f.name.clone(),
                     format: f.forced.map(|f| f.name().to_owned()),
+                    rules: state.scan_rules(),
                 })
             })
             .collect()
@@ -288,6 +291,7 @@ impl Workers {
             name: start.name.clone(),
             format: start.format.clone(),
             chunk_bytes: CHUNK_BYTES,
+            rules: start.rules.clone(),
         })
         .map_err(|e| format!("{}: {e}", start.name))?;
         let envelope = Object::new();

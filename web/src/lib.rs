@@ -34,6 +34,7 @@ pub mod sample;
 pub mod session;
 pub mod state;
 pub mod text;
+pub mod tuning;
 pub mod view;
 pub mod window;
 

@@ -43,6 +43,7 @@ use std::collections::BTreeMap;
 
 use cmdhunt_core::event::{Position, ProcessEvent, Skip};
 use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::hardened::{Detection, Evasions, HardenedHit};
 use cmdhunt_core::matcher::{Flags, Verdict};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
@@ -68,7 +69,24 @@ pub enum ToWorker {
         format: Option<String>,
         /// The most bytes handed to the scan at once.
         chunk_bytes: u32,
+        /// Which rules run and with which lists (absent: parity, the
+        /// rule's own lists).
+        #[serde(default)]
+        rules: ScanRules,
     },
+}
+
+/// What a worker runs: the mode and, when tuned, the rule's lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScanRules {
+    /// `true` runs the hardened rules beside the parity rule
+    /// ([`cmdhunt_core::scan::FileScan::hardened`]).
+    #[serde(default)]
+    pub hardened: bool,
+    /// `SuspiciousPatterns` and `SuspiciousParents` when they differ from
+    /// the rule's own (`None`: the published rule, its parity path untouched).
+    #[serde(default)]
+    pub lists: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// Worker → page (externally tagged: `{"Progress":{..}}`).
@@ -174,6 +192,30 @@ pub struct RowDto {
     /// Where this row's original fields are in its batch's [`FieldBlock`]:
     /// `(start, length)` in bytes.
     pub fields: (u64, u64),
+    /// Only the hardened rules flag it ([`Detection::Hardened`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hardened: bool,
+    /// The hardened rules that fired ([`HardenedHit::rules`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rules: u64,
+    /// The obfuscations undone ([`HardenedHit::evasions`]).
+    #[serde(default, skip_serializing_if = "is_zero_u8")]
+    pub evasions: u8,
+    /// The image's `OriginalFileName` when it names another program.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub original: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u8(n: &u8) -> bool {
+    *n == 0
 }
 
 /// The original fields of a batch of rows: each row's as a JSON array of
@@ -292,9 +334,16 @@ impl RowDto {
                 parents: self.parents,
                 flags: Flags(self.flags),
             },
-            // The page runs parity mode (hardened labels travel when it adopts them).
-            detection: Default::default(),
-            hardened: Default::default(),
+            detection: if self.hardened {
+                Detection::Hardened
+            } else {
+                Detection::Parity
+            },
+            hardened: HardenedHit {
+                rules: self.rules,
+                evasions: Evasions(self.evasions),
+                original_file_name: self.original,
+            },
             file: self.file,
             position: pos_from(self.pos),
             fields: Vec::new(),
@@ -321,6 +370,10 @@ impl RowDto {
             file: r.file,
             pos: pos_to(&r.position),
             fields: block.push(&r.fields),
+            hardened: r.detection == Detection::Hardened,
+            rules: r.hardened.rules,
+            evasions: r.hardened.evasions.0,
+            original: r.hardened.original_file_name.clone(),
         }
     }
 }
@@ -657,8 +710,18 @@ mod tests {
             name: "a \"quoted\" name.csv".into(),
             format: Some("csv".into()),
             chunk_bytes: CHUNK_BYTES,
+            rules: ScanRules {
+                hardened: true,
+                lists: Some((vec!["reg add".into()], vec!["winword.exe".into()])),
+            },
         };
         assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));
+        // A start message without rules (an older page) is parity.
+        let old = r#"{"type":"Scan","job":1,"file":0,"name":"a","format":null,"chunk_bytes":1}"#;
+        assert!(matches!(
+            decode::<ToWorker>(old),
+            Ok(ToWorker::Scan { rules, .. }) if rules == ScanRules::default()
+        ));
         let err = decode::<ToWorker>("{\"type\":\"Nope\"}").unwrap_err();
         assert!(err.starts_with("bad worker message"), "{err}");
     }
@@ -706,6 +769,7 @@ mod tests {
             name: "a.csv".into(),
             format: None,
             chunk_bytes: 1,
+            rules: ScanRules::default(),
         };
         assert_eq!(start_request(&encode(&good).expect("encodes")), Ok(good));
     }

@@ -6,6 +6,7 @@
 
 use cmdhunt_core::event::Position;
 use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FlaggedRow};
 
@@ -53,6 +54,15 @@ impl<'r> ScanSession<'r> {
             rows_sent: false,
             last_progress_ms: f64::NEG_INFINITY,
         })
+    }
+
+    /// Run the hardened rules too ([`FileScan::hardened`]): hardened rows
+    /// join the parity rows, labelled.
+    pub fn hardened(self, rules: &'r HardenedRules) -> Self {
+        ScanSession {
+            scan: self.scan.hardened(rules),
+            ..self
+        }
     }
 
     /// Feed the next slice; returns, when due, the waiting rows and then the
@@ -354,6 +364,35 @@ mod tests {
             })
             .sum();
         assert!(rows > 0 && (rows as u64) == summary.flagged);
+    }
+
+    #[test]
+    fn hardened_rows_cross_the_wire_labelled_as_the_core_labels_them() {
+        use cmdhunt_core::hardened::Detection;
+        let Some(bytes) = shared_data("defender/mde_proc_cs1.csv") else {
+            return; // no shared data in this checkout
+        };
+        let (rule, hardened) = (CompiledRule::new(), HardenedRules::new());
+        let mut want = FileScan::new(&rule, 0, "test", None).hardened(&hardened);
+        want.push(&bytes);
+        let (_, want) = want.finish();
+        assert!(want.iter().any(|r| r.detection == Detection::Hardened));
+        let mut s = ScanSession::new(&rule, 1, 0, "test", None)
+            .expect("session")
+            .hardened(&hardened);
+        let mut messages = Vec::new();
+        for c in bytes.chunks(4096) {
+            messages.extend(s.push(c, 0.0));
+        }
+        messages.extend(s.finish());
+        let got: Vec<FlaggedRow> = messages
+            .into_iter()
+            .flat_map(|m| match m {
+                FromWorker::Rows { rows, fields, .. } => full_rows(rows, &fields),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

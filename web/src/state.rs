@@ -9,9 +9,12 @@ use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 
-use crate::protocol::{FieldBlock, FromWorker, RowDto};
-use crate::view::{merge_new_rows, visible_rows, Column, ViewSpec};
-use crate::window::WindowChoice;
+use cmdhunt_core::tuning::{Config, Mode};
+
+use crate::protocol::{FieldBlock, FromWorker, RowDto, ScanRules};
+use crate::tuning;
+use crate::view::{merge_new_rows_where, visible_rows_where, Column, ViewSpec};
+use crate::window::{timestamp_from_ms, WindowChoice};
 
 /// How many files are scanned at once (one worker each).
 pub const MAX_PARALLEL: usize = 2;
@@ -209,6 +212,18 @@ pub enum Action {
     ShowAll,
     /// Write the CSV export raw (`true`) or with formula-like cells neutralised.
     SetCsvRaw(bool),
+    /// Parity or hardened: every file is scanned again in that mode.
+    SetMode(Mode),
+    /// A new tuning config (edited, imported, loaded), with `Date.now()`
+    /// (entries' expiry). A change of mode or lists scans every file again;
+    /// an allowlist change only re-sorts rows into kept and suppressed.
+    SetConfig(Box<Config>, f64),
+    /// Why a config could not be taken (`None` clears the message).
+    ConfigError(Option<String>),
+    /// Flip a detection chip (0 parity, 1 hardened).
+    ToggleDetection(usize),
+    /// Show the suppressed rows instead of the kept ones.
+    ShowSuppressed(bool),
 }
 
 /// The page's state.
@@ -238,6 +253,18 @@ pub struct AppState {
     pub selected: Option<usize>,
     /// The CSV export writes the exact text (no formula neutralisation).
     pub csv_raw: bool,
+    /// The tuning config: mode, lists, allowlist ([`cmdhunt_core::tuning`]).
+    pub config: Config,
+    /// Bumped whenever `config` changes (the page then stores it).
+    pub config_version: u64,
+    /// Why the last config given was refused.
+    pub config_error: Option<String>,
+    /// The allowlist entries (indices) that suppress each row (same index
+    /// as `rows`); `None` for a kept row.
+    pub suppressed_by: Vec<Option<Box<[u32]>>>,
+    /// The clock the allowlist's expiries were judged at (`None`: the
+    /// start of time, every entry unexpired).
+    pub now: Option<Timestamp>,
     /// Changes whenever what the results table shows may have changed
     /// (rows, order, selection, sort): the table re-renders only then, not
     /// on every progress message.
@@ -319,35 +346,13 @@ impl AppState {
                 refresh = false;
             }
             Action::Cancel(id) => refresh = self.cancel(id),
-            Action::Rerun(id, forced) => {
-                let job = self.new_job();
-                if let Some(f) = self.files.get_mut(id as usize) {
-                    f.forced = forced;
-                    f.job = job;
-                    f.status = Status::Queued;
-                    f.bytes_done = 0;
-                    f.records = 0;
-                    f.flagged = 0;
-                    f.format = forced;
-                    f.newest = None;
-                    f.summary = None;
-                    f.account = None;
-                    f.pending.clear();
-                    let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
-                    self.retain_rows(&keep);
-                    for (file, block) in &mut self.blocks {
-                        if *file == id {
-                            *block = FieldBlock::default();
-                        }
-                    }
-                    self.selected = None;
-                }
-            }
+            Action::Rerun(id, forced) => self.rerun(id, forced),
             Action::Clear => {
                 self.files.clear();
                 self.rows.clear();
                 self.fields.clear();
                 self.blocks.clear();
+                self.suppressed_by.clear();
                 self.selected = None;
             }
             Action::SortBy(column) => self.spec.sort = self.spec.sort.clicked(column),
@@ -383,10 +388,139 @@ impl AppState {
                 self.csv_raw = raw;
                 refresh = false;
             }
+            Action::SetMode(mode) => {
+                if mode != self.config.mode {
+                    self.config.mode = mode;
+                    self.config_version += 1;
+                    self.spec.detection = [false; 2];
+                    self.rerun_all();
+                }
+            }
+            Action::SetConfig(config, now_ms) => {
+                let rescan = config.mode != self.config.mode
+                    || config.patterns != self.config.patterns
+                    || config.parents != self.config.parents;
+                self.config = *config;
+                self.config_version += 1;
+                self.config_error = None;
+                self.now = Some(timestamp_from_ms(now_ms));
+                if rescan {
+                    self.rerun_all();
+                } else {
+                    self.suppressed_by.clear();
+                    self.judge_from(0);
+                }
+            }
+            Action::ConfigError(error) => {
+                self.config_error = error;
+                refresh = false;
+            }
+            Action::ToggleDetection(d) => {
+                if let Some(chip) = self.spec.detection.get_mut(d) {
+                    *chip = !*chip;
+                }
+            }
+            Action::ShowSuppressed(on) => {
+                self.spec.show_suppressed = on;
+                self.selected = None;
+            }
         }
         if refresh {
             self.refresh();
         }
+    }
+
+    /// Scan file `id` again (a new job) with format `forced`, its rows dropped.
+    fn rerun(&mut self, id: u32, forced: Option<Format>) {
+        let job = self.new_job();
+        if let Some(f) = self.files.get_mut(id as usize) {
+            f.forced = forced;
+            f.job = job;
+            f.status = Status::Queued;
+            f.bytes_done = 0;
+            f.records = 0;
+            f.flagged = 0;
+            f.format = forced;
+            f.newest = None;
+            f.summary = None;
+            f.account = None;
+            f.pending.clear();
+            let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
+            self.retain_rows(&keep);
+            for (file, block) in &mut self.blocks {
+                if *file == id {
+                    *block = FieldBlock::default();
+                }
+            }
+            self.selected = None;
+        }
+    }
+
+    /// Scan every file again (the mode or the lists changed); a duplicate
+    /// stays unscanned.
+    fn rerun_all(&mut self) {
+        let files: Vec<(u32, Option<Format>)> = self
+            .files
+            .iter()
+            .filter(|f| !matches!(f.status, Status::Duplicate { .. }))
+            .map(|f| (f.id, f.forced))
+            .collect();
+        for (id, forced) in files {
+            self.rerun(id, forced);
+        }
+    }
+
+    /// What a worker runs now: the config's mode and lists.
+    pub fn scan_rules(&self) -> ScanRules {
+        tuning::scan_rules(&self.config)
+    }
+
+    /// Judge rows `first..` against the allowlist (`suppressed_by`).
+    fn judge_from(&mut self, first: usize) {
+        self.suppressed_by.truncate(first);
+        let (allow, now) = (&self.config.allowlist, self.now.unwrap_or(Timestamp(i64::MIN)));
+        let active = !allow.entries.is_empty();
+        self.suppressed_by
+            .extend(self.rows[first..].iter().map(|r| {
+                if !active {
+                    return None;
+                }
+                let hits = allow.suppressing(&r.event, now);
+                (!hits.is_empty()).then(|| hits.into_iter().map(|i| i as u32).collect())
+            }));
+    }
+
+    /// Whether row `i` is shown under the current "show suppressed" choice.
+    fn kept_in_view(suppressed_by: &[Option<Box<[u32]>>], show_suppressed: bool, i: usize) -> bool {
+        suppressed_by.get(i).is_some_and(Option::is_some) == show_suppressed
+    }
+
+    /// Per allowlist entry (config order): how many rows in the time window
+    /// it matched. A row two entries match counts for both.
+    pub fn allow_counts(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.config.allowlist.entries.len()];
+        for (r, hits) in self.rows.iter().zip(&self.suppressed_by) {
+            let Some(hits) = hits else { continue };
+            if self.spec.window.admits(r.event.timestamp, self.spec.newest) {
+                for &h in hits.iter() {
+                    if let Some(c) = counts.get_mut(h as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        counts
+    }
+
+    /// Rows in the time window the allowlist suppressed.
+    pub fn suppressed_in_window(&self) -> usize {
+        self.rows
+            .iter()
+            .zip(&self.suppressed_by)
+            .filter(|(r, hits)| {
+                hits.is_some() && self.spec.window.admits(r.event.timestamp, self.spec.newest)
+            })
+            .count()
     }
 
     /// Handle a worker message; returns whether the rows shown may have changed.
@@ -503,7 +637,11 @@ impl AppState {
                 });
             }
         }
-        merge_new_rows(&self.rows, &mut self.shown, first, &self.spec);
+        self.judge_from(first);
+        let (sup, show) = (&self.suppressed_by, self.spec.show_suppressed);
+        merge_new_rows_where(&self.rows, &mut self.shown, first, &self.spec, |i| {
+            Self::kept_in_view(sup, show, i)
+        });
         self.view_version += 1;
     }
 
@@ -557,6 +695,9 @@ impl AppState {
         self.rows.retain(|_| keep_row.next() == Some(&true));
         let mut keep_fields = keep.iter();
         self.fields.retain(|_| keep_fields.next() == Some(&true));
+        let mut keep_judged = keep.iter();
+        self.suppressed_by
+            .retain(|_| keep_judged.next() == Some(&true));
     }
 
     /// While files stream in, the newest event time only grows, so a window
@@ -581,7 +722,9 @@ impl AppState {
     /// Recompute the newest event time and the rows shown.
     fn refresh(&mut self) {
         self.spec.newest = results::newest(self.files.iter().map(|f| f.newest));
-        self.shown = visible_rows(&self.rows, &self.spec);
+        let (sup, show) = (&self.suppressed_by, self.spec.show_suppressed);
+        self.shown =
+            visible_rows_where(&self.rows, &self.spec, |i| Self::kept_in_view(sup, show, i));
         self.view_version += 1;
     }
 
@@ -716,6 +859,7 @@ mod tests {
     use super::*;
     use crate::session::ScanSession;
     use crate::testdata::sample_csv;
+    use crate::view::visible_rows;
     use cmdhunt_core::matcher::CompiledRule;
 
     /// Messages a worker would send for `bytes` as job `job`.
@@ -745,6 +889,87 @@ mod tests {
         for m in worker_messages(job, bytes, None) {
             st.apply(Action::Worker(m, 2000.0));
         }
+    }
+
+    /// Run `job` as a worker given `rules` would.
+    fn run_job_with(st: &mut AppState, job: u32, bytes: &[u8], rules: &ScanRules) {
+        let rule = match &rules.lists {
+            Some((p, q)) => CompiledRule::from_lists(p, q).expect("lists"),
+            None => CompiledRule::new(),
+        };
+        let hardened = cmdhunt_core::hardened::HardenedRules::new();
+        let mut s = ScanSession::new(&rule, job, 0, "w", None).expect("session");
+        if rules.hardened {
+            s = s.hardened(&hardened);
+        }
+        st.apply(Action::Started { job, now_ms: 0.0 });
+        let mut out = Vec::new();
+        for c in bytes.chunks(512) {
+            out.extend(s.push(c, 1000.0));
+        }
+        out.extend(s.finish());
+        for m in out {
+            st.apply(Action::Worker(m, 2000.0));
+        }
+    }
+
+    #[test]
+    fn the_mode_switch_rescans_every_file_and_chips_filter_by_detection() {
+        use cmdhunt_core::hardened::Detection;
+        let csv = "Timestamp,FileName,ProcessCommandLine,InitiatingProcessFileName\n\
+                   2024-01-01T00:00:01Z,cmd.exe,cmd /c reg.exe add HKCU\\x,explorer.exe\n\
+                   2024-01-01T00:00:03Z,cmd.exe,cmd /c reg add HKCU\\x,explorer.exe\n";
+        let mut st = AppState::default();
+        st.apply(Action::AddFiles(vec![NewFile::new("a.csv", csv.len() as u64)]));
+        let rules = st.scan_rules();
+        run_job_with(&mut st, 1, csv.as_bytes(), &rules);
+        assert_eq!(st.rows.len(), 1);
+        st.apply(Action::SetMode(Mode::Hardened));
+        assert!(st.rows.is_empty(), "the old run's rows are gone");
+        assert_eq!(st.jobs_to_start(), vec![(0, 2)]);
+        assert!(st.scan_rules().hardened);
+        let rules = st.scan_rules();
+        run_job_with(&mut st, 2, csv.as_bytes(), &rules);
+        let kinds: Vec<Detection> = st.rows.iter().map(|r| r.detection).collect();
+        assert_eq!(kinds, [Detection::Hardened, Detection::Parity]);
+        st.apply(Action::ToggleDetection(1));
+        assert_eq!(st.shown.len(), 1);
+        assert_eq!(st.rows[st.shown[0]].detection, Detection::Hardened);
+        // The same mode again changes nothing.
+        st.apply(Action::SetMode(Mode::Hardened));
+        assert_eq!(st.rows.len(), 2);
+    }
+
+    #[test]
+    fn the_allowlist_suppresses_and_counts_exactly_as_the_core_does() {
+        let mut st = loaded(1);
+        st.apply(Action::SetWindow(WindowChoice::All, 0.0));
+        run_job(&mut st, 1, sample_csv());
+        let all = st.rows.len();
+        let device = st.rows[0].event.device_name.clone();
+        let form = tuning::EntryForm {
+            id: "dev".into(),
+            field: "DeviceName".into(),
+            kind: "=~".into(),
+            value: device,
+            reason: "lab host".into(),
+            expires: String::new(),
+        };
+        let config = tuning::add_entry(&st.config, &form).expect("entry");
+        st.apply(Action::SetConfig(Box::new(config.clone()), 0.0));
+        assert_eq!(st.jobs_to_start(), vec![], "an allowlist change rescans nothing");
+        let order: Vec<usize> = (0..st.rows.len()).collect();
+        let applied = config.allowlist.apply(&st.rows, &order, Timestamp(0));
+        assert!(!applied.suppressed.is_empty() && !applied.kept.is_empty());
+        assert_eq!(st.allow_counts(), applied.counts);
+        let mut shown = st.shown.clone();
+        shown.sort_unstable();
+        assert_eq!(shown, applied.kept);
+        st.apply(Action::ShowSuppressed(true));
+        let mut shown = st.shown.clone();
+        shown.sort_unstable();
+        assert_eq!(shown, applied.suppressed);
+        assert_eq!(applied.kept.len() + applied.suppressed.len(), all);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use cmdhunt_core::display::{display_safe, needs_escape};
+use cmdhunt_core::hardened::Detection;
 use cmdhunt_core::results::Window;
 use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_core::scan::FlaggedRow;
@@ -127,6 +128,12 @@ pub struct ViewSpec {
     pub search: String,
     /// The column sort.
     pub sort: Sort,
+    /// Detection chips (parity, hardened): when either is on, a row must be
+    /// of a chosen kind ([`cmdhunt_core::hardened::Detection`]).
+    pub detection: [bool; 2],
+    /// Show the rows the allowlist suppressed (and only them) instead of
+    /// the rows it kept.
+    pub show_suppressed: bool,
 }
 
 /// The indices of `rows` to show, in display order.
@@ -134,8 +141,18 @@ pub struct ViewSpec {
 /// Sorting is stable (ties keep file and record order) and puts empty values
 /// (a null `Timestamp`, an empty string) last in both directions.
 pub fn visible_rows(rows: &[FlaggedRow], spec: &ViewSpec) -> Vec<usize> {
+    visible_rows_where(rows, spec, |_| true)
+}
+
+/// [`visible_rows`] among the rows `keep` accepts (by index): the rows an
+/// allowlist kept, or those it suppressed.
+pub fn visible_rows_where(
+    rows: &[FlaggedRow],
+    spec: &ViewSpec,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<usize> {
     let mut keep: Vec<usize> = (0..rows.len())
-        .filter(|&i| passes(&rows[i], spec))
+        .filter(|&i| keep(i) && passes(&rows[i], spec))
         .collect();
     sort_rows(rows, &mut keep, spec.sort);
     keep
@@ -255,8 +272,19 @@ pub fn compare_rows(rows: &[FlaggedRow], a: usize, b: usize, sort: Sort) -> Orde
 /// rows before them as [`visible_rows`] would show them: the new rows that
 /// pass the filters are sorted and merged in, in linear time.
 pub fn merge_new_rows(rows: &[FlaggedRow], shown: &mut Vec<usize>, first: usize, spec: &ViewSpec) {
+    merge_new_rows_where(rows, shown, first, spec, |_| true);
+}
+
+/// [`merge_new_rows`] among the rows `keep` accepts (by index).
+pub fn merge_new_rows_where(
+    rows: &[FlaggedRow],
+    shown: &mut Vec<usize>,
+    first: usize,
+    spec: &ViewSpec,
+    keep: impl Fn(usize) -> bool,
+) {
     let mut add: Vec<usize> = (first..rows.len())
-        .filter(|&i| passes(&rows[i], spec))
+        .filter(|&i| keep(i) && passes(&rows[i], spec))
         .collect();
     if add.is_empty() {
         return;
@@ -283,7 +311,9 @@ pub fn merge_new_rows(rows: &[FlaggedRow], shown: &mut Vec<usize>, first: usize,
 pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
     let any_chip = spec.flags.iter().any(|&on| on);
     let needle = spec.search.trim();
+    let kind = usize::from(row.detection == Detection::Hardened);
     spec.window.admits(row.event.timestamp, spec.newest)
+        && (spec.detection == [false; 2] || spec.detection[kind])
         && (!any_chip
             || spec
                 .flags

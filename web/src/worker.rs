@@ -17,13 +17,14 @@
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
+use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::protocol::{self, FromWorker, ToWorker};
+use crate::protocol::{self, FromWorker, ScanRules, ToWorker};
 use crate::session::ScanSession;
 
 thread_local! {
@@ -35,6 +36,27 @@ thread_local! {
 
 /// The rule, compiled once per worker (a worker scans one file).
 static RULE: OnceLock<CompiledRule> = OnceLock::new();
+/// The hardened rules, compiled once per worker when asked for.
+static HARDENED: OnceLock<HardenedRules> = OnceLock::new();
+/// The rule compiled from tuned lists (a worker scans one file, so one).
+static TUNED: OnceLock<((Vec<String>, Vec<String>), CompiledRule)> = OnceLock::new();
+
+/// The rule `rules` asks for: the published one, or one compiled from its
+/// lists (an error names what is wrong with them).
+fn tuned_rule(rules: &ScanRules) -> Result<&'static CompiledRule, String> {
+    let Some(lists) = &rules.lists else {
+        return Ok(RULE.get_or_init(CompiledRule::new));
+    };
+    if let Some((done, rule)) = TUNED.get() {
+        return if done == lists {
+            Ok(rule)
+        } else {
+            Err("this worker already scanned with other lists".into())
+        };
+    }
+    let rule = CompiledRule::from_lists(&lists.0, &lists.1).map_err(|e| e.to_string())?;
+    Ok(&TUNED.get_or_init(|| (lists.clone(), rule)).1)
+}
 
 fn scope() -> Option<DedicatedWorkerGlobalScope> {
     js_sys::global()
@@ -106,14 +128,15 @@ impl WorkerScan {
     /// reaches the page, which knows the job of each of its workers).
     pub fn start(message: &str) -> Option<WorkerScan> {
         install_panic_hook();
-        let (job, file, name, format, chunk) = match protocol::start_request(message) {
+        let (job, file, name, format, chunk, rules) = match protocol::start_request(message) {
             Ok(ToWorker::Scan {
                 job,
                 file,
                 name,
                 format,
                 chunk_bytes,
-            }) => (job, file, name, format, chunk_bytes.max(1)),
+                rules,
+            }) => (job, file, name, format, chunk_bytes.max(1), rules),
             Err((job, message)) => {
                 post_frame(&protocol::failure_frame(job, &message));
                 return None;
@@ -121,8 +144,24 @@ impl WorkerScan {
         };
         CURRENT_JOB.with(|j| j.set(job));
         CURRENT_FILE.with(|f| f.replace(name.clone()));
-        let rule = RULE.get_or_init(CompiledRule::new);
-        match ScanSession::new(rule, job, file, &name, format.as_deref()) {
+        let rule = match tuned_rule(&rules) {
+            Ok(rule) => rule,
+            Err(message) => {
+                post(&FromWorker::Panicked {
+                    job,
+                    message: format!("{name}: {message}"),
+                });
+                return None;
+            }
+        };
+        let session = ScanSession::new(rule, job, file, &name, format.as_deref()).map(|s| {
+            if rules.hardened {
+                s.hardened(HARDENED.get_or_init(HardenedRules::new))
+            } else {
+                s
+            }
+        });
+        match session {
             Ok(session) => Some(WorkerScan {
                 session,
                 self_test_panic: self_test_panics_on(&name),
