@@ -13,22 +13,24 @@
 //! # Fields
 //!
 //! Most records are read from their template values, without rendering
-//! them (the private `template` and `value_record` modules): a record's
-//! template definition gives the fields the XML rendering would have, and
-//! the class, time, `FileName`, command line, parent and process ids come
-//! from the values; the whole record is rendered only when asked for all
-//! its fields (a flagged row). Records whose template or values are not
-//! regular (see `template`) take the rendering path: each is rendered as
-//! XML by `evtx` (the rendering its own `EvtxParser::records` makes, without
-//! indentation) and read by a fast reader of that rendering (the private
-//! `fast` module), which takes the same fields, the same way, as
-//! [`super::xml`]'s reader of XML files (tests compare the two on every
-//! real log, and the value path with the rendering path), so an EVTX record
-//! and the same event saved as XML give the same fields and class. On that
-//! path most events are classed from the head of `System` alone (provider
-//! and event id); only process creations are read whole, and their values
-//! are taken from the rendered text only when the scanner asks for them,
-//! through a field map resolved once per set of field names.
+//! them (the private `values`, `template` and `value_record` modules; BinXML
+//! numbers in `binxml`): a record's template definition gives the fields the
+//! XML rendering would have, and the class, time, `FileName`, command line,
+//! parent and process ids come from the values; the record is rendered only
+//! when asked for all its fields (a flagged row) or for a column its values
+//! cannot give. Records whose template or values are not regular (see
+//! `template`) take the rendering path (`records`): each is rendered as XML
+//! by `evtx` (the rendering its own `EvtxParser::records` makes, without
+//! indentation) and read by a fast reader of that rendering (`scanner`),
+//! which takes the same fields, the same way, as [`super::xml`]'s reader of
+//! XML files (tests compare the two on every real log, and the value path
+//! with the rendering path), so an EVTX record and the same event saved as
+//! XML give the same fields and class ([`super::winevent`]). On that path
+//! most events are classed from the head of `System` alone (provider and
+//! event id, `caches`); only process creations are read whole, and their
+//! values are taken from the rendered text only when the scanner asks for
+//! them, through a field map resolved once per set of field names. DESIGN.md
+//! ("The EVTX value path") walks both paths.
 //!
 //! # Positions
 //!

@@ -2,9 +2,9 @@
 //!
 //! Nearly every EVTX record is one `TemplateInstance`: a template definition
 //! (the event's XML with numbered substitutions, kept once per chunk) and the
-//! record's own values. [`Templates`] reads a chunk's template definitions
-//! into a [`Shape`]: the fields the rendered XML would give to the fast XML
-//! reader (`super::fast`), in the same order, each taken from a literal or
+//! record's own values (read by `super::values`). [`Templates`] reads a
+//! chunk's template definitions into a [`Shape`]: the fields the rendered XML
+//! would give to the fast XML reader (`super::scanner`), in the same order, each taken from a literal or
 //! from one substitution. A record of a regular shape is then classed, and a
 //! process creation's rule columns read, from the values alone: the text the
 //! renderer would write for each value, as the XML reader would read it back.
