@@ -302,7 +302,7 @@ fn config_defaults_and_values() {
         c.results_window(now),
         Window::Last {
             duration: Duration::from_secs(5400),
-            anchor: Anchor::At(now)
+            anchor: Anchor::Now(now)
         }
     );
 }
