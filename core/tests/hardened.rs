@@ -235,6 +235,42 @@ const SHELL: &[(&str, &[&str])] = &[
         r"cmd /c netsh wlan show profile name=corp key=clear",
         &["credential-search"],
     ),
+    (
+        r"cmd /c createdump.exe -u -f C:\x\lsass.dmp 624",
+        &["lsass-dump"],
+    ),
+    (
+        r"cmd /c rdrleakdiag.exe /p 624 /o C:\x /fullmemdmp /wait 1",
+        &["lsass-dump"],
+    ),
+    (
+        r"cmd /c mklink /D C:\x\shadow \\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1\",
+        &["credential-copy"],
+    ),
+    (
+        r"cmd /c rundll32.exe desk.cpl,InstallScreenSaver C:\x\a.scr",
+        &["rundll32-proxy"],
+    ),
+    (r"cmd /c cacls C:\x /e /g everyone:f", &["icacls-grant"]),
+    (
+        r"cmd /c reg query HKLM /f password /t REG_SZ /s",
+        &["credential-search"],
+    ),
+    (
+        r#"cmd /c vaultcmd /listcreds:"Windows Credentials" /all"#,
+        &["credential-search"],
+    ),
+    (
+        r"cmd /c mavinject.exe 1000 /INJECTRUNNING C:\x\a.dll",
+        &["mavinject-dll"],
+    ),
+    (r"cmd /c assoc .hta=txtfile", &["assoc-change"]),
+    (
+        r"cmd /c sdbinst.exe C:\x\AtomicShimx86.sdb",
+        &["shim-install"],
+    ),
+    (r"cmd /c fodhelper.exe", &["uac-bypass-launch"]),
+    (r"cmd /c tscon 2 /dest:rdp-tcp#8", &["rdp-hijack"]),
     // LOLBins written in the shell line
     (
         r#"cmd /c rundll32.exe javascript:"\..\mshtml,RunHTMLApplication ";alert(1)"#,
@@ -375,6 +411,10 @@ const SHELL: &[(&str, &[&str])] = &[
         &[],
     ),
     (r"cmd /c sc query WinDefend", &[]),
+    (r"cmd /c assoc .txt", &[]),
+    (r"cmd /c cacls C:\x", &[]),
+    (r"cmd /c reg query HKLM\Software\Vendor /s", &[]),
+    (r"cmd /c tscon /?", &[]),
     (
         r#"cmd /c rundll32 "C:\Program Files\Vendor\app.dll",Setup"#,
         &[],

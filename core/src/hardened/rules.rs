@@ -163,6 +163,7 @@ const RUNDLL32_PROXIES: &[&str] = &[
     "runhtmlapplication",
     "shellexec_rundll",
     "shopenverbapplication",
+    "installscreensaver",
     "javascript:",
     "vbscript:",
 ];
@@ -171,7 +172,7 @@ use Scope::{Both, Shell};
 use Shape::*;
 
 /// The hardened rules, in report order. Identifiers are stable.
-pub const RULES: [HardenedRule; 53] = [
+pub const RULES: [HardenedRule; 58] = [
     HardenedRule {
         id: "certutil-download",
         name: "certutil downloads a file",
@@ -322,8 +323,8 @@ pub const RULES: [HardenedRule; 53] = [
         why: "granting rights (often Everyone:F) opens files or services to tampering",
         technique: "T1222.001",
         generalises: Some("icacls /grant"),
-        tools: &["icacls"],
-        shapes: &[Switch(&["grant", "setowner"])],
+        tools: &["icacls", "cacls"],
+        shapes: &[Switch(&["grant", "setowner", "g"])],
         scope: Both,
     },
     HardenedRule {
@@ -553,11 +554,11 @@ pub const RULES: [HardenedRule; 53] = [
     HardenedRule {
         id: "lsass-dump",
         name: "LSASS memory dumped",
-        why: "a dump of lsass.exe (procdump -ma lsass) holds the logged-on users' credentials",
+        why: "a dump of lsass.exe (procdump -ma lsass, createdump, rdrleakdiag /fullmemdmp) holds the logged-on users' credentials",
         technique: "T1003.001",
         generalises: None,
-        tools: &["procdump", "procdump64"],
-        shapes: &[ArgContains(&["lsass"])],
+        tools: &["procdump", "procdump64", "createdump", "rdrleakdiag"],
+        shapes: &[ArgContains(&["lsass"]), Switch(&["fullmemdmp"])],
         scope: Both,
     },
     HardenedRule {
@@ -578,11 +579,12 @@ pub const RULES: [HardenedRule; 53] = [
     HardenedRule {
         id: "credential-copy",
         name: "a credential store copied",
-        why: "copying ntds.dit or the SAM, SYSTEM or SECURITY hive (from a shadow copy, say) yields credentials offline",
+        why: "copying ntds.dit or the SAM, SYSTEM or SECURITY hive, or copying or linking out of a volume shadow copy, yields credentials offline",
         technique: "T1003.002",
         generalises: None,
-        tools: &["copy", "xcopy", "robocopy", "esentutl"],
-        shapes: &[ArgEndsWith(&[r"\ntds.dit", r"\config\sam", r"\config\system", r"\config\security"])],
+        tools: &["copy", "xcopy", "robocopy", "esentutl", "mklink"],
+        shapes: &[
+            ArgContains(&["harddiskvolumeshadowcopy"]),ArgEndsWith(&[r"\ntds.dit", r"\config\sam", r"\config\system", r"\config\security"])],
         scope: Both,
     },
     HardenedRule {
@@ -730,14 +732,65 @@ pub const RULES: [HardenedRule; 53] = [
     HardenedRule {
         id: "credential-search",
         name: "files searched for passwords",
-        why: "findstr /s for password strings across files (GPP cpassword in SYSVOL), or netsh wlan ... key=clear, harvests stored credentials",
+        why: "findstr /s or reg query /s for password strings (GPP cpassword in SYSVOL), netsh wlan ... key=clear or vaultcmd /listcreds harvests stored credentials",
         technique: "T1552.001",
         generalises: None,
-        tools: &["findstr", "netsh"],
+        tools: &["findstr", "netsh", "reg", "vaultcmd"],
         shapes: &[
             All(&[Switch(&["s", "si"]), ArgContains(&["pass", "pwd"])]),
             ArgContains(&["key=clear"]),
+            Switch(&["listcreds"]),
         ],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "mavinject-dll",
+        name: "mavinject injects a DLL",
+        why: "mavinject /INJECTRUNNING loads a DLL into a running process under a signed binary",
+        technique: "T1218.013",
+        generalises: None,
+        tools: &["mavinject"],
+        shapes: &[Switch(&["injectrunning", "hmodule"])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "assoc-change",
+        name: "a file association changed",
+        why: "assoc .ext=type makes opening a file run something else (persistence)",
+        technique: "T1546.001",
+        generalises: None,
+        tools: &["assoc"],
+        shapes: &[ArgContains(&["="])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "shim-install",
+        name: "an application shim installed",
+        why: "sdbinst installs a shim database that injects code into a program at start",
+        technique: "T1546.011",
+        generalises: None,
+        tools: &["sdbinst"],
+        shapes: &[ArgContains(&[".sdb"])],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "uac-bypass-launch",
+        name: "an auto-elevating program started from the shell",
+        why: "fodhelper, computerdefaults, wsreset or sdclt /kickoffelev started by cmd.exe follow a hijacked registry key to run elevated (UAC bypass)",
+        technique: "T1548.002",
+        generalises: None,
+        tools: &["fodhelper", "computerdefaults", "wsreset", "sdclt"],
+        shapes: &[Not(&Switch(&["configure", "?"]))],
+        scope: Both,
+    },
+    HardenedRule {
+        id: "rdp-hijack",
+        name: "an RDP session taken over",
+        why: "tscon N /dest:... (as SYSTEM) attaches another user's session without their password",
+        technique: "T1563.002",
+        generalises: None,
+        tools: &["tscon"],
+        shapes: &[Switch(&["dest"])],
         scope: Both,
     },
     HardenedRule {
