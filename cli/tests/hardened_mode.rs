@@ -188,3 +188,23 @@ fn mode_option_errors_are_usage_errors() {
         assert!(stderr(&o).contains("--mode"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn a_configs_mode_chooses_hardened_and_the_option_overrides_it() {
+    let config = std::env::temp_dir().join(format!("cmdhunt-hardened-{}.json", std::process::id()));
+    std::fs::write(&config, r#"{"version": 1, "mode": "hardened"}"#).expect("write the config");
+    let config = config.display().to_string();
+    let file = shared("defender/mde_proc_cs1.csv");
+    let base = [
+        "scan", "--window", "all", "--format", "ndjson", "--config", &config,
+    ];
+    let from_config = cmdhunt(&[&base[..], &[file.as_str()]].concat());
+    let overridden = cmdhunt(&[&base[..], &["--mode", "parity", file.as_str()]].concat());
+    let _ = std::fs::remove_file(&config);
+    assert!(from_config.status.success(), "{}", stderr(&from_config));
+    assert!(stdout(&from_config).contains(r#""Detection":"hardened""#));
+    assert!(
+        !stdout(&overridden).contains("Detection"),
+        "--mode parity wins over the config"
+    );
+}
