@@ -46,6 +46,7 @@ pub mod matcher;
 pub mod results;
 pub mod rule;
 pub mod scan;
+pub mod split;
 pub mod time;
 pub mod tuning;
 pub mod validation;
