@@ -26,7 +26,7 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::FileScan;
 
 /// (corpus label, folder under the data root, benign?)
-const CORPORA: [(&str, &str, bool); 6] = [
+const CORPORA: [(&str, &str, bool); 7] = [
     (
         "Sysmon EVTX (EVTX-ATTACK-SAMPLES, incl. Atomic Red Team)",
         "sysmon-evtx",
@@ -46,6 +46,11 @@ const CORPORA: [(&str, &str, bool); 6] = [
     (
         "Defender exports: benign (advanced_hunting_test.csv, Microsoft365DefenderEvents.json)",
         "defender",
+        true,
+    ),
+    (
+        "Parser samples (evtx-samples: VMware Tools batch files, ping delays; benign)",
+        "evtx-samples",
         true,
     ),
     (

@@ -800,6 +800,31 @@ fn process_events(path: &str) -> Vec<ProcessEvent> {
     sink.0
 }
 
+/// Background activity with cmd.exe (VMware Tools batch files, `ping -n 6`
+/// delays as children of cmd.exe) stays silent in hardened mode.
+#[test]
+fn background_cmd_activity_flags_nothing() {
+    let path = "evtx-samples/samples/sysmon.evtx";
+    let events = process_events(path);
+    let children = events
+        .iter()
+        .filter(|e| {
+            e.initiating_process_file_name
+                .eq_ignore_ascii_case("cmd.exe")
+        })
+        .count();
+    let shells = events
+        .iter()
+        .filter(|e| e.file_name.eq_ignore_ascii_case("cmd.exe"))
+        .count();
+    assert!(
+        children > 100 && shells > 0,
+        "{children} children, {shells} shells"
+    );
+    let (_, rows) = scan(path, true);
+    assert!(rows.is_empty(), "{rows:#?}");
+}
+
 /// The benign exports stay silent in hardened mode.
 #[test]
 fn benign_exports_flag_nothing() {
