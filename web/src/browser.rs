@@ -91,3 +91,37 @@ pub fn download(text: &str, file_name: &str, mime: &str) -> Result<(), JsValue> 
     }
     Ok(())
 }
+
+/// The page's `localStorage` value under `key` (`None` when absent or when
+/// storage is unavailable, as on some `file://` pages).
+pub fn storage_get(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Store `value` under `key` in `localStorage`; the error says why not.
+pub fn storage_set(key: &str, value: &str) -> Result<(), JsValue> {
+    web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .local_storage()?
+        .ok_or_else(|| JsValue::from_str("no localStorage"))?
+        .set_item(key, value)
+}
+
+/// The page URL's fragment (`#...`, empty when none).
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Set the page URL's fragment (no navigation, nothing is fetched).
+pub fn set_location_hash(hash: &str) -> Result<(), JsValue> {
+    web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .location()
+        .set_hash(hash)
+}

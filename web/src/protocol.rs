@@ -76,6 +76,9 @@ pub enum ToWorker {
     },
 }
 
+/// `SuspiciousPatterns` and `SuspiciousParents`, in that order.
+pub type Lists = (Vec<String>, Vec<String>);
+
 /// What a worker runs: the mode and, when tuned, the rule's lists.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScanRules {
@@ -86,7 +89,7 @@ pub struct ScanRules {
     /// `SuspiciousPatterns` and `SuspiciousParents` when they differ from
     /// the rule's own (`None`: the published rule, its parity path untouched).
     #[serde(default)]
-    pub lists: Option<(Vec<String>, Vec<String>)>,
+    pub lists: Option<Lists>,
 }
 
 /// Worker → page (externally tagged: `{"Progress":{..}}`).

@@ -478,7 +478,10 @@ impl AppState {
     /// Judge rows `first..` against the allowlist (`suppressed_by`).
     fn judge_from(&mut self, first: usize) {
         self.suppressed_by.truncate(first);
-        let (allow, now) = (&self.config.allowlist, self.now.unwrap_or(Timestamp(i64::MIN)));
+        let (allow, now) = (
+            &self.config.allowlist,
+            self.now.unwrap_or(Timestamp(i64::MIN)),
+        );
         let active = !allow.entries.is_empty();
         self.suppressed_by
             .extend(self.rows[first..].iter().map(|r| {
@@ -920,7 +923,10 @@ mod tests {
                    2024-01-01T00:00:01Z,cmd.exe,cmd /c reg.exe add HKCU\\x,explorer.exe\n\
                    2024-01-01T00:00:03Z,cmd.exe,cmd /c reg add HKCU\\x,explorer.exe\n";
         let mut st = AppState::default();
-        st.apply(Action::AddFiles(vec![NewFile::new("a.csv", csv.len() as u64)]));
+        st.apply(Action::AddFiles(vec![NewFile::new(
+            "a.csv",
+            csv.len() as u64,
+        )]));
         let rules = st.scan_rules();
         run_job_with(&mut st, 1, csv.as_bytes(), &rules);
         assert_eq!(st.rows.len(), 1);
@@ -957,7 +963,11 @@ mod tests {
         };
         let config = tuning::add_entry(&st.config, &form).expect("entry");
         st.apply(Action::SetConfig(Box::new(config.clone()), 0.0));
-        assert_eq!(st.jobs_to_start(), vec![], "an allowlist change rescans nothing");
+        assert_eq!(
+            st.jobs_to_start(),
+            vec![],
+            "an allowlist change rescans nothing"
+        );
         let order: Vec<usize> = (0..st.rows.len()).collect();
         let applied = config.allowlist.apply(&st.rows, &order, Timestamp(0));
         assert!(!applied.suppressed.is_empty() && !applied.kept.is_empty());

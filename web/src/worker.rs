@@ -24,7 +24,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::protocol::{self, FromWorker, ScanRules, ToWorker};
+use crate::protocol::{self, FromWorker, Lists, ScanRules, ToWorker};
 use crate::session::ScanSession;
 
 thread_local! {
@@ -39,7 +39,7 @@ static RULE: OnceLock<CompiledRule> = OnceLock::new();
 /// The hardened rules, compiled once per worker when asked for.
 static HARDENED: OnceLock<HardenedRules> = OnceLock::new();
 /// The rule compiled from tuned lists (a worker scans one file, so one).
-static TUNED: OnceLock<((Vec<String>, Vec<String>), CompiledRule)> = OnceLock::new();
+static TUNED: OnceLock<(Lists, CompiledRule)> = OnceLock::new();
 
 /// The rule `rules` asks for: the published one, or one compiled from its
 /// lists (an error names what is wrong with them).

@@ -12,10 +12,14 @@ use crate::state::{Action, AppState};
 use super::detail::Detail;
 use super::drop_zone::DropZone;
 use super::file_list::FileList;
+use super::mode_switch::ModeSwitch;
 use super::results_table::ResultsTable;
 use super::rule_panel::RulePanel;
 use super::summary::Summary;
 use super::toolbar::Toolbar;
+use super::tuning_panel::{initial_config, TuningPanel};
+use crate::browser;
+use crate::tuning::STORAGE_KEY;
 
 /// The reducer's state: the [`AppState`] behind a shared cell (so streaming
 /// 100,000 rows never clones them) and a version that changes on every action.
@@ -120,6 +124,36 @@ pub fn app(props: &AppProps) -> Html {
             workers.borrow_mut().sync(&live, &to_start, &dispatch);
         });
     }
+    // The config: from a #config= link or localStorage, once; stored
+    // again whenever it changes (after the first load).
+    {
+        let dispatcher = store.dispatcher();
+        let real_page = props.state.is_none();
+        use_effect_with((), move |_| {
+            if real_page {
+                match initial_config() {
+                    Some(Ok(config)) => {
+                        dispatcher.dispatch(Action::SetConfig(Box::new(config), browser::now_ms()))
+                    }
+                    Some(Err(e)) => dispatcher.dispatch(Action::ConfigError(Some(e))),
+                    None => {}
+                }
+            }
+        });
+    }
+    {
+        let state = store.state.clone();
+        let version = store.state.borrow().config_version;
+        let real_page = props.state.is_none();
+        use_effect_with(version, move |&version| {
+            if real_page && version > 0 {
+                let json = state.borrow().config.to_json();
+                if let Err(e) = browser::storage_set(STORAGE_KEY, &json) {
+                    web_sys::console::warn_1(&e);
+                }
+            }
+        });
+    }
     let ctx = Ctx { store, workers };
     let (has_files, view) = {
         let state = ctx.state();
@@ -139,11 +173,13 @@ pub fn app(props: &AppProps) -> Html {
                     <FileList />
                     <Summary />
                 }
+                <ModeSwitch />
                 <Toolbar />
                 <div class="results-area">
                     <ResultsTable ctx={ctx.clone()} {view} />
                     <Detail />
                 </div>
+                <TuningPanel />
                 <RulePanel />
             </main>
         </ContextProvider<Ctx>>

@@ -3,8 +3,10 @@
 //! and every original field of the record.
 
 use cmdhunt_core::display::display_safe;
+use cmdhunt_core::hardened::{rules_in, Detection, Evasions, Mode};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::rule::FLAGS;
+use cmdhunt_core::scan::FlaggedRow;
 use yew::prelude::*;
 
 use super::app::Ctx;
@@ -39,6 +41,43 @@ fn marked(text: &str, parent: bool) -> Html {
         .collect::<Html>()
 }
 
+/// Why the row is here in hardened terms (`data-testid="detail-hardened"`):
+/// its detection, the hardened rules that fired with their why, and the
+/// obfuscations undone. Nothing in parity mode.
+fn hardened_part(row: &FlaggedRow) -> Html {
+    let hit = &row.hardened;
+    let detection = match row.detection {
+        Detection::Hardened => {
+            "hardened: only the hardened rules flag it (the Sentinel rule misses it)"
+        }
+        Detection::Parity => "parity: the Sentinel rule returns it",
+    };
+    let evasions: Vec<&str> = Evasions::ALL
+        .iter()
+        .filter(|(e, _, _)| hit.evasions.0 & e.0 != 0)
+        .map(|(_, _, words)| *words)
+        .collect();
+    html! {
+        <div class="hardened" data-testid="detail-hardened">
+            <p data-testid="detail-detection">{ "Detection: " }{ detection }</p>
+            if hit.fired() {
+                <h3>{ "Hardened rules that fired" }</h3>
+                <ul data-testid="detail-rules">
+                    { for rules_in(hit.rules).map(|r| html! {
+                        <li><strong>{ r.name }</strong>{ format!(" ({}, {}): ", r.id, r.technique) }{ r.why }</li>
+                    }) }
+                </ul>
+            }
+            <p data-testid="detail-evasions">{ "Evasions undone: " }
+                { if evasions.is_empty() { "none".to_owned() } else { evasions.join("; ") } }
+            </p>
+            if !hit.original_file_name.is_empty() {
+                <p>{ "OriginalFileName: " }{ display_safe(&hit.original_file_name) }</p>
+            }
+        </div>
+    }
+}
+
 /// The panel (`data-testid="detail"`), shown while a row is selected.
 #[function_component(Detail)]
 pub fn detail() -> Html {
@@ -65,6 +104,16 @@ pub fn detail() -> Html {
         .map(|(f, _)| f.name)
         .collect();
     let matched: Vec<&str> = row.verdict.matched().collect();
+    let hardened_mode = state.config.mode == Mode::Hardened;
+    let suppressed: Vec<String> = state
+        .selected
+        .and_then(|i| state.suppressed_by.get(i))
+        .and_then(Option::as_deref)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|&e| state.config.allowlist.entries.get(e as usize))
+        .map(|e| format!("{} ({})", e.id, e.reason))
+        .collect();
     // The fields are parsed now, for this row only (they arrive unparsed).
     let fields = state
         .selected
@@ -89,6 +138,10 @@ pub fn detail() -> Html {
             </pre>
             <p>{ "Flags: " }{ if flags.is_empty() { "none (matched a suspicious pattern only)".to_string() } else { flags.join(", ") } }</p>
             <p data-testid="detail-matched">{ "Matched: " }{ matched.join(", ") }</p>
+            if hardened_mode { { hardened_part(row) } }
+            if !suppressed.is_empty() {
+                <p class="suppressed" data-testid="detail-suppressed">{ "Suppressed by the allowlist: " }{ display_safe(&suppressed.join("; ")) }</p>
+            }
             <h3>{ "Every field of the record" }</h3>
             <table class="fields" data-testid="detail-fields">
                 <tbody>

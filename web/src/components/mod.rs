@@ -6,10 +6,12 @@ pub mod app;
 pub mod detail;
 pub mod drop_zone;
 pub mod file_list;
+pub mod mode_switch;
 pub mod results_table;
 pub mod rule_panel;
 pub mod summary;
 pub mod toolbar;
+pub mod tuning_panel;
 
 use yew::prelude::*;
 

@@ -10,6 +10,7 @@
 //! re-renders only when [`crate::state::AppState::view_version`] moves.
 
 use cmdhunt_core::display::display_safe;
+use cmdhunt_core::hardened::{Detection, Mode};
 use cmdhunt_core::rule::{FLAGS, PROJECTED_COLUMNS};
 use cmdhunt_core::scan::FlaggedRow;
 use web_sys::{Element, KeyboardEvent};
@@ -17,7 +18,7 @@ use yew::prelude::*;
 
 use super::app::Ctx;
 use super::breakable;
-use crate::state::Action;
+use crate::state::{Action, AppState};
 use crate::text::BreakAt;
 use crate::view::{visible_slice, Column};
 
@@ -86,6 +87,32 @@ fn cell(row: &FlaggedRow, col: usize) -> Html {
     }
 }
 
+/// The Detection cell of a hardened-mode row: `parity` or `hardened`, a badge.
+fn detection_cell(row: &FlaggedRow) -> Html {
+    let name = row.detection.name();
+    html! {
+        <td role="cell" class={classes!("col-detection", "detection", name)} data-testid="detection"
+            title={if row.detection == Detection::Hardened { "only the hardened rules flag it" } else { "the Sentinel rule returns it" }}>
+            { name }
+        </td>
+    }
+}
+
+/// The "Suppressed by" cell: the allowlist entries that matched the row.
+fn suppressed_cell(state: &AppState, index: usize) -> Html {
+    let ids: Vec<&str> = state
+        .suppressed_by
+        .get(index)
+        .and_then(Option::as_deref)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|&e| state.config.allowlist.entries.get(e as usize))
+        .map(|e| e.id.as_str())
+        .collect();
+    let text = display_safe(&ids.join(", "));
+    html! { <td role="cell" class="col-suppressed" data-testid="suppressed-by" title={text.clone()}>{ text }</td> }
+}
+
 /// The table's props: the store, and [`crate::state::AppState::view_version`]
 /// (the only thing compared: progress messages do not re-render the table).
 #[derive(Properties, Clone)]
@@ -119,6 +146,8 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
     let built = use_state(|| 0usize);
     let state = ctx.state();
     let total = state.shown.len();
+    let hardened = state.config.mode == Mode::Hardened;
+    let show_suppressed = state.spec.show_suppressed;
     let slice = visible_slice(scroll.0, scroll.1, ROW_HEIGHT, total, OVERSCAN);
     let want = slice.end - slice.start;
     let rendered = want.min(*built + NEW_ROWS_PER_RENDER);
@@ -156,6 +185,8 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
                 aria-rowindex={(position + 2).to_string()} aria-selected={selected.to_string()}
                 tabindex="0" onclick={open} onkeydown={key}>
                 { for (0..PROJECTED_COLUMNS.len()).map(|c| cell(row, c)) }
+                if hardened { { detection_cell(row) } }
+                if show_suppressed { { suppressed_cell(&state, i) } }
             </tr>
         })
     });
@@ -168,7 +199,11 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
         <section class="results" aria-label="Flagged rows">
             <div class="table-scroll" data-testid="results-scroll" {onscroll}>
                 <table data-testid="results" role="table" aria-rowcount={(total + 1).to_string()}>
-                    <thead role="rowgroup"><tr role="row">{ for (0..PROJECTED_COLUMNS.len()).map(|c| header(&ctx, c)) }</tr></thead>
+                    <thead role="rowgroup"><tr role="row">
+                        { for (0..PROJECTED_COLUMNS.len()).map(|c| header(&ctx, c)) }
+                        if hardened { <th scope="col" role="columnheader" class="col-detection">{ "Detection" }</th> }
+                        if show_suppressed { <th scope="col" role="columnheader" class="col-suppressed">{ "Suppressed by" }</th> }
+                    </tr></thead>
                     <tbody role="rowgroup">
                         { spacer(slice.top, "top") }
                         { for rows }
