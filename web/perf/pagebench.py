@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""The page against the browser's read floor and the CLI, in one run (issue 15).
+
+Serves DIST (default `dist/`, built by `cargo xtask dist`) and a bare read
+page on 127.0.0.1, drives headless Chromium (web/perf/chromedriver.py, the
+no-network flags), and times, ROUNDS times alternated, best of each:
+
+* `page`: the page, from the file input's change event to the file's status
+  leaving "queued"/"reading" (a MutationObserver in the page, so polling
+  does not round the time);
+* `read-1`: one worker reading the same file's `File.stream()` whole (and
+  copying each chunk, as the page's worker copies into wasm memory);
+* `read-2`: two workers reading the two halves (`File.slice`) at once;
+* `cli`: `target/release/cmdhunt scan --window all --format csv FILE` (wall
+  time; another binary with CMDHUNT_CLI=path).
+
+    cargo build --release -p cmdhunt-cli && cargo xtask dist
+    cargo run --release -p cmdhunt-bench -- gen --size 300MB --out /tmp/x.csv
+    python3 web/perf/pagebench.py /tmp/x.csv [ROUNDS] [DIST...]
+
+Several DIST directories (say a build with and one without `+simd128`) are
+each timed as `page:NAME` (NAME: the directory's name), alternated with the
+rest in every round.
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from chromedriver import ELEMENT, call, running, session
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+READ_PAGE = """<!doctype html><meta charset=utf-8><input type=file id=f>
+<script>
+const parts = Number(location.hash.slice(1) || 1);
+document.getElementById("f").onchange = (e) => {
+  const file = e.target.files[0];
+  const t0 = performance.now();
+  let left = parts;
+  const step = Math.ceil(file.size / parts);
+  for (let i = 0; i < parts; i++) {
+    const w = new Worker("w.js");
+    w.onmessage = () => { if (--left === 0) window.res = { ms: performance.now() - t0 }; };
+    w.postMessage(file.slice(i * step, Math.min(file.size, (i + 1) * step)));
+  }
+};
+</script>"""
+
+READ_WORKER = """onmessage = async (e) => {
+  const into = new Uint8Array(4 << 20);
+  const r = e.data.stream().getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) break;
+    into.set(value.subarray(0, Math.min(value.length, into.length)));
+  }
+  postMessage(0);
+};"""
+
+# In the page: time from the input's change event to a final status.
+PAGE_HOOK = """
+window.__t0 = 0; window.__done = 0; window.__status = '';
+document.addEventListener('change', () => { window.__t0 = performance.now(); }, true);
+new MutationObserver(() => {
+  const e = document.querySelector('[data-testid=file-status]');
+  const t = e ? e.textContent : '';
+  if (window.__t0 && !window.__done && t && t !== 'queued' && !t.startsWith('reading')) {
+    window.__done = performance.now(); window.__status = t;
+  }
+}).observe(document.body, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def serve(dists):
+    """Serve dists[i] under /i/ and the read page under /__read/."""
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path):
+            parts = path.split("?")[0].split("#")[0].lstrip("/").split("/", 1)
+            if parts[0].isdigit() and int(parts[0]) < len(dists):
+                return os.path.join(dists[int(parts[0])], parts[1] if len(parts) > 1 else "")
+            return "/nonexistent"
+
+        def do_GET(self):
+            extra = {"/__read/index.html": ("text/html", READ_PAGE),
+                     "/__read/w.js": ("text/javascript", READ_WORKER)}.get(self.path.split("#")[0])
+            if extra is None:
+                return super().do_GET()
+            body = extra[1].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", extra[0])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def wait(js, script, limit=600):
+    start = time.time()
+    while time.time() - start < limit:
+        value = js(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    sys.exit("timed out: " + script)
+
+
+def upload(base, s, selector, path):
+    el = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})[ELEMENT]
+    call(base, "POST", s + "/element/%s/value" % el, {"text": path})
+
+
+def page_once(base, url, path):
+    with session(base, ["--window-size=1280,900"]) as (s, js):
+        call(base, "POST", s + "/url", {"url": url + "index.html"})
+        wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
+        js(PAGE_HOOK)
+        upload(base, s, "[data-testid=file-input]", path)
+        wait(js, "return window.__done > 0")
+        ms = js("return window.__done - window.__t0")
+        status = js("return window.__status")
+        shown = js("const e = document.querySelector('[data-testid=flagged-count]');"
+                   "return e ? e.textContent : ''")
+        return ms, "%s, %s" % (status, shown)
+
+
+def read_once(base, url, path, parts):
+    with session(base) as (s, js):
+        call(base, "POST", s + "/url", {"url": url + "__read/index.html#%d" % parts})
+        upload(base, s, "#f", path)
+        return wait(js, "return window.res || null")["ms"], ""
+
+
+def cli_once(path):
+    exe = os.environ.get("CMDHUNT_CLI", os.path.join(ROOT, "target", "release", "cmdhunt"))
+    start = time.perf_counter()
+    out = subprocess.run([exe, "scan", "--window", "all", "--format", "csv", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
+    ms = (time.perf_counter() - start) * 1000
+    return ms, "%d output lines" % (out.count(b"\n") - 1)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    path = os.path.abspath(sys.argv[1])
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    dists = [os.path.abspath(d) for d in sys.argv[3:]] or [os.path.join(ROOT, "dist")]
+    size = os.path.getsize(path)
+    server = serve(dists)
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    best = {}
+    loads = []
+    try:
+        with running() as base:
+            # Warm the page cache for the file once, so every contender reads it from memory.
+            with open(path, "rb") as f:
+                while f.read(1 << 24):
+                    pass
+            for r in range(rounds):
+                with open("/proc/loadavg") as f:
+                    loads.append(float(f.read().split()[0]))
+                pages = [("page" if len(dists) == 1 else "page:" + os.path.basename(d),
+                          lambda i=i: page_once(base, url + "%d/" % i, path))
+                         for i, d in enumerate(dists)]
+                for name, run in pages + [("read-1", lambda: read_once(base, url, path, 1)),
+                                  ("read-2", lambda: read_once(base, url, path, 2)),
+                                          ("cli", lambda: cli_once(path))]:
+                    ms, note = run()
+                    best.setdefault(name, []).append(ms)
+                    print(json.dumps({"round": r, "what": name, "ms": round(ms), "note": note}),
+                          flush=True)
+    finally:
+        server.shutdown()
+    print("file %s, %.0f MB; load average %.1f-%.1f; best of %d rounds, alternated:"
+          % (path, size / 1e6, min(loads), max(loads), rounds))
+    for name, times in best.items():
+        ms = min(times)
+        print("  %-18s %7.0f ms  %6.0f MB/s  (all: %s)"
+              % (name, ms, size / 1e3 / ms, " ".join("%.0f" % t for t in times)))
+    for name, _ in pages:
+        print("  %s / read-1 = %.2f, %s / read-2 = %.2f"
+              % (name, min(best[name]) / min(best["read-1"]), name, min(best[name]) / min(best["read-2"])))
+
+
+main()
