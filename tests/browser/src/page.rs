@@ -90,6 +90,47 @@ impl Page {
         self.wait_ready().await
     }
 
+    /// Load the page again with `fragment` (`#...`) in its address.
+    pub async fn reopen_with_fragment(&self, fragment: &str) -> Result<(), crate::Error> {
+        // A new address (not only a new fragment) so the page really reloads.
+        self.browser.client.goto("about:blank").await?;
+        self.browser
+            .client
+            .goto(&format!("{}{fragment}", self.url))
+            .await?;
+        self.wait_ready().await
+    }
+
+    /// Choose the mode (`parity` or `hardened`) and wait until every file
+    /// has been read again and the row count has settled.
+    pub async fn choose_mode(&self, mode: &str) -> Result<(), crate::Error> {
+        let files = self.file_statuses().await?.len();
+        self.click(&format!("mode-{mode}")).await?;
+        // The mode's meaning is rendered with the re-queued files.
+        let hardened = mode == "hardened";
+        self.until(&format!("mode {mode}"), Duration::from_secs(10), || async {
+            let meaning = self.texts("mode-meaning").await?.join("");
+            Ok((meaning.contains("hardened rows") == hardened).then_some(()))
+        })
+        .await?;
+        self.render_barrier().await?;
+        self.wait_files(files).await
+    }
+
+    /// Put `path` in the file input with `data-testid` = `id` (not the
+    /// drop zone's), as a user picking it would.
+    pub async fn pick_into(&self, id: &str, path: &Path) -> Result<(), crate::Error> {
+        let input = self
+            .browser
+            .client
+            .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await?;
+        input
+            .send_keys(&paths::absolute(path)?.display().to_string())
+            .await?;
+        Ok(())
+    }
+
     /// End the browser session (always call it; a failed test still gets its
     /// browser stopped by `Drop`).
     pub async fn close(self) {

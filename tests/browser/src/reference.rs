@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cmdhunt_core::display::display_safe;
 use cmdhunt_core::export::{self, CsvCells};
+use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
@@ -35,6 +36,26 @@ impl Reference {
             let name = crate::paths::file_name(path);
             let index = u32::try_from(i)?;
             let mut scan = FileScan::new(&rule, index, &name, None);
+            for chunk in bytes.chunks(CHUNK) {
+                scan.push(chunk);
+            }
+            let (summary, mut found) = scan.finish();
+            rows.append(&mut found);
+            files.push((name, summary));
+        }
+        Ok(Reference { files, rows })
+    }
+
+    /// Scan `paths` as `cmdhunt scan --mode hardened` does: parity rows and
+    /// hardened rows, labelled ([`FileScan::hardened`]).
+    pub fn scan_hardened(paths: &[PathBuf]) -> Result<Reference, crate::Error> {
+        let (rule, hardened) = (CompiledRule::new(), HardenedRules::new());
+        let mut files = Vec::new();
+        let mut rows = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let name = crate::paths::file_name(path);
+            let mut scan = FileScan::new(&rule, u32::try_from(i)?, &name, None).hardened(&hardened);
             for chunk in bytes.chunks(CHUNK) {
                 scan.push(chunk);
             }

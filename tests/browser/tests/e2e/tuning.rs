@@ -1,0 +1,239 @@
+//! Issue 12 (page): the allowlist suppresses exactly the rows it names,
+//! counted per entry as the core counts them (`Allowlist::apply`) and
+//! viewable ("show suppressed"); an entry survives a reload
+//! (`localStorage`); the config exported as a file, cleared and imported
+//! back is the same config; a `#config=` link loads a config (and a bad one
+//! shows the core's error with its JSON path); "Export KQL" / "Export
+//! Sigma" give the text `cmdhunt rule --config FILE --as kql|sigma` writes.
+
+use cmdhunt_core::results::Window;
+use cmdhunt_core::time::Timestamp;
+use cmdhunt_core::tuning::{kql, sigma, Config};
+use cmdhunt_e2e::page::Page;
+use cmdhunt_e2e::reference::Reference;
+use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
+
+use super::export::download;
+
+/// The config with one allowlist entry naming the device of the file's first row.
+fn entry_config(device: &str) -> Result<Config, Error> {
+    let json = serde_json::json!({
+        "version": 1,
+        "allowlist": [{
+            "id": "lab-host",
+            "reason": "the lab's test host",
+            "when": [{"field": "DeviceName", "match": "=~", "value": device}],
+        }],
+    });
+    Ok(Config::parse(&json.to_string())?)
+}
+
+/// Fill the allowlist form and add the entry.
+async fn add_entry(page: &Page, device: &str) -> Result<(), Error> {
+    page.set_value("allow-new-id", "lab-host").await?;
+    page.set_value("allow-new-field", "DeviceName").await?;
+    page.set_value("allow-new-kind", "=~").await?;
+    page.set_value("allow-new-value", device).await?;
+    page.set_value("allow-new-reason", "the lab's test host")
+        .await?;
+    page.click("allow-add").await?;
+    page.render_barrier().await?;
+    Ok(())
+}
+
+async fn one_number(page: &Page, id: &str) -> Result<u64, Error> {
+    let texts = page.texts(id).await?;
+    ensure_eq!(texts.len(), 1, "elements {id}");
+    Ok(texts[0].trim().parse()?)
+}
+
+async fn allowlist_suppresses_counts_persists_and_round_trips(page: &Page) -> Result<(), Error> {
+    let file = super::mde_proc();
+    let reference = Reference::scan_one(&file)?;
+    let rows = reference.select(&Window::All);
+    ensure!(rows.len() > 1, "the file should have flagged rows");
+    let device = rows[0].event.device_name.clone();
+    let config = entry_config(&device)?;
+    // The core's answer: which rows the entry suppresses, counted.
+    let order: Vec<usize> = (0..reference.rows.len()).collect();
+    let applied = config
+        .allowlist
+        .apply(&reference.rows, &order, Timestamp(0));
+    let (kept, suppressed) = (applied.kept.len(), applied.suppressed.len());
+    ensure!(
+        kept > 0 && suppressed > 0,
+        "the entry should split the rows"
+    );
+
+    page.upload(std::slice::from_ref(&file)).await?;
+    page.choose_window("all").await?;
+    ensure_eq!(page.settled_count().await?, rows.len(), "rows before");
+    add_entry(page, &device).await?;
+    ensure_eq!(page.settled_count().await?, kept, "rows kept");
+    ensure_eq!(
+        one_number(page, "allow-count").await?,
+        applied.counts[0],
+        "entry's count"
+    );
+    ensure_eq!(
+        one_number(page, "suppressed-count").await? as usize,
+        suppressed,
+        "suppressed"
+    );
+    page.click("show-suppressed").await?;
+    ensure_eq!(
+        page.settled_count().await?,
+        suppressed,
+        "rows shown as suppressed"
+    );
+    for (i, cells) in page.rendered_rows().await? {
+        ensure_eq!(cells.get(1), Some(&device), "suppressed row {i}'s device");
+        ensure_eq!(
+            cells.last().map(String::as_str),
+            Some("lab-host"),
+            "row {i}'s entry"
+        );
+    }
+    page.click("show-suppressed").await?;
+    ensure_eq!(page.settled_count().await?, kept, "kept rows again");
+
+    // Reload: the entry is still there (localStorage), and applies again.
+    page.reopen().await?;
+    ensure_eq!(
+        page.texts("allow-id").await?,
+        vec!["lab-host".to_owned()],
+        "entry after reload"
+    );
+    page.upload(std::slice::from_ref(&file)).await?;
+    page.choose_window("all").await?;
+    ensure_eq!(page.settled_count().await?, kept, "rows kept after reload");
+
+    // Export, reset, import: the same config.
+    let exported = download(page, "export-config", "cmdhunt-config.json").await?;
+    ensure_eq!(Config::parse(&exported)?, config, "exported config");
+    page.click("reset-config").await?;
+    page.render_barrier().await?;
+    ensure!(
+        page.texts("allow-id").await?.is_empty(),
+        "entries after reset"
+    );
+    ensure_eq!(page.settled_count().await?, rows.len(), "rows after reset");
+    let saved = cmdhunt_e2e::tmp::TempDir::new("config")?;
+    let path = saved.path().join("cmdhunt-config.json");
+    std::fs::write(&path, &exported)?;
+    page.pick_into("import-config", &path).await?;
+    page.until(
+        "the imported entry",
+        std::time::Duration::from_secs(10),
+        || async {
+            Ok((page.texts("allow-id").await? == vec!["lab-host".to_owned()]).then_some(()))
+        },
+    )
+    .await?;
+    ensure_eq!(page.settled_count().await?, kept, "rows kept after import");
+
+    // A malformed config: the core's error with its JSON path; nothing changes.
+    std::fs::write(&path, r#"{"version": 1, "allowlist": [{"id": "x"}]}"#)?;
+    page.pick_into("import-config", &path).await?;
+    page.until(
+        "the import error",
+        std::time::Duration::from_secs(10),
+        || async {
+            let e = page.texts("config-error").await?.join("");
+            Ok(e.contains("$.allowlist[0]").then_some(()))
+        },
+    )
+    .await?;
+    ensure_eq!(
+        page.texts("allow-id").await?,
+        vec!["lab-host".to_owned()],
+        "entry after a bad import"
+    );
+    Ok(())
+}
+
+on_both_targets!(allowlist_suppresses_counts_persists_and_round_trips);
+
+/// `config` as a `#config=` fragment (percent-encoded JSON).
+fn fragment(config: &Config) -> String {
+    let mut out = String::from("#config=");
+    for b in config.to_json().bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(crate) mod link {
+    use super::*;
+
+    async fn a_link_loads_a_config_and_the_rule_exports_follow(page: &Page) -> Result<(), Error> {
+        let mut config = entry_config("build01")?;
+        config.patterns.push("whoami /all".into());
+        config.parents.retain(|p| p != "winword.exe");
+        let config = Config::parse(&config.to_json())?;
+        page.reopen_with_fragment(&fragment(&config)).await?;
+        page.until(
+            "the linked config",
+            std::time::Duration::from_secs(10),
+            || async {
+                Ok((page.texts("allow-id").await? == vec!["lab-host".to_owned()]).then_some(()))
+            },
+        )
+        .await?;
+        let patterns = page.texts("rule-patterns").await?.join("");
+        ensure!(
+            patterns.contains("whoami /all"),
+            "rule panel's patterns: {patterns:?}"
+        );
+        let parents = page.texts("rule-parents").await?.join("");
+        ensure!(
+            !parents.contains("winword.exe"),
+            "rule panel's parents: {parents:?}"
+        );
+        let shown_kql = page.texts("kql").await?.join("");
+        let want_kql = kql::render(&config, Timestamp(0));
+        ensure_eq!(shown_kql, want_kql, "the rule panel's KQL");
+        ensure_eq!(
+            download(page, "export-kql", "cmdhunt-rule.kql").await?,
+            want_kql,
+            "Export KQL"
+        );
+        ensure_eq!(
+            download(page, "export-sigma", "cmdhunt-rule.yml").await?,
+            sigma::render(&config, Timestamp(0)),
+            "Export Sigma"
+        );
+        // The page's own link carries the same config.
+        page.click("config-link").await?;
+        page.render_barrier().await?;
+        let hash: String = serde_json::from_value(page.js("return location.hash;", vec![]).await?)?;
+        ensure!(hash.starts_with("#config="), "{hash:?}");
+        page.reopen_with_fragment(&hash).await?;
+        let exported = download(page, "export-config", "cmdhunt-config.json").await?;
+        ensure_eq!(
+            Config::parse(&exported)?,
+            config,
+            "config after the page's own link"
+        );
+
+        // A link with a config this build cannot read says why (its JSON path).
+        page.reopen_with_fragment("#config=%7B%22version%22%3A%202%7D")
+            .await?;
+        page.until(
+            "the link's error",
+            std::time::Duration::from_secs(10),
+            || async {
+                let e = page.texts("config-error").await?.join("");
+                Ok(e.contains("$.version").then_some(()))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    on_both_targets!(a_link_loads_a_config_and_the_rule_exports_follow);
+}
