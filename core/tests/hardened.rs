@@ -411,6 +411,31 @@ const SHELL: &[(&str, &[&str])] = &[
         &[],
     ),
     (r"cmd /c sc query WinDefend", &[]),
+    (r#"cmd /c "C:\Program Files\Git\cmd\git.exe" status"#, &[]),
+    (
+        r#"cmd /c schtasks /run /tn "\Microsoft\Windows\Defrag\ScheduledDefrag""#,
+        &[],
+    ),
+    (
+        r"cmd /c reg export HKLM\Software\Vendor C:\backup\vendor.reg",
+        &[],
+    ),
+    (r"cmd /c wmic os get caption,version", &[]),
+    (
+        r#"cmd /c powershell -NoProfile -ExecutionPolicy Bypass -Command "Get-Service""#,
+        &[],
+    ),
+    (
+        r"cmd /c msiexec /x {12345678-1234-1234-1234-123456789012} /qn",
+        &[],
+    ),
+    (r"cmd /c regsvr32 /s C:\Windows\System32\vbscript.dll", &[]),
+    (
+        r"cmd /c rundll32 C:\Windows\System32\user32.dll,LockWorkStation",
+        &[],
+    ),
+    (r"cmd /c copy \\server\share\setup.exe C:\temp\", &[]),
+    (r"cmd /c net user", &[]),
     (r"cmd /c assoc .txt", &[]),
     (r"cmd /c cacls C:\x", &[]),
     (r"cmd /c reg query HKLM\Software\Vendor /s", &[]),
