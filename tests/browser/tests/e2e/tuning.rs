@@ -8,32 +8,32 @@
 
 use cmdhunt_core::results::Window;
 use cmdhunt_core::time::Timestamp;
-use cmdhunt_core::tuning::{kql, sigma, Config};
+use cmdhunt_core::tuning::{kql, sigma, Config, Field};
 use cmdhunt_e2e::page::Page;
-use cmdhunt_e2e::reference::Reference;
+use cmdhunt_e2e::reference::{cell_texts, Reference};
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 
 use super::export::download;
 
-/// The config with one allowlist entry naming the device of the file's first row.
-fn entry_config(device: &str) -> Result<Config, Error> {
+/// The config with one allowlist entry: `field =~ value`.
+fn entry_config(field: Field, value: &str) -> Result<Config, Error> {
     let json = serde_json::json!({
         "version": 1,
         "allowlist": [{
             "id": "lab-host",
             "reason": "the lab's test host",
-            "when": [{"field": "DeviceName", "match": "=~", "value": device}],
+            "when": [{"field": field.name(), "match": "=~", "value": value}],
         }],
     });
     Ok(Config::parse(&json.to_string())?)
 }
 
-/// Fill the allowlist form and add the entry.
-async fn add_entry(page: &Page, device: &str) -> Result<(), Error> {
+/// Fill the allowlist form and add the entry `field =~ value`.
+async fn add_entry(page: &Page, field: Field, value: &str) -> Result<(), Error> {
     page.set_value("allow-new-id", "lab-host").await?;
-    page.set_value("allow-new-field", "DeviceName").await?;
+    page.set_value("allow-new-field", field.name()).await?;
     page.set_value("allow-new-kind", "=~").await?;
-    page.set_value("allow-new-value", device).await?;
+    page.set_value("allow-new-value", value).await?;
     page.set_value("allow-new-reason", "the lab's test host")
         .await?;
     page.click("allow-add").await?;
@@ -52,23 +52,27 @@ async fn allowlist_suppresses_counts_persists_and_round_trips(page: &Page) -> Re
     let reference = Reference::scan_one(&file)?;
     let rows = reference.select(&Window::All);
     ensure!(rows.len() > 1, "the file should have flagged rows");
-    let device = rows[0].event.device_name.clone();
-    let config = entry_config(&device)?;
-    // The core's answer: which rows the entry suppresses, counted.
+    // The first column of the newest row that splits the rows in two; the
+    // core's answer: which rows the entry suppresses, counted.
     let order: Vec<usize> = (0..reference.rows.len()).collect();
-    let applied = config
-        .allowlist
-        .apply(&reference.rows, &order, Timestamp(0));
+    let (field, value, config, applied) = Field::ALL
+        .into_iter()
+        .find_map(|field| {
+            let value = field.of(&rows[0].event).to_owned();
+            let config = entry_config(field, &value).ok()?;
+            let applied = config
+                .allowlist
+                .apply(&reference.rows, &order, Timestamp(0));
+            (!applied.kept.is_empty() && !applied.suppressed.is_empty())
+                .then_some((field, value, config, applied))
+        })
+        .ok_or("no column of the newest row splits the rows")?;
     let (kept, suppressed) = (applied.kept.len(), applied.suppressed.len());
-    ensure!(
-        kept > 0 && suppressed > 0,
-        "the entry should split the rows"
-    );
 
     page.upload(std::slice::from_ref(&file)).await?;
     page.choose_window("all").await?;
     ensure_eq!(page.settled_count().await?, rows.len(), "rows before");
-    add_entry(page, &device).await?;
+    add_entry(page, field, &value).await?;
     ensure_eq!(page.settled_count().await?, kept, "rows kept");
     ensure_eq!(
         one_number(page, "allow-count").await?,
@@ -86,14 +90,19 @@ async fn allowlist_suppresses_counts_persists_and_round_trips(page: &Page) -> Re
         suppressed,
         "rows shown as suppressed"
     );
-    for (i, cells) in page.rendered_rows().await? {
-        ensure_eq!(cells.get(1), Some(&device), "suppressed row {i}'s device");
-        ensure_eq!(
-            cells.last().map(String::as_str),
-            Some("lab-host"),
-            "row {i}'s entry"
-        );
-    }
+    let mut shown = page.rows_range(0, suppressed).await?;
+    shown.sort();
+    let mut want: Vec<Vec<String>> = applied
+        .suppressed
+        .iter()
+        .map(|&i| {
+            let mut cells = cell_texts(&reference.rows[i]);
+            cells.push("lab-host".into());
+            cells
+        })
+        .collect();
+    want.sort();
+    ensure_eq!(shown, want, "the suppressed rows, each with its entry");
     page.click("show-suppressed").await?;
     ensure_eq!(page.settled_count().await?, kept, "kept rows again");
 
@@ -171,7 +180,7 @@ pub(crate) mod link {
     use super::*;
 
     async fn a_link_loads_a_config_and_the_rule_exports_follow(page: &Page) -> Result<(), Error> {
-        let mut config = entry_config("build01")?;
+        let mut config = entry_config(Field::DeviceName, "build01")?;
         config.patterns.push("whoami /all".into());
         config.parents.retain(|p| p != "winword.exe");
         let config = Config::parse(&config.to_json())?;
