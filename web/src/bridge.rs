@@ -78,6 +78,8 @@ pub struct JobStart {
     pub format: Option<String>,
     /// The mode and lists to scan with.
     pub rules: ScanRules,
+    /// Validate the file against the seed's tests too (one worker reads it).
+    pub validate: bool,
 }
 
 impl JobStart {
@@ -94,6 +96,7 @@ impl JobStart {
                     name: f.name.clone(),
                     format: f.forced.map(|f| f.name().to_owned()),
                     rules: state.scan_rules(),
+                    validate: state.validate,
                 })
             })
             .collect()
@@ -292,6 +295,7 @@ impl Workers {
             format: start.format.clone(),
             chunk_bytes: CHUNK_BYTES,
             rules: start.rules.clone(),
+            validate: start.validate,
         })
         .map_err(|e| format!("{}: {e}", start.name))?;
         let envelope = Object::new();

@@ -7,7 +7,7 @@
 //! [`protocol`] (the worker message enums), [`session`] (one scan inside a
 //! worker), [`state`] (the reducer), [`view`] (window, chips, search, sort,
 //! virtual scrolling), [`window`], [`export`], [`highlight`], [`text`],
-//! [`fingerprint`] (duplicate files).
+//! [`fingerprint`] (duplicate files), [`validation`] (the seed's four tests).
 //!
 //! Browser glue (wasm32 only): [`worker`] (a file's scan inside a worker),
 //! [`bridge`] (starting and stopping workers), [`browser`] (downloads, clock,
@@ -35,6 +35,7 @@ pub mod session;
 pub mod state;
 pub mod text;
 pub mod tuning;
+pub mod validation;
 pub mod view;
 pub mod window;
 

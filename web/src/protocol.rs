@@ -16,6 +16,7 @@
 //!  | -- {module, Scan{job,..}, file} -->  |  instantiate module, read chunk 1..n
 //!  | <------------ Progress ------------- |  at most every 100 ms
 //!  | <-------------- Rows --------------- |  batched: every 200 ms or 500 rows
+//!  | <----------- Validated ------------- |  only when asked (`validate`): the validation
 //!  | <-------------- Done --------------- |  summary (error inside when the file broke)
 //!  | <------------ Panicked ------------- |  only if the decoder panicked
 //! ```
@@ -73,6 +74,12 @@ pub enum ToWorker {
         /// rule's own lists).
         #[serde(default)]
         rules: ScanRules,
+        /// Validate the file against the rule's four Atomic Red Team tests
+        /// as well ([`crate::validation`]): the same chunks feed a
+        /// `FileValidation`, whose result comes before `Done` as
+        /// [`FromWorker::Validated`]. Such a file is read by one worker.
+        #[serde(default, skip_serializing_if = "is_false")]
+        validate: bool,
     },
 }
 
@@ -140,6 +147,14 @@ pub enum FromWorker {
         /// Every count, skip and error.
         summary: Box<SummaryDto>,
     },
+    /// The file's validation ([`crate::validation::ValidationDto`]), sent
+    /// just before `Done` when the start message asked for it.
+    Validated {
+        /// The run.
+        job: u32,
+        /// The signals seen and the rows with a test's flag.
+        result: Box<crate::validation::ValidationDto>,
+    },
     /// The decoder panicked; the file failed, the worker is dead.
     Panicked {
         /// The run.
@@ -156,6 +171,7 @@ impl FromWorker {
             FromWorker::Progress { job, .. }
             | FromWorker::Rows { job, .. }
             | FromWorker::Done { job, .. }
+            | FromWorker::Validated { job, .. }
             | FromWorker::Panicked { job, .. } => *job,
         }
     }
@@ -717,6 +733,7 @@ mod tests {
                 hardened: true,
                 lists: Some((vec!["reg add".into()], vec!["winword.exe".into()])),
             },
+            validate: true,
         };
         assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));
         // A start message without rules (an older page) is parity.
@@ -773,6 +790,7 @@ mod tests {
             format: None,
             chunk_bytes: 1,
             rules: ScanRules::default(),
+            validate: false,
         };
         assert_eq!(start_request(&encode(&good).expect("encodes")), Ok(good));
     }

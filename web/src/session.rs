@@ -9,6 +9,7 @@ use cmdhunt_core::format::{DecodeError, Format};
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FlaggedRow};
+use cmdhunt_core::validation::FileValidation;
 
 use crate::protocol::{rows_message, FromWorker, SummaryDto};
 
@@ -31,6 +32,7 @@ pub struct ScanSession<'r> {
     pending: Vec<FlaggedRow>,
     rows_sent: bool,
     last_progress_ms: f64,
+    validation: Option<FileValidation<'r>>,
 }
 
 impl<'r> ScanSession<'r> {
@@ -53,7 +55,17 @@ impl<'r> ScanSession<'r> {
             pending: Vec::new(),
             rows_sent: false,
             last_progress_ms: f64::NEG_INFINITY,
+            validation: None,
         })
+    }
+
+    /// Feed every chunk to `validation` too ([`crate::validation`]); its
+    /// result goes out as `Validated` just before `Done`.
+    pub fn validating(self, validation: FileValidation<'r>) -> Self {
+        ScanSession {
+            validation: Some(validation),
+            ..self
+        }
     }
 
     /// Run the hardened rules too ([`FileScan::hardened`]): hardened rows
@@ -71,6 +83,9 @@ impl<'r> ScanSession<'r> {
     /// them (a cancel) holds rows and counts that agree.
     pub fn push(&mut self, chunk: &[u8], now_ms: f64) -> Vec<FromWorker> {
         self.scan.push(chunk);
+        if let Some(v) = &mut self.validation {
+            v.push(chunk);
+        }
         self.pending.extend(self.scan.take_rows());
         let mut out = Vec::new();
         if self.pending.len() >= ROWS_PER_BATCH
@@ -106,8 +121,11 @@ impl<'r> ScanSession<'r> {
         let job = self.job;
         let (summary, rows) = self.scan.finish();
         self.pending.extend(rows);
-        let mut out = Vec::with_capacity(2);
+        let mut out = Vec::with_capacity(3);
         rows_messages(job, &self.pending, &mut self.rows_sent, &mut out);
+        if let Some(v) = self.validation.take() {
+            out.push(validated(job, &v.finish()));
+        }
         out.push(FromWorker::Done {
             job,
             summary: Box::new(SummaryDto::from(&summary)),
@@ -128,8 +146,11 @@ impl<'r> ScanSession<'r> {
             },
             message: format!("the file could not be read: {message}"),
         });
-        let mut out = Vec::with_capacity(2);
+        let mut out = Vec::with_capacity(3);
         self.rows_messages(&mut out);
+        if let (Some(v), Some(error)) = (self.validation.take(), summary.error.clone()) {
+            out.push(validated(self.job, &v.abandon(error)));
+        }
         out.push(FromWorker::Done {
             job: self.job,
             summary: Box::new(SummaryDto::from(&summary)),
@@ -141,6 +162,14 @@ impl<'r> ScanSession<'r> {
     fn rows_messages(&mut self, out: &mut Vec<FromWorker>) {
         let rows = std::mem::take(&mut self.pending);
         rows_messages(self.job, &rows, &mut self.rows_sent, out);
+    }
+}
+
+/// A `Validated` message for `result`.
+fn validated(job: u32, result: &cmdhunt_core::validation::FileResult) -> FromWorker {
+    FromWorker::Validated {
+        job,
+        result: Box::new(crate::validation::ValidationDto::new(result)),
     }
 }
 

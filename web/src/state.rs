@@ -13,6 +13,7 @@ use cmdhunt_core::tuning::{Config, Mode};
 
 use crate::protocol::{FieldBlock, FromWorker, RowDto, ScanRules};
 use crate::tuning;
+use crate::validation::ValidationDto;
 use crate::view::{merge_new_rows_where, visible_rows_where, Column, ViewSpec};
 use crate::window::{timestamp_from_ms, WindowChoice};
 
@@ -115,6 +116,9 @@ pub struct FileEntry {
     /// Rows received and not yet counted by an account (they are shown
     /// with the `Progress` or `Done` that follows them).
     pub pending: Vec<(Vec<RowDto>, FieldBlock)>,
+    /// The file's validation against the seed's tests, once its run (with
+    /// [`AppState::validate`] on) is done.
+    pub validation: Option<ValidationDto>,
 }
 
 impl FileEntry {
@@ -224,6 +228,9 @@ pub enum Action {
     ToggleDetection(usize),
     /// Show the suppressed rows instead of the kept ones.
     ShowSuppressed(bool),
+    /// Validate the files against the seed's four tests (`true`: every file
+    /// without a validation is scanned again with it; new files get it).
+    SetValidate(bool),
 }
 
 /// The page's state.
@@ -259,6 +266,9 @@ pub struct AppState {
     pub config_version: u64,
     /// Why the last config given was refused.
     pub config_error: Option<String>,
+    /// Files are validated against the seed's tests as they are scanned
+    /// ([`crate::validation`]).
+    pub validate: bool,
     /// The allowlist entries (indices) that suppress each row (same index
     /// as `rows`); `None` for a kept row.
     pub suppressed_by: Vec<Option<Box<[u32]>>>,
@@ -316,6 +326,7 @@ impl AppState {
                         account: None,
                         fingerprint,
                         pending: Vec::new(),
+                        validation: None,
                     });
                 }
                 refresh = false;
@@ -424,6 +435,17 @@ impl AppState {
                 self.spec.show_suppressed = on;
                 self.selected = None;
             }
+            Action::SetValidate(on) => {
+                self.validate = on;
+                let missing = self.files.iter().any(|f| {
+                    f.validation.is_none() && !matches!(f.status, Status::Duplicate { .. })
+                });
+                if on && missing {
+                    self.rerun_all();
+                } else {
+                    refresh = false;
+                }
+            }
         }
         if refresh {
             self.refresh();
@@ -445,6 +467,7 @@ impl AppState {
             f.summary = None;
             f.account = None;
             f.pending.clear();
+            f.validation = None;
             let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
             self.retain_rows(&keep);
             for (file, block) in &mut self.blocks {
@@ -607,6 +630,10 @@ impl AppState {
                 f.summary = Some(summary);
                 f.status = Status::Done;
                 true
+            }
+            FromWorker::Validated { result, .. } => {
+                f.validation = Some(*result);
+                false
             }
             FromWorker::Panicked { message, .. } => {
                 f.status = Status::Failed(format!("the decoder crashed: {message}"));

@@ -17,8 +17,10 @@
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
+use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::validation::FileValidation;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -128,20 +130,22 @@ impl WorkerScan {
     /// reaches the page, which knows the job of each of its workers).
     pub fn start(message: &str) -> Option<WorkerScan> {
         install_panic_hook();
-        let (job, file, name, format, chunk, rules) = match protocol::start_request(message) {
-            Ok(ToWorker::Scan {
-                job,
-                file,
-                name,
-                format,
-                chunk_bytes,
-                rules,
-            }) => (job, file, name, format, chunk_bytes.max(1), rules),
-            Err((job, message)) => {
-                post_frame(&protocol::failure_frame(job, &message));
-                return None;
-            }
-        };
+        let (job, file, name, format, chunk, rules, validate) =
+            match protocol::start_request(message) {
+                Ok(ToWorker::Scan {
+                    job,
+                    file,
+                    name,
+                    format,
+                    chunk_bytes,
+                    rules,
+                    validate,
+                }) => (job, file, name, format, chunk_bytes.max(1), rules, validate),
+                Err((job, message)) => {
+                    post_frame(&protocol::failure_frame(job, &message));
+                    return None;
+                }
+            };
         CURRENT_JOB.with(|j| j.set(job));
         CURRENT_FILE.with(|f| f.replace(name.clone()));
         let rule = match tuned_rule(&rules) {
@@ -157,6 +161,15 @@ impl WorkerScan {
         let session = ScanSession::new(rule, job, file, &name, format.as_deref()).map(|s| {
             if rules.hardened {
                 s.hardened(HARDENED.get_or_init(HardenedRules::new))
+            } else {
+                s
+            }
+        });
+        // Validation reads the same chunks, with the same rule (issue 12).
+        let session = session.map(|s| {
+            if validate {
+                let forced = format.as_deref().and_then(Format::from_name);
+                s.validating(FileValidation::new(rule, file, &name, forced))
             } else {
                 s
             }

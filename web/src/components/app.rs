@@ -18,6 +18,7 @@ use super::rule_panel::RulePanel;
 use super::summary::Summary;
 use super::toolbar::Toolbar;
 use super::tuning_panel::{initial_config, TuningPanel};
+use super::validation_panel::ValidationPanel;
 use crate::browser;
 use crate::tuning::STORAGE_KEY;
 
@@ -180,6 +181,7 @@ pub fn app(props: &AppProps) -> Html {
                     <Detail />
                 </div>
                 <TuningPanel />
+                <ValidationPanel />
                 <RulePanel />
             </main>
         </ContextProvider<Ctx>>

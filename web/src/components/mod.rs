@@ -12,6 +12,7 @@ pub mod rule_panel;
 pub mod summary;
 pub mod toolbar;
 pub mod tuning_panel;
+pub mod validation_panel;
 
 use yew::prelude::*;
 
