@@ -19,14 +19,20 @@ thread_local! {
     static RULE: CompiledRule = CompiledRule::new();
 }
 
-fn marked(text: &str, parent: bool) -> Html {
-    let spans = RULE.with(|r| {
+/// `text` with the needles `rule` matches marked (`rule`: the tuned rule,
+/// `None` for the published one).
+fn marked(text: &str, parent: bool, rule: Option<&CompiledRule>) -> Html {
+    let spans_of = |r: &CompiledRule| {
         if parent {
             r.parent_spans(text)
         } else {
             r.pattern_spans(text)
         }
-    });
+    };
+    let spans = match rule {
+        Some(r) => spans_of(r),
+        None => RULE.with(spans_of),
+    };
     // Escaped (control and bidi characters as `\u{..}`), the marks moved
     // with their characters.
     shown_pieces(text, &spans)
@@ -103,7 +109,16 @@ pub fn detail() -> Html {
         .filter(|(_, on)| *on)
         .map(|(f, _)| f.name)
         .collect();
-    let matched: Vec<&str> = row.verdict.matched().collect();
+    // Tuned lists mark and name their own needles (compiled for this panel only).
+    let tuned = if state.config.lists_are_default() {
+        None
+    } else {
+        state.config.compile().ok()
+    };
+    let matched: Vec<String> = match &tuned {
+        Some(rule) => rule.matched(&row.verdict).map(str::to_owned).collect(),
+        None => row.verdict.matched().map(str::to_owned).collect(),
+    };
     let hardened_mode = state.config.mode == Mode::Hardened;
     let suppressed: Vec<String> = state
         .selected
@@ -130,10 +145,10 @@ pub fn detail() -> Html {
             </div>
             <p class="source" data-testid="detail-source">{ display_safe(&text::place(file, &row.position)) }</p>
             <h3>{ "ProcessCommandLine" }</h3>
-            <pre class="cmdline" data-testid="detail-cmdline">{ marked(&e.process_command_line, false) }</pre>
+            <pre class="cmdline" data-testid="detail-cmdline">{ marked(&e.process_command_line, false, tuned.as_ref()) }</pre>
             <h3>{ "InitiatingProcessFileName" }</h3>
             <pre class="cmdline" data-testid="detail-parent">
-                { marked(&e.initiating_process_file_name, true) }
+                { marked(&e.initiating_process_file_name, true, tuned.as_ref()) }
                 if e.parent_inferred { { " (inferred from an earlier event)" } }
             </pre>
             <p>{ "Flags: " }{ if flags.is_empty() { "none (matched a suspicious pattern only)".to_string() } else { flags.join(", ") } }</p>

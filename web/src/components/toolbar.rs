@@ -111,15 +111,16 @@ pub fn toolbar() -> Html {
         Callback::from(move |_: MouseEvent| {
             let st = ctx.state();
             let names = st.file_names();
+            let hardened = st.config.mode == cmdhunt_core::tuning::Mode::Hardened;
             let (text, name, mime) = if json {
                 (
-                    export::json_text(&st.rows, &st.shown, &names),
+                    export::json_text(&st.rows, &st.shown, &names, hardened),
                     "cmdhunt-results.json",
                     "application/json",
                 )
             } else {
                 (
-                    export::csv_text(&st.rows, &st.shown, &names, st.csv_cells()),
+                    export::csv_text(&st.rows, &st.shown, &names, st.csv_cells(), hardened),
                     "cmdhunt-results.csv",
                     "text/csv",
                 )
