@@ -66,6 +66,24 @@ impl Reference {
         Ok(Reference { files, rows })
     }
 
+    /// Scan `paths` with a tuned rule (`cmdhunt scan --config` with edited lists).
+    pub fn scan_tuned(paths: &[PathBuf], rule: &CompiledRule) -> Result<Reference, crate::Error> {
+        let mut files = Vec::new();
+        let mut rows = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let name = crate::paths::file_name(path);
+            let mut scan = FileScan::new(rule, u32::try_from(i)?, &name, None);
+            for chunk in bytes.chunks(CHUNK) {
+                scan.push(chunk);
+            }
+            let (summary, mut found) = scan.finish();
+            rows.append(&mut found);
+            files.push((name, summary));
+        }
+        Ok(Reference { files, rows })
+    }
+
     /// Scan one file.
     pub fn scan_one(path: &Path) -> Result<Reference, crate::Error> {
         Reference::scan(&[path.to_path_buf()])

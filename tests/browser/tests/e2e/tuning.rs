@@ -246,3 +246,75 @@ pub(crate) mod link {
 
     on_both_targets!(a_link_loads_a_config_and_the_rule_exports_follow);
 }
+
+pub(crate) mod lists {
+    use super::*;
+    use cmdhunt_core::matcher::CompiledRule;
+    use cmdhunt_core::rule::SUSPICIOUS_PATTERNS;
+
+    async fn removing_a_pattern_rescans_with_the_tuned_rule(page: &Page) -> Result<(), Error> {
+        let file = super::super::mde_proc();
+        let published = Reference::scan_one(&file)?;
+        // The first pattern some row of the file matched.
+        let i = (0..SUSPICIOUS_PATTERNS.len())
+            .find(|&i| {
+                published
+                    .rows
+                    .iter()
+                    .any(|r| r.verdict.patterns & (1 << i) != 0)
+            })
+            .ok_or("no pattern matched a row of the file")?;
+        let mut config = Config::default();
+        config.patterns.remove(i);
+        let rule = CompiledRule::from_lists(&config.patterns, &config.parents)
+            .map_err(|e| e.to_string())?;
+        let tuned = Reference::scan_tuned(std::slice::from_ref(&file), &rule)?;
+        ensure!(
+            tuned.count_all_time() < published.count_all_time(),
+            "removing {:?} should lose rows",
+            SUSPICIOUS_PATTERNS[i].value
+        );
+
+        page.upload(std::slice::from_ref(&file)).await?;
+        page.choose_window("all").await?;
+        ensure_eq!(
+            page.settled_count().await?,
+            published.count_all_time(),
+            "rows before"
+        );
+        page.click(&format!("pattern-remove-{i}")).await?;
+        page.render_barrier().await?;
+        page.wait_files(1).await?;
+        ensure_eq!(
+            page.settled_count().await?,
+            tuned.count_all_time(),
+            "rows with the tuned lists"
+        );
+        let patterns = page.texts("rule-patterns").await?.join("");
+        ensure_eq!(
+            patterns,
+            config.patterns.join(", "),
+            "the rule panel's SuspiciousPatterns"
+        );
+        let kql = page.texts("kql").await?.join("");
+        ensure_eq!(
+            kql,
+            kql::render(&config, Timestamp(0)),
+            "the rule panel's KQL"
+        );
+        // Added back (at the end): the published rows again.
+        page.set_value("pattern-new", SUSPICIOUS_PATTERNS[i].value)
+            .await?;
+        page.click("pattern-add").await?;
+        page.render_barrier().await?;
+        page.wait_files(1).await?;
+        ensure_eq!(
+            page.settled_count().await?,
+            published.count_all_time(),
+            "rows after re-adding"
+        );
+        Ok(())
+    }
+
+    on_both_targets!(removing_a_pattern_rescans_with_the_tuned_rule);
+}
