@@ -416,6 +416,7 @@ impl AppState {
                 self.config_error = None;
                 self.now = Some(timestamp_from_ms(now_ms));
                 if rescan {
+                    self.spec.detection = [false; 2];
                     self.rerun_all();
                 } else {
                     self.suppressed_by.clear();
