@@ -272,3 +272,28 @@ fn compare(a: &FlaggedRow, b: &FlaggedRow, col: usize) -> Ordering {
         }
     }
 }
+
+/// The validation `cmdhunt validate` prints for `paths` (file `i` is the
+/// `i`-th path, named as the browser names it), with no config: the core's
+/// [`FileValidation`](cmdhunt_core::validation::FileValidation) per file and
+/// [`Report::build`](cmdhunt_core::validation::Report::build); the names
+/// for [`Report::to_json`](cmdhunt_core::validation::Report::to_json).
+pub fn validate(
+    paths: &[PathBuf],
+) -> Result<(cmdhunt_core::validation::Report, Vec<String>), crate::Error> {
+    use cmdhunt_core::validation::{FileValidation, Report};
+    let rule = CompiledRule::new();
+    let mut results = Vec::new();
+    let mut names = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = crate::paths::file_name(path);
+        let mut v = FileValidation::new(&rule, u32::try_from(i)?, &name, None);
+        for chunk in bytes.chunks(CHUNK) {
+            v.push(chunk);
+        }
+        results.push(v.finish());
+        names.push(name);
+    }
+    Ok((Report::build(&results), names))
+}

@@ -21,6 +21,7 @@ mod network;
 mod single_file;
 mod sort;
 mod tuning;
+mod validation;
 mod vanished;
 mod volume;
 mod window;
