@@ -18,6 +18,7 @@ mod formula;
 mod framing;
 mod hardened;
 mod network;
+mod no_simd;
 mod single_file;
 mod sort;
 mod tuning;
