@@ -14,7 +14,10 @@ use serde_json::json;
 async fn a_browser_without_simd_is_told_so(page: &Page) -> Result<(), Error> {
     // This page did start (the browser has SIMD): ready, no banner.
     let ready = page
-        .js("return document.documentElement.dataset.cmdhunt || null", vec![])
+        .js(
+            "return document.documentElement.dataset.cmdhunt || null",
+            vec![],
+        )
         .await?;
     ensure!(ready == json!("ready"), "the page with SIMD: {ready}");
     page.browser
