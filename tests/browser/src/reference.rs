@@ -281,8 +281,20 @@ fn compare(a: &FlaggedRow, b: &FlaggedRow, col: usize) -> Ordering {
 pub fn validate(
     paths: &[PathBuf],
 ) -> Result<(cmdhunt_core::validation::Report, Vec<String>), crate::Error> {
+    validate_with(paths, None)
+}
+
+/// The same with `--config`: the config's rule, and its allowlist (entries
+/// without an expiry, so the clock does not matter) over the rows.
+pub fn validate_with(
+    paths: &[PathBuf],
+    config: Option<&cmdhunt_core::tuning::Config>,
+) -> Result<(cmdhunt_core::validation::Report, Vec<String>), crate::Error> {
     use cmdhunt_core::validation::{FileValidation, Report};
-    let rule = CompiledRule::new();
+    let rule = match config {
+        Some(c) => c.compile().map_err(|e| e.to_string())?,
+        None => CompiledRule::new(),
+    };
     let mut results = Vec::new();
     let mut names = Vec::new();
     for (i, path) in paths.iter().enumerate() {
@@ -295,5 +307,6 @@ pub fn validate(
         results.push(v.finish());
         names.push(name);
     }
-    Ok((Report::build(&results), names))
+    let allowlist = config.map(|c| &c.allowlist);
+    Ok((Report::build_tuned(&results, allowlist, Timestamp(0)), names))
 }

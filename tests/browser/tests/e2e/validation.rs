@@ -84,6 +84,20 @@ fn expected_table(report: &Report) -> Value {
     Value::Array(tests)
 }
 
+/// Wait until every file is in the validation table; its JSON.
+async fn table_json(page: &Page) -> Result<String, Error> {
+    page.until(
+        "the validation table of every file",
+        Duration::from_secs(60),
+        || async {
+            let left_out = page.texts("validation-left-out").await?;
+            let json = page.texts("validation-json").await?;
+            Ok((left_out.is_empty() && json.len() == 1).then(|| json.concat()))
+        },
+    )
+    .await
+}
+
 /// Drop the logs, turn validation on (every file is read again), and
 /// require the page's table and its JSON to be the core's (`cmdhunt
 /// validate --format json` on the same files), and the logs to show what the
@@ -100,17 +114,7 @@ async fn the_table_is_cmdhunt_validates(page: &Page) -> Result<(), Error> {
     page.click("validate-toggle").await?;
     page.render_barrier().await?;
     page.wait_files(files.len()).await?;
-    let json = page
-        .until(
-            "the validation table of every file",
-            Duration::from_secs(60),
-            || async {
-                let left_out = page.texts("validation-left-out").await?;
-                let json = page.texts("validation-json").await?;
-                Ok((left_out.is_empty() && json.len() == 1).then(|| json.concat()))
-            },
-        )
-        .await?;
+    let json = table_json(page).await?;
     ensure_eq!(
         json,
         display_safe(&report.to_json(&names)),
@@ -159,3 +163,74 @@ async fn the_table_is_cmdhunt_validates(page: &Page) -> Result<(), Error> {
 }
 
 on_both_targets!(the_table_is_cmdhunt_validates);
+
+/// With a config: the page's allowlist is judged as `cmdhunt validate
+/// --config` judges it.
+mod config {
+    use super::*;
+    use cmdhunt_core::tuning::Config;
+
+    /// An allowlist entry that hides the scheduled-task rows of the logs.
+    const CONFIG: &str = r#"{"version": 1, "allowlist": [{"id": "deploy-tasks",
+        "reason": "deployment scripts create tasks",
+        "when": [{"field": "ProcessCommandLine", "match": "has", "value": "schtasks"}]}]}"#;
+
+    /// `config` as a `#config=` fragment (percent-encoded JSON).
+    fn fragment(config: &Config) -> String {
+        let mut out = String::from("#config=");
+        for b in config.to_json().bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+
+    /// A page opened with the config's link, validation switched on before
+    /// the logs are dropped (each file validated as it is first scanned):
+    /// the table and JSON = `cmdhunt validate --config` on the same files:
+    /// test 3's rows counted as suppressed, its reason naming the entry.
+    async fn the_allowlist_is_judged_as_validate_config_does(page: &Page) -> Result<(), Error> {
+        let files = atomic_files();
+        let config = Config::parse(CONFIG)?;
+        let (report, names) = reference::validate_with(&files, Some(&config))?;
+        let test3 = &report.tests[2].rule;
+        ensure!(
+            !test3.fired && test3.suppressed > 0,
+            "the entry should hide test 3's rows: {test3:?}"
+        );
+        ensure!(
+            test3
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("deploy-tasks"),
+            "{test3:?}"
+        );
+        page.reopen_with_fragment(&fragment(&config)).await?;
+        page.until("the linked config", Duration::from_secs(10), || async {
+            Ok((page.texts("allow-id").await? == vec!["deploy-tasks".to_owned()]).then_some(()))
+        })
+        .await?;
+        page.click("validate-toggle").await?;
+        page.render_barrier().await?;
+        page.upload(&files).await?;
+        let json = table_json(page).await?;
+        ensure_eq!(
+            json,
+            display_safe(&report.to_json(&names)),
+            "the page's JSON is cmdhunt validate --config --format json"
+        );
+        let table = page.js(TABLE_JS, vec![]).await?;
+        ensure_eq!(
+            table,
+            expected_table(&report),
+            "the page's table is cmdhunt validate --config's"
+        );
+        Ok(())
+    }
+
+    on_both_targets!(the_allowlist_is_judged_as_validate_config_does);
+}
