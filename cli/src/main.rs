@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cmdhunt_core::event::Position;
-use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::hardened::{Detection, HardenedRules, Mode};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results;
@@ -114,10 +114,11 @@ fn scan_file(
     let mut reader = match reader {
         Ok(r) => r,
         Err(e) => {
-            return scan.abandon(DecodeError {
-                position: Position::default(),
-                message: format!("cannot open: {e}"),
-            })
+            return scan.abandon(DecodeError::new(
+                DecodeErrorKind::Read,
+                Position::default(),
+                format!("cannot open: {e}"),
+            ))
         }
     };
     let mut buf = vec![0; READ_CHUNK];
@@ -131,10 +132,11 @@ fn scan_file(
                     byte: scan.summary().bytes,
                     ..Position::default()
                 };
-                return scan.abandon(DecodeError {
+                return scan.abandon(DecodeError::new(
+                    DecodeErrorKind::Read,
                     position,
-                    message: format!("read error: {e}"),
-                });
+                    format!("read error: {e}"),
+                ));
             }
         }
         if scan.failed() {

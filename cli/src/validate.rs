@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use cmdhunt_core::event::Position;
-use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::validation::{FileResult, FileValidation, Report};
 
@@ -34,10 +34,11 @@ fn validate_file(
     let mut reader = match reader {
         Ok(r) => r,
         Err(e) => {
-            return v.abandon(DecodeError {
-                position: Position::default(),
-                message: format!("cannot open: {e}"),
-            })
+            return v.abandon(DecodeError::new(
+                DecodeErrorKind::Read,
+                Position::default(),
+                format!("cannot open: {e}"),
+            ))
         }
     };
     let mut buf = vec![0; 64 << 10];
@@ -51,10 +52,11 @@ fn validate_file(
                     byte: v.summary().bytes,
                     ..Position::default()
                 };
-                return v.abandon(DecodeError {
+                return v.abandon(DecodeError::new(
+                    DecodeErrorKind::Read,
                     position,
-                    message: format!("read error: {e}"),
-                });
+                    format!("read error: {e}"),
+                ));
             }
         }
     }

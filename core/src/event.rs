@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::format::DecodeErrorKind;
 use crate::mapping::Target;
 use crate::time::Timestamp;
 
@@ -182,10 +183,23 @@ pub struct ProcessIds {
 /// Why a record was not analysed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
+    /// What kind of failure lost the record.
+    pub kind: DecodeErrorKind,
     /// Where the record was.
     pub position: Position,
     /// Why it was skipped, in words (`"record is 70 MiB, over the 64 MiB cap"`).
     pub reason: String,
+}
+
+impl Skip {
+    /// A record at `position` lost to a failure of `kind`, said in `reason`.
+    pub fn new(kind: DecodeErrorKind, position: Position, reason: impl Into<String>) -> Self {
+        Self {
+            kind,
+            position,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Receives what a decoder finds.

@@ -17,7 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
-use crate::format::{sniff, DecodeError, Decoder, Format, SNIFF_BYTES};
+use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
 use crate::hardened::{self, Detection, HardenedHit, HardenedRules};
 use crate::matcher::{CompiledRule, Verdict};
 use crate::time::Timestamp;
@@ -439,15 +439,15 @@ impl<'r> FileScan<'r> {
                 self.run(|d, sink| d.push(&head, sink));
             }
             None => {
-                let message = if head.iter().all(u8::is_ascii_whitespace) {
-                    "the file is empty".into()
+                let (kind, message) = if head.iter().all(u8::is_ascii_whitespace) {
+                    (DecodeErrorKind::Empty, "the file is empty")
                 } else {
-                    "unrecognised format: not CSV, EVTX, XML, JSON or XLSX".into()
+                    (
+                        DecodeErrorKind::UnrecognisedFormat,
+                        "unrecognised format: not CSV, EVTX, XML, JSON or XLSX",
+                    )
                 };
-                self.fail(DecodeError {
-                    position: Position::default(),
-                    message,
-                });
+                self.fail(DecodeError::new(kind, Position::default(), message));
             }
         }
     }

@@ -43,7 +43,7 @@
 use std::collections::BTreeMap;
 
 use cmdhunt_core::event::{Position, ProcessEvent, Skip};
-use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::hardened::{Detection, Evasions, HardenedHit};
 use cmdhunt_core::matcher::{Flags, Verdict};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
@@ -441,8 +441,8 @@ pub struct SummaryDto {
     pub flag_counts: [u64; 5],
     /// Skipped records.
     pub skipped: u64,
-    /// Kept skips.
-    pub skips: Vec<(PositionDto, String)>,
+    /// Kept skips: position, kind ([`DecodeErrorKind::name`]), reason.
+    pub skips: Vec<(PositionDto, String, String)>,
     /// Unreadable times.
     pub bad_timestamps: u64,
     /// First unreadable time.
@@ -451,8 +451,8 @@ pub struct SummaryDto {
     pub newest: Option<i64>,
     /// Oldest time (ticks).
     pub oldest: Option<i64>,
-    /// The error that stopped decoding.
-    pub error: Option<(PositionDto, String)>,
+    /// The error that stopped decoding: position, kind ([`DecodeErrorKind::name`]), message.
+    pub error: Option<(PositionDto, String, String)>,
 }
 
 impl From<&FileSummary> for SummaryDto {
@@ -471,7 +471,13 @@ impl From<&FileSummary> for SummaryDto {
             skips: s
                 .skips
                 .iter()
-                .map(|k| (pos_to(&k.position), k.reason.clone()))
+                .map(|k| {
+                    (
+                        pos_to(&k.position),
+                        k.kind.name().to_owned(),
+                        k.reason.clone(),
+                    )
+                })
                 .collect(),
             bad_timestamps: s.bad_timestamps,
             first_bad_timestamp: s
@@ -480,12 +486,21 @@ impl From<&FileSummary> for SummaryDto {
                 .map(|(p, t)| (pos_to(p), t.clone())),
             newest: s.newest.map(|t| t.0),
             oldest: s.oldest.map(|t| t.0),
-            error: s
-                .error
-                .as_ref()
-                .map(|e| (pos_to(&e.position), e.message.clone())),
+            error: s.error.as_ref().map(|e| {
+                (
+                    pos_to(&e.position),
+                    e.kind.name().to_owned(),
+                    e.message.clone(),
+                )
+            }),
         }
     }
+}
+
+/// The kind a [`DecodeErrorKind::name`] names; both sides of the wire are one
+/// build, so an unknown name (never sent) reads as a failed read.
+fn kind_from(name: &str) -> DecodeErrorKind {
+    DecodeErrorKind::from_name(name).unwrap_or(DecodeErrorKind::Read)
 }
 
 impl From<SummaryDto> for FileSummary {
@@ -504,19 +519,15 @@ impl From<SummaryDto> for FileSummary {
             skips: d
                 .skips
                 .into_iter()
-                .map(|(p, reason)| Skip {
-                    position: pos_from(p),
-                    reason,
-                })
+                .map(|(p, kind, reason)| Skip::new(kind_from(&kind), pos_from(p), reason))
                 .collect(),
             bad_timestamps: d.bad_timestamps,
             first_bad_timestamp: d.first_bad_timestamp.map(|(p, t)| (pos_from(p), t)),
             newest: d.newest.map(Timestamp),
             oldest: d.oldest.map(Timestamp),
-            error: d.error.map(|(p, message)| DecodeError {
-                position: pos_from(p),
-                message,
-            }),
+            error: d
+                .error
+                .map(|(p, kind, message)| DecodeError::new(kind_from(&kind), pos_from(p), message)),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! what this returns.
 
 use cmdhunt_core::event::Position;
-use cmdhunt_core::format::{DecodeError, Format};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FlaggedRow};
@@ -138,14 +138,15 @@ impl<'r> ScanSession<'r> {
     pub fn fail_read(mut self, byte: u64, message: &str) -> Vec<FromWorker> {
         self.pending.extend(self.scan.take_rows());
         let mut summary = self.scan.summary().clone();
-        summary.error = Some(DecodeError {
-            position: Position {
+        summary.error = Some(DecodeError::new(
+            DecodeErrorKind::Read,
+            Position {
                 byte,
                 line: 0,
                 record: summary.records,
             },
-            message: format!("the file could not be read: {message}"),
-        });
+            format!("the file could not be read: {message}"),
+        ));
         let mut out = Vec::with_capacity(3);
         self.rows_messages(&mut out);
         if let (Some(v), Some(error)) = (self.validation.take(), summary.error.clone()) {
@@ -382,8 +383,9 @@ mod tests {
         let Some(FromWorker::Done { summary, .. }) = messages.last() else {
             panic!("no Done");
         };
-        let (pos, message) = summary.error.clone().expect("an error");
+        let (pos, kind, message) = summary.error.clone().expect("an error");
         assert_eq!(pos.0, half as u64);
+        assert_eq!(kind, DecodeErrorKind::Read.name());
         assert!(message.contains("NotReadableError"), "{message}");
         let rows: usize = messages
             .iter()

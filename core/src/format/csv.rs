@@ -34,14 +34,14 @@ pub use blocks::record_end_kernels;
 
 use alloc::borrow::Cow;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use memchr::{memchr, memchr2};
 
 use super::text::{self, Front};
 use super::winevent;
-use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
+use super::{DecodeError, DecodeErrorKind, Decoder, MAX_RECORD_BYTES};
 use crate::event::{
     Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip,
 };
@@ -243,10 +243,11 @@ impl CsvDecoder {
             bytes,
             MAX_RECORD_BYTES >> 20
         );
-        sink.skip(Skip {
-            position: self.position(),
+        sink.skip(Skip::new(
+            DecodeErrorKind::RecordTooLarge,
+            self.position(),
             reason,
-        });
+        ));
     }
 
     /// Move the record cursor past a record of `bytes` bytes holding `newlines`
@@ -295,14 +296,15 @@ impl CsvDecoder {
             .collect();
         let schema = Schema::resolve(&names);
         if let Some(wanted) = schema.missing_required_message() {
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                DecodeErrorKind::MissingColumns,
+                Position {
                     byte: self.record_byte + self.bom,
                     line: self.record_line,
                     record: 0,
                 },
-                message: format!("CSV header lacks required columns: {wanted}"),
-            });
+                format!("CSV header lacks required columns: {wanted}"),
+            ));
         }
         let provider = winevent::PROVIDER_FIELDS.iter().find_map(|wanted| {
             names
@@ -373,22 +375,24 @@ impl Decoder for CsvDecoder {
                 "unterminated quoted field: the record runs {} bytes to the end of the file",
                 carried.len()
             );
-            sink.skip(Skip {
-                position: self.position(),
+            sink.skip(Skip::new(
+                DecodeErrorKind::CsvQuote,
+                self.position(),
                 reason,
-            });
+            ));
         } else if !carried.is_empty() {
             self.complete(&carried, None, sink)?;
         }
         if self.header.is_none() {
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                DecodeErrorKind::Empty,
+                Position {
                     byte: self.record_byte + self.bom,
                     line: self.record_line,
                     record: 0,
                 },
-                message: "no CSV header: the file is empty or blank".to_string(),
-            });
+                "no CSV header: the file is empty or blank",
+            ));
         }
         Ok(())
     }

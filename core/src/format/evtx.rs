@@ -70,7 +70,7 @@ mod value_record;
 mod value_tests;
 mod values;
 
-use super::{DecodeError, Decoder};
+use super::{DecodeError, DecodeErrorKind as Kind, Decoder};
 use crate::event::{Position, RecordSink, Skip};
 
 /// Size of the file header block.
@@ -169,9 +169,9 @@ impl EvtxDecoder {
         }
     }
 
-    fn skip(&mut self, byte: u64, reason: String, sink: &mut dyn RecordSink) {
+    fn skip(&mut self, kind: Kind, byte: u64, reason: String, sink: &mut dyn RecordSink) {
         let position = self.next_position(byte);
-        sink.skip(Skip { position, reason });
+        sink.skip(Skip::new(kind, position, reason));
     }
 
     /// Decode the buffered chunk (`whole`: false when the file ended inside it).
@@ -184,7 +184,7 @@ impl EvtxDecoder {
             let reason = format!(
                 "the file ends {got} bytes into chunk {number}, inside its header: its records cannot be read"
             );
-            self.skip(offset, reason, sink);
+            self.skip(Kind::Truncated, offset, reason, sink);
         } else if data.starts_with(CHUNK_MAGIC) {
             data.resize(CHUNK_BYTES, 0);
             data = self.decode_chunk(data, whole, sink);
@@ -209,7 +209,7 @@ impl EvtxDecoder {
             Ok(c) => c,
             Err(e) => {
                 let reason = format!("chunk {number}: bad chunk header: {}", chain(&e));
-                self.skip(offset, reason, sink);
+                self.skip(Kind::EvtxChunk, offset, reason, sink);
                 return Vec::with_capacity(CHUNK_BYTES);
             }
         };
@@ -224,7 +224,7 @@ impl EvtxDecoder {
             Ok(c) => c,
             Err(e) => {
                 let reason = format!("chunk {number}: {}{truncated}", chain(&e));
-                self.skip(offset, reason, sink);
+                self.skip(Kind::EvtxChunk, offset, reason, sink);
                 return chunk_data.data;
             }
         };
@@ -234,7 +234,7 @@ impl EvtxDecoder {
                 Err(e) => {
                     let byte = error_offset(&e).map_or(offset, |o| offset + o);
                     let reason = format!("chunk {number}: {}{truncated}", chain(&e));
-                    self.skip(byte, reason, sink);
+                    self.skip(Kind::EvtxRecord, byte, reason, sink);
                     continue;
                 }
             };
@@ -252,7 +252,7 @@ impl EvtxDecoder {
                 let reason = format!(
                     "record {id} in chunk {number}: incomplete, its size ({size} bytes) is not repeated at its end (cut off or zeroed){truncated}"
                 );
-                self.skip(byte, reason, sink);
+                self.skip(Kind::EvtxRecord, byte, reason, sink);
                 next.1 = byte;
                 continue;
             }
@@ -266,7 +266,7 @@ impl EvtxDecoder {
                 }
                 Err(e) => {
                     let reason = format!("record {id} in chunk {number}: {e}{truncated}");
-                    self.skip(byte, reason, sink);
+                    self.skip(Kind::EvtxRecord, byte, reason, sink);
                 }
             }
         }
@@ -299,14 +299,14 @@ impl EvtxDecoder {
             let reason = format!(
                 "chunk {number}: its header lists records {first}..={last}, more than a chunk holds; records after byte {next_byte} may be lost{truncated}"
             );
-            self.skip(next_byte, reason, sink);
+            self.skip(Kind::EvtxChunk, next_byte, reason, sink);
             return;
         }
         for id in (0..missing).map(|k| next_id.saturating_add(k)) {
             let reason = format!(
                 "record {id} in chunk {number}: listed in the chunk header but not found (cut off or zeroed){truncated}"
             );
-            self.skip(next_byte, reason, sink);
+            self.skip(Kind::EvtxRecord, next_byte, reason, sink);
         }
     }
 
@@ -352,7 +352,7 @@ impl EvtxDecoder {
                 format!("record {id}: unreadable rendered XML: {e}")
             }
         };
-        sink.skip(Skip { position, reason });
+        sink.skip(Skip::new(Kind::EvtxRecord, position, reason));
         true
     }
 
@@ -366,14 +366,14 @@ impl EvtxDecoder {
             let reason = format!(
                 "chunk {number} is not an EVTX chunk (magic {magic}, not ElfChnk) and holds no recognisable record"
             );
-            self.skip(offset, reason, sink);
+            self.skip(Kind::EvtxChunk, offset, reason, sink);
             return;
         }
         for (at, id) in found {
             let reason = format!(
                 "record {id} in chunk {number} cannot be decoded: the chunk's header is damaged (magic {magic}, not ElfChnk), so its string and template tables are lost"
             );
-            self.skip(offset + at as u64, reason, sink);
+            self.skip(Kind::EvtxChunk, offset + at as u64, reason, sink);
         }
     }
 }
@@ -444,10 +444,11 @@ impl Decoder for EvtxDecoder {
             chunk = &chunk[take..];
             let seen = self.header.len().min(FILE_MAGIC.len());
             if self.header[..seen] != FILE_MAGIC[..seen] {
-                return Err(DecodeError {
-                    position: Position::default(),
-                    message: "not an EVTX file: it does not start with ElfFile".to_string(),
-                });
+                return Err(DecodeError::new(
+                    Kind::EvtxFileHeader,
+                    Position::default(),
+                    "not an EVTX file: it does not start with ElfFile",
+                ));
             }
         }
         while !chunk.is_empty() {
@@ -463,16 +464,17 @@ impl Decoder for EvtxDecoder {
 
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
         if self.header.len() < FILE_HEADER_BYTES {
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                Kind::Truncated,
+                Position {
                     byte: self.header.len() as u64,
                     ..Position::default()
                 },
-                message: format!(
+                format!(
                     "the file ends inside the EVTX file header ({} of {FILE_HEADER_BYTES} bytes)",
                     self.header.len()
                 ),
-            });
+            ));
         }
         if !self.chunk.is_empty() {
             self.chunk_done(false, sink);

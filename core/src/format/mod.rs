@@ -94,10 +94,11 @@ struct Unsupported(Format);
 
 impl Decoder for Unsupported {
     fn push(&mut self, _: &[u8], _: &mut dyn RecordSink) -> Result<(), DecodeError> {
-        Err(DecodeError {
-            position: Position::default(),
-            message: alloc::format!("{} input is not supported by this build", self.0),
-        })
+        Err(DecodeError::new(
+            DecodeErrorKind::Unsupported,
+            Position::default(),
+            alloc::format!("{} input is not supported by this build", self.0),
+        ))
     }
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
         self.push(&[], sink)
@@ -160,14 +161,176 @@ pub fn is_record_separator(line: &[u8]) -> bool {
     }
 }
 
+/// What kind of failure a [`DecodeError`] or a [`crate::event::Skip`] reports.
+///
+/// The message says it in words for a person (and may change); the kind is
+/// for programs and tests, and its [`name`](Self::name) is stable. Each
+/// variant is one failure some decoder (or the host reading the file) reports;
+/// the docs say which, and whether it stops the file or skips a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecodeErrorKind {
+    /// The host could not open or read the file (stops the file).
+    Read,
+    /// Nothing to read: an empty or blank file, a CSV file with no header, a
+    /// JSON file with no value, a workbook whose first worksheet is empty
+    /// (stops the file).
+    Empty,
+    /// The content matches no format [`sniff`] knows (stops the file).
+    UnrecognisedFormat,
+    /// A format this build does not read (without `std`: EVTX, XML, XLSX; stops the file).
+    Unsupported,
+    /// The file ends inside something: a JSON value, an XML `<Event>`, the
+    /// EVTX file header or a chunk's header (skips what was cut; stops the
+    /// file when nothing after it can be read).
+    Truncated,
+    /// A record over [`MAX_RECORD_BYTES`] (CSV, JSON, XML; skips the record).
+    RecordTooLarge,
+    /// A CSV or XLSX header without a source for every required column (stops the file).
+    MissingColumns,
+    /// A CSV quoted field never closed: the record runs to the end of the file (skips it).
+    CsvQuote,
+    /// JSON that does not parse (skips the value).
+    JsonSyntax,
+    /// A JSON value nested deeper than the decoder follows (skips the value).
+    JsonTooDeep,
+    /// A JSON value, or text, where an event was expected: a scalar array
+    /// element, a bare string, text outside any object (skips it).
+    JsonNotEvent,
+    /// A table's rows without usable column names (skips the rows).
+    JsonTableColumns,
+    /// An `<Event>` that is not well-formed XML (skips the event).
+    XmlSyntax,
+    /// An entity reference that is never expanded (only the five predefined
+    /// entities and character references are), or a bad character reference
+    /// (skips the event).
+    XmlEntity,
+    /// XML with no `<Event>` element: not Windows event XML (stops the file).
+    XmlNoEvent,
+    /// The EVTX file header is not `ElfFile` (stops the file).
+    EvtxFileHeader,
+    /// An EVTX chunk whose header is damaged or cannot be parsed (skips its records).
+    EvtxChunk,
+    /// An EVTX record that cannot be read, or that its chunk lists but is not
+    /// there (skips the record).
+    EvtxRecord,
+    /// A workbook over the size read whole (stops the file).
+    XlsxTooLarge,
+    /// A zip archive that is not an Excel workbook (no `_rels/.rels`; stops the file).
+    XlsxNotWorkbook,
+    /// The zip archive, or a workbook part in it, cannot be read (stops the file).
+    XlsxZip,
+    /// A workbook part over a size limit once inflated: the zip-bomb guard (stops the file).
+    XlsxPartTooLarge,
+    /// A workbook without a worksheet (stops the file).
+    XlsxMissingSheet,
+    /// The first worksheet cannot be read (stops the file at the row it reached).
+    XlsxSheet,
+    /// A worksheet row with cells beyond Excel's last column (skips the row;
+    /// stops the file when it is the header).
+    XlsxRowTooWide,
+}
+
+impl DecodeErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [DecodeErrorKind; 25] = [
+        DecodeErrorKind::Read,
+        DecodeErrorKind::Empty,
+        DecodeErrorKind::UnrecognisedFormat,
+        DecodeErrorKind::Unsupported,
+        DecodeErrorKind::Truncated,
+        DecodeErrorKind::RecordTooLarge,
+        DecodeErrorKind::MissingColumns,
+        DecodeErrorKind::CsvQuote,
+        DecodeErrorKind::JsonSyntax,
+        DecodeErrorKind::JsonTooDeep,
+        DecodeErrorKind::JsonNotEvent,
+        DecodeErrorKind::JsonTableColumns,
+        DecodeErrorKind::XmlSyntax,
+        DecodeErrorKind::XmlEntity,
+        DecodeErrorKind::XmlNoEvent,
+        DecodeErrorKind::EvtxFileHeader,
+        DecodeErrorKind::EvtxChunk,
+        DecodeErrorKind::EvtxRecord,
+        DecodeErrorKind::XlsxTooLarge,
+        DecodeErrorKind::XlsxNotWorkbook,
+        DecodeErrorKind::XlsxZip,
+        DecodeErrorKind::XlsxPartTooLarge,
+        DecodeErrorKind::XlsxMissingSheet,
+        DecodeErrorKind::XlsxSheet,
+        DecodeErrorKind::XlsxRowTooWide,
+    ];
+
+    /// A short stable name in snake_case (`csv_quote`, `evtx_chunk`), for
+    /// machine-readable output and the worker protocol.
+    ///
+    /// ```
+    /// use cmdhunt_core::format::DecodeErrorKind;
+    /// assert_eq!(DecodeErrorKind::XlsxPartTooLarge.name(), "xlsx_part_too_large");
+    /// assert_eq!(DecodeErrorKind::from_name("json_syntax"), Some(DecodeErrorKind::JsonSyntax));
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            DecodeErrorKind::Read => "read",
+            DecodeErrorKind::Empty => "empty",
+            DecodeErrorKind::UnrecognisedFormat => "unrecognised_format",
+            DecodeErrorKind::Unsupported => "unsupported",
+            DecodeErrorKind::Truncated => "truncated",
+            DecodeErrorKind::RecordTooLarge => "record_too_large",
+            DecodeErrorKind::MissingColumns => "missing_columns",
+            DecodeErrorKind::CsvQuote => "csv_quote",
+            DecodeErrorKind::JsonSyntax => "json_syntax",
+            DecodeErrorKind::JsonTooDeep => "json_too_deep",
+            DecodeErrorKind::JsonNotEvent => "json_not_event",
+            DecodeErrorKind::JsonTableColumns => "json_table_columns",
+            DecodeErrorKind::XmlSyntax => "xml_syntax",
+            DecodeErrorKind::XmlEntity => "xml_entity",
+            DecodeErrorKind::XmlNoEvent => "xml_no_event",
+            DecodeErrorKind::EvtxFileHeader => "evtx_file_header",
+            DecodeErrorKind::EvtxChunk => "evtx_chunk",
+            DecodeErrorKind::EvtxRecord => "evtx_record",
+            DecodeErrorKind::XlsxTooLarge => "xlsx_too_large",
+            DecodeErrorKind::XlsxNotWorkbook => "xlsx_not_workbook",
+            DecodeErrorKind::XlsxZip => "xlsx_zip",
+            DecodeErrorKind::XlsxPartTooLarge => "xlsx_part_too_large",
+            DecodeErrorKind::XlsxMissingSheet => "xlsx_missing_sheet",
+            DecodeErrorKind::XlsxSheet => "xlsx_sheet",
+            DecodeErrorKind::XlsxRowTooWide => "xlsx_row_too_wide",
+        }
+    }
+
+    /// The kind called `name` (as [`DecodeErrorKind::name`] spells it).
+    pub fn from_name(name: &str) -> Option<DecodeErrorKind> {
+        DecodeErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A decoding failure that stops a file (as opposed to a [`crate::event::Skip`],
 /// which loses one record and goes on).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
+    /// What kind of failure it is.
+    pub kind: DecodeErrorKind,
     /// Where it happened.
     pub position: Position,
     /// What went wrong, in words.
     pub message: String,
+}
+
+impl DecodeError {
+    /// A failure of `kind` at `position`, said in `message`.
+    pub fn new(kind: DecodeErrorKind, position: Position, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            position,
+            message: message.into(),
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {

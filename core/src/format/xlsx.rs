@@ -37,8 +37,8 @@ pub use guard::{
     MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKSHEET_BYTES, MAX_XML_ITEM_BYTES, STRING_COST,
 };
 
-use super::{DecodeError, Decoder};
-use crate::event::{Position, RecordSink};
+use super::{DecodeError, DecodeErrorKind as Kind, Decoder};
+use crate::event::{Position, RecordSink, Skip};
 use crate::format::named::NamedRecord;
 use crate::mapping::Schema;
 
@@ -58,15 +58,13 @@ impl XlsxDecoder {
     }
 }
 
-fn error(line: u64, message: String) -> DecodeError {
-    DecodeError {
-        position: Position {
-            byte: 0,
-            line,
-            record: 0,
-        },
-        message,
-    }
+fn error(kind: Kind, line: u64, message: String) -> DecodeError {
+    let position = Position {
+        byte: 0,
+        line,
+        record: 0,
+    };
+    DecodeError::new(kind, position, message)
 }
 
 impl Decoder for XlsxDecoder {
@@ -74,16 +72,17 @@ impl Decoder for XlsxDecoder {
         if self.bytes.len() + chunk.len() > MAX_XLSX_BYTES {
             let total = self.bytes.len() + chunk.len();
             self.bytes = Vec::new();
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                Kind::XlsxTooLarge,
+                Position {
                     byte: total as u64,
                     ..Position::default()
                 },
-                message: std::format!(
+                std::format!(
                     "XLSX workbook is over {} MiB; a workbook must be read whole, so export CSV instead",
                     MAX_XLSX_BYTES >> 20
                 ),
-            });
+            ));
         }
         self.bytes.extend_from_slice(chunk);
         Ok(())
@@ -98,24 +97,29 @@ impl Decoder for XlsxDecoder {
             // Every workbook has a package relationships part: without one
             // this is some other zip (a .docx is a workbook's cousin, not one).
             calamine::XlsxError::FileNotFound(ref part) if part == "_rels/.rels" => error(
+                Kind::XlsxNotWorkbook,
                 0,
                 "a zip archive, not an Excel workbook (it has no _rels/.rels)".to_string(),
             ),
             e => error(
+                watch.borrow().kind(&e, Kind::XlsxZip),
                 0,
                 watch.borrow().explain("not a readable XLSX workbook", &e),
             ),
         })?;
         watch.borrow_mut().start_streaming();
-        let name = workbook
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| error(0, "the workbook has no worksheet".to_string()))?;
+        let name = workbook.sheet_names().first().cloned().ok_or_else(|| {
+            error(
+                Kind::XlsxMissingSheet,
+                0,
+                "the workbook has no worksheet".to_string(),
+            )
+        })?;
         // Cells are streamed row by row (never as one dense range, which a
         // 2 KB file with cells at A1 and XFD1048576 would make 550 GB).
         let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| {
             error(
+                watch.borrow().kind(&e, Kind::XlsxSheet),
                 0,
                 watch
                     .borrow()
@@ -127,6 +131,7 @@ impl Decoder for XlsxDecoder {
             let cell = cells.next_cell().map_err(|e| {
                 let line = rows.row.map_or(0, |r| u64::from(r) + 1);
                 error(
+                    watch.borrow().kind(&e, Kind::XlsxSheet),
                     line,
                     watch
                         .borrow()
@@ -149,6 +154,7 @@ impl Decoder for XlsxDecoder {
         rows.flush(sink)?;
         if rows.header.is_none() {
             return Err(error(
+                Kind::Empty,
                 0,
                 "no header row: the first worksheet is empty".to_string(),
             ));
@@ -200,10 +206,14 @@ impl Rows {
                 )
             };
             return match names {
-                None => Err(error(line, std::format!("header {reason}"))),
+                None => Err(error(
+                    Kind::XlsxRowTooWide,
+                    line,
+                    std::format!("header {reason}"),
+                )),
                 Some(_) => {
                     self.records += 1;
-                    sink.skip(crate::event::Skip { position, reason });
+                    sink.skip(Skip::new(Kind::XlsxRowTooWide, position, reason));
                     Ok(())
                 }
             };
@@ -239,6 +249,7 @@ fn check_header(names: &[String], line: u64) -> Result<(), DecodeError> {
     match Schema::resolve(names).missing_required_message() {
         None => Ok(()),
         Some(wanted) => Err(error(
+            Kind::MissingColumns,
             line,
             std::format!("XLSX header lacks required columns: {wanted}"),
         )),

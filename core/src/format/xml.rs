@@ -48,7 +48,7 @@ use quick_xml::Reader;
 use super::named::NamedRecord;
 use super::text::{self, Front};
 use super::winevent::{self, Section, SystemField};
-use super::{DecodeError, Decoder, MAX_RECORD_BYTES};
+use super::{DecodeError, DecodeErrorKind as Kind, Decoder, MAX_RECORD_BYTES};
 use crate::event::{Position, RecordClass, RecordSink, Skip};
 
 pub use super::winevent::{SECURITY_PROVIDER, SYSMON_PROVIDER};
@@ -72,12 +72,21 @@ struct Capture {
 /// assert_eq!(fields[3], ("Image".into(), r"C:\a&b.exe".into()));
 /// ```
 pub fn event_fields(xml: &str) -> Result<Vec<(String, String)>, String> {
+    event_fields_or_kind(xml).map_err(|(_, message)| message)
+}
+
+/// Why an event cannot be read: its kind ([`Kind::XmlSyntax`] or
+/// [`Kind::XmlEntity`]) and the words.
+pub(crate) type Unreadable = (Kind, String);
+
+/// [`event_fields`], with the kind of failure.
+pub(crate) fn event_fields_or_kind(xml: &str) -> Result<Vec<(String, String)>, Unreadable> {
     let mut fields = Vec::with_capacity(32);
     walk(xml, &mut fields)?;
     Ok(fields)
 }
 
-fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
+fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), Unreadable> {
     let mut reader = Reader::from_str(xml);
     let mut depth = 0usize;
     let mut section = Section::Ignored;
@@ -85,9 +94,10 @@ fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
     let mut unnamed = 0usize;
     let mut seen_event = false;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("{e} (at byte {} of the event)", reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            let at = reader.error_position();
+            (Kind::XmlSyntax, format!("{e} (at byte {at} of the event)"))
+        })?;
         match event {
             Event::Start(e) => {
                 depth += 1;
@@ -146,7 +156,10 @@ fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
             }
             Event::Eof => {
                 if depth > 0 {
-                    return Err("the event ends before its elements are closed".to_string());
+                    return Err((
+                        Kind::XmlSyntax,
+                        "the event ends before its elements are closed".to_string(),
+                    ));
                 }
                 break;
             }
@@ -154,7 +167,7 @@ fn walk(xml: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
         }
     }
     if !seen_event {
-        return Err("no element in the event text".to_string());
+        return Err((Kind::XmlSyntax, "no element in the event text".to_string()));
     }
     Ok(())
 }
@@ -174,7 +187,7 @@ fn field_for(
     e: &BytesStart<'_>,
     unnamed: &mut usize,
     out: &mut Vec<(String, String)>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Unreadable> {
     match section {
         Section::System if depth == 3 => match winevent::system_field(name.as_bytes()) {
             Some(SystemField::Attribute {
@@ -206,13 +219,13 @@ fn field_for(
 }
 
 /// An attribute's value with references expanded (predefined and numeric only).
-fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, String> {
+fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, Unreadable> {
     for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|err| format!("bad attribute: {err}"))?;
+        let a = a.map_err(|err| (Kind::XmlSyntax, format!("bad attribute: {err}")))?;
         let k = a.key.0;
         if k.rsplit(':').next().unwrap_or(k) == key {
             let value = quick_xml::escape::unescape(&a.value).map_err(|err| {
-                format!("attribute {key}: {err} (only the predefined XML entities and character references are expanded)")
+                (Kind::XmlEntity, format!("attribute {key}: {err} (only the predefined XML entities and character references are expanded)"))
             })?;
             return Ok(Some(value.into_owned()));
         }
@@ -221,11 +234,14 @@ fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, String> {
 }
 
 /// A reference in text: a character reference or one of the five predefined entities.
-fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, Unreadable> {
     if r.is_char_ref() {
         return match r.resolve_char_ref() {
             Ok(Some(c)) => Ok(c),
-            _ => Err(format!("bad character reference &{};", &**r)),
+            _ => Err((
+                Kind::XmlEntity,
+                format!("bad character reference &{};", &**r),
+            )),
         };
     }
     match &**r {
@@ -234,8 +250,11 @@ fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String
         "amp" => Ok('&'),
         "apos" => Ok('\''),
         "quot" => Ok('"'),
-        other => Err(format!(
-            "entity &{other}; is not expanded: only the five predefined XML entities and character references are (a DOCTYPE's entities never are)"
+        other => Err((
+            Kind::XmlEntity,
+            format!(
+                "entity &{other}; is not expanded: only the five predefined XML entities and character references are (a DOCTYPE's entities never are)"
+            ),
         )),
     }
 }
@@ -255,8 +274,8 @@ pub fn event_class(fields: &[(String, String)]) -> RecordClass {
 }
 
 /// Turn the text of one `<Event>` into a record, or the reason it cannot be read.
-pub(crate) fn event_record(xml: &str, position: Position) -> Result<NamedRecord, String> {
-    let fields = event_fields(xml)?;
+pub(crate) fn event_record(xml: &str, position: Position) -> Result<NamedRecord, Unreadable> {
+    let fields = event_fields_or_kind(xml)?;
     let class = event_class(&fields);
     Ok(NamedRecord::new(fields, position).with_class(class))
 }
@@ -537,7 +556,7 @@ impl XmlDecoder {
             let reason = format!(
                 "<Event> is not closed before the next <Event> starts (line {line}, byte {byte})"
             );
-            self.report_skip(open.position, reason, sink);
+            self.report_skip(Kind::XmlSyntax, open.position, reason, sink);
         }
         self.events += 1;
         self.start = at;
@@ -581,7 +600,7 @@ impl XmlDecoder {
                 "event is {total} bytes, over the {} MiB record cap",
                 MAX_RECORD_BYTES >> 20
             );
-            sink.skip(Skip { position, reason });
+            sink.skip(Skip::new(Kind::RecordTooLarge, position, reason));
             return;
         }
         let bytes = &self.buf[self.start..self.scan];
@@ -591,17 +610,24 @@ impl XmlDecoder {
         };
         match event_record(&xml, position) {
             Ok(record) => sink.record(&record),
-            Err(reason) => sink.skip(Skip {
+            Err((kind, reason)) => sink.skip(Skip::new(
+                kind,
                 position,
-                reason: format!("unreadable event: {reason}"),
-            }),
+                format!("unreadable event: {reason}"),
+            )),
         }
     }
 
-    fn report_skip(&mut self, mut position: Position, reason: String, sink: &mut dyn RecordSink) {
+    fn report_skip(
+        &mut self,
+        kind: Kind,
+        mut position: Position,
+        reason: String,
+        sink: &mut dyn RecordSink,
+    ) {
         self.records += 1;
         position.record = self.records;
-        sink.skip(Skip { position, reason });
+        sink.skip(Skip::new(kind, position, reason));
     }
 
     /// Drop what is no longer needed: everything before the current event (or
@@ -656,7 +682,7 @@ impl Decoder for XmlDecoder {
                 Mode::Text => "the file ends inside this <Event>: it is never closed".to_string(),
                 _ => "the file ends inside this <Event>, in the middle of markup".to_string(),
             };
-            self.report_skip(open.position, reason, sink);
+            self.report_skip(Kind::Truncated, open.position, reason, sink);
         }
         if self.events == 0 {
             let entities = if self.entity_declarations > 0 {
@@ -667,14 +693,15 @@ impl Decoder for XmlDecoder {
             } else {
                 String::new()
             };
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                Kind::XmlNoEvent,
+                Position {
                     byte: self.bom + self.base + self.buf.len() as u64,
                     line: self.line,
                     record: 0,
                 },
-                message: format!("no <Event> element in this XML: not Windows event XML{entities}"),
-            });
+                format!("no <Event> element in this XML: not Windows event XML{entities}"),
+            ));
         }
         Ok(())
     }

@@ -22,6 +22,7 @@ use crate::event::{
 use crate::format::named::NamedRecord;
 use crate::format::winevent;
 use crate::format::xml::{event_fields, event_record};
+use crate::format::DecodeErrorKind;
 use crate::mapping::{Schema, Target};
 use crate::time::Timestamp;
 
@@ -105,9 +106,9 @@ impl Rendering {
         // Markup the fast reader does not take (none seen in real logs): the full parser.
         match event_record(text, position) {
             Ok(record) => sink.record(&record),
-            Err(e) => {
+            Err((_, e)) => {
                 let reason = format!("record {id}: unreadable rendered XML: {e}");
-                sink.skip(Skip { position, reason });
+                sink.skip(Skip::new(DecodeErrorKind::EvtxRecord, position, reason));
             }
         }
     }

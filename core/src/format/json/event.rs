@@ -14,6 +14,7 @@ use serde_core::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::event::{Position, RecordSink, Skip};
 use crate::format::named::NamedRecord;
+use crate::format::DecodeErrorKind as ErrorKind;
 
 /// Name prefixes that only wrap an event's own fields; they are removed (repeatedly,
 /// longest first) so the fields map through [`crate::mapping::FIELD_MAP`]:
@@ -226,7 +227,7 @@ where
 }
 
 /// The fields of an event object, or why it is not one.
-pub(super) fn object_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+pub(super) fn object_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, (ErrorKind, String)> {
     let mut fields = Vec::new();
     let mut name = String::new();
     let kind = parse(
@@ -236,14 +237,20 @@ pub(super) fn object_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, Strin
             out: &mut fields,
         },
     )
-    .map_err(|e| format!("invalid JSON: {e}"))?;
+    .map_err(|e| (ErrorKind::JsonSyntax, format!("invalid JSON: {e}")))?;
     match kind {
         Kind::Object => {
             add_raw(&mut fields);
             Ok(fields)
         }
-        Kind::Array => Err("an array, not an event object".to_owned()),
-        Kind::Scalar(what) => Err(format!("{what}, not an event object")),
+        Kind::Array => Err((
+            ErrorKind::JsonNotEvent,
+            "an array, not an event object".to_owned(),
+        )),
+        Kind::Scalar(what) => Err((
+            ErrorKind::JsonNotEvent,
+            format!("{what}, not an event object"),
+        )),
     }
 }
 
@@ -251,7 +258,7 @@ pub(super) fn object_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, Strin
 pub(super) fn row_fields(
     bytes: &[u8],
     columns: &[String],
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, (ErrorKind, String)> {
     let mut fields = Vec::new();
     let kind = parse(
         bytes,
@@ -260,9 +267,9 @@ pub(super) fn row_fields(
             out: &mut fields,
         },
     )
-    .map_err(|e| format!("invalid JSON: {e}"))?;
+    .map_err(|e| (ErrorKind::JsonSyntax, format!("invalid JSON: {e}")))?;
     match kind {
-        Kind::Scalar(what) => Err(format!("{what}, not a table row")),
+        Kind::Scalar(what) => Err((ErrorKind::JsonNotEvent, format!("{what}, not a table row"))),
         _ => Ok(fields),
     }
 }
@@ -326,6 +333,6 @@ pub(super) fn emit(fields: Vec<(String, String)>, position: Position, sink: &mut
 }
 
 /// Report a value that cannot be analysed.
-pub(super) fn skip(position: Position, reason: String, sink: &mut dyn RecordSink) {
-    sink.skip(Skip { position, reason });
+pub(super) fn skip(kind: ErrorKind, position: Position, reason: String, sink: &mut dyn RecordSink) {
+    sink.skip(Skip::new(kind, position, reason));
 }

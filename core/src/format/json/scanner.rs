@@ -16,7 +16,7 @@ use memchr::{memchr, memchr3};
 
 use super::event;
 use crate::event::{Position, RecordSink};
-use crate::format::{is_record_separator, DecodeError, MAX_RECORD_BYTES};
+use crate::format::{is_record_separator, DecodeError, DecodeErrorKind as Kind, MAX_RECORD_BYTES};
 
 /// The deepest nesting a captured value may have: serde_json's own limit
 /// (its depth budget of 128 runs out on entering the 128th level).
@@ -134,15 +134,21 @@ impl Capture {
     }
 
     /// Why the value cannot be parsed, if it cannot.
-    fn refusal(&self, total: u64) -> Option<String> {
+    fn refusal(&self, total: u64) -> Option<(Kind, String)> {
         if self.too_deep {
-            Some(format!(
-                "value nested deeper than {MAX_DEPTH} levels ({total} bytes): not an event"
+            Some((
+                Kind::JsonTooDeep,
+                format!(
+                    "value nested deeper than {MAX_DEPTH} levels ({total} bytes): not an event"
+                ),
             ))
         } else if self.oversize || total > MAX_RECORD_BYTES as u64 {
-            Some(format!(
-                "value is {total} bytes, over the {} MiB record cap",
-                MAX_RECORD_BYTES >> 20
+            Some((
+                Kind::RecordTooLarge,
+                format!(
+                    "value is {total} bytes, over the {} MiB record cap",
+                    MAX_RECORD_BYTES >> 20
+                ),
             ))
         } else {
             None
@@ -211,9 +217,9 @@ impl Scanner {
         position
     }
 
-    fn skip(&mut self, position: Position, reason: String, sink: &mut dyn RecordSink) {
+    fn skip(&mut self, kind: Kind, position: Position, reason: String, sink: &mut dyn RecordSink) {
         let position = self.next_record(position);
-        event::skip(position, reason, sink);
+        event::skip(kind, position, reason, sink);
     }
 
     /// Scan the next chunk of UTF-8.
@@ -412,7 +418,7 @@ impl Scanner {
             _ => return,
         };
         let reason = format!("array element is {what}, not {element_of}");
-        self.skip(position, reason, sink);
+        self.skip(Kind::JsonNotEvent, position, reason, sink);
     }
 
     fn open(&mut self, b: u8, i: usize, line_start: bool, sink: &mut dyn RecordSink) {
@@ -422,7 +428,7 @@ impl Scanner {
                 self.line
             );
             if let Some(c) = self.capture.take() {
-                self.skip(c.start, reason, sink);
+                self.skip(Kind::Truncated, c.start, reason, sink);
             }
             self.frames.clear();
             self.untracked = 0;
@@ -553,7 +559,7 @@ impl Scanner {
             Role::Table(table) => {
                 for (position, _) in table.pending {
                     let reason = "table row without column names (the table has no columns)";
-                    self.skip(position, reason.into(), sink);
+                    self.skip(Kind::JsonTableColumns, position, reason.into(), sink);
                 }
             }
             Role::TopObject => {
@@ -573,8 +579,8 @@ impl Scanner {
         };
         let part = &data[c.from.min(i)..=i];
         let total = c.bytes + part.len() as u64;
-        if let Some(reason) = c.refusal(total) {
-            self.skip(c.start, reason, sink);
+        if let Some((kind, reason)) = c.refusal(total) {
+            self.skip(kind, c.start, reason, sink);
             return;
         }
         let bytes: &[u8] = if c.buf.is_empty() {
@@ -588,7 +594,7 @@ impl Scanner {
                 let position = self.next_record(c.start);
                 match event::object_fields(bytes) {
                     Ok(fields) => event::emit(fields, position, sink),
-                    Err(reason) => event::skip(position, reason, sink),
+                    Err((kind, reason)) => event::skip(kind, position, reason, sink),
                 }
             }
             CaptureKind::Row => self.row(bytes, c.start, sink),
@@ -616,7 +622,7 @@ impl Scanner {
         };
         if let Some(error) = &table.columns_error {
             let reason = format!("table row without usable column names: {error}");
-            self.skip(start, reason, sink);
+            self.skip(Kind::JsonTableColumns, start, reason, sink);
             return;
         }
         let Some(columns) = table.columns.take() else {
@@ -626,7 +632,7 @@ impl Scanner {
                      waiting for them exceed {} MiB",
                     MAX_RECORD_BYTES >> 20
                 );
-                self.skip(start, reason, sink);
+                self.skip(Kind::RecordTooLarge, start, reason, sink);
             } else {
                 table.pending_bytes += bytes.len();
                 table.pending.push((start, bytes.to_vec()));
@@ -636,7 +642,7 @@ impl Scanner {
         let position = self.next_record(start);
         match event::row_fields(bytes, &columns) {
             Ok(fields) => event::emit(fields, position, sink),
-            Err(reason) => event::skip(position, reason, sink),
+            Err((kind, reason)) => event::skip(kind, position, reason, sink),
         }
         if let Some(table) = self.table(true) {
             table.columns = Some(columns);
@@ -656,7 +662,7 @@ impl Scanner {
                 table.columns_error = Some(error.clone());
                 for (position, _) in core::mem::take(&mut table.pending) {
                     let reason = format!("table row without usable column names: {error}");
-                    self.skip(position, reason, sink);
+                    self.skip(Kind::JsonTableColumns, position, reason, sink);
                 }
                 return;
             }
@@ -667,7 +673,7 @@ impl Scanner {
             let position = self.next_record(position);
             match event::row_fields(&row, &names) {
                 Ok(fields) => event::emit(fields, position, sink),
-                Err(reason) => event::skip(position, reason, sink),
+                Err((kind, reason)) => event::skip(kind, position, reason, sink),
             }
         }
         if let Some(table) = self.table(false) {
@@ -711,7 +717,7 @@ impl Scanner {
         let shown = String::from_utf8_lossy(&line[..line.len().min(TEXT_CAP)]);
         let more = if line.len() > TEXT_CAP { "…" } else { "" };
         let reason = format!("text outside any JSON object or array: `{shown}{more}`");
-        self.skip(position, reason, sink);
+        self.skip(Kind::JsonNotEvent, position, reason, sink);
     }
 
     /// End of input: report what is unfinished.
@@ -723,7 +729,7 @@ impl Scanner {
                 c.bytes,
                 if c.too_deep { ", nested too deep" } else { "" }
             );
-            self.skip(c.start, reason, sink);
+            self.skip(Kind::Truncated, c.start, reason, sink);
             if matches!(
                 self.frames.first(),
                 Some(Frame {
@@ -736,21 +742,21 @@ impl Scanner {
         }
         if let Some(frame) = self.frames.first() {
             let what = if frame.object { "object" } else { "array" };
-            return Err(DecodeError {
-                position: Position {
+            return Err(DecodeError::new(
+                Kind::Truncated,
+                Position {
                     record: self.records,
                     ..frame.start
                 },
-                message: format!(
-                    "the file ends inside a JSON {what} opened here (the file is truncated)"
-                ),
-            });
+                format!("the file ends inside a JSON {what} opened here (the file is truncated)"),
+            ));
         }
         if self.top_values == 0 && self.records == 0 {
-            return Err(DecodeError {
-                position: self.position(0),
-                message: "no JSON value in the file".into(),
-            });
+            return Err(DecodeError::new(
+                Kind::Empty,
+                self.position(0),
+                "no JSON value in the file",
+            ));
         }
         Ok(())
     }

@@ -43,7 +43,7 @@ use quick_xml::events::Event;
 use zip::ZipArchive;
 
 use crate::event::Position;
-use crate::format::{DecodeError, MAX_RECORD_BYTES};
+use crate::format::{DecodeError, DecodeErrorKind, MAX_RECORD_BYTES};
 
 /// The largest declared size of a part read whole other than the shared
 /// strings (16 MiB). Real ones are tiny: an export's `styles.xml` is a few
@@ -85,11 +85,8 @@ pub struct Entry {
     shared_strings: bool,
 }
 
-fn refused(message: String) -> DecodeError {
-    DecodeError {
-        position: Position::default(),
-        message,
-    }
+fn refused(kind: DecodeErrorKind, message: String) -> DecodeError {
+    DecodeError::new(kind, Position::default(), message)
 }
 
 fn over_limit(entry: &Entry, limit: u64, what: &str) -> String {
@@ -105,8 +102,12 @@ fn over_limit(entry: &Entry, limit: u64, what: &str) -> String {
 /// Reads the central directory and checks every shared-string table
 /// (steps 1 and 2 of the [module docs](self)); returns the entries.
 pub fn survey(bytes: &[u8]) -> Result<Vec<Entry>, DecodeError> {
-    let mut archive = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| refused(std::format!("not a readable XLSX workbook: {e}")))?;
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        refused(
+            DecodeErrorKind::XlsxZip,
+            std::format!("not a readable XLSX workbook: {e}"),
+        )
+    })?;
     let mut entries = Vec::new();
     for index in 0..archive.len() {
         // An entry whose header is unreadable here is unreadable for
@@ -129,11 +130,14 @@ pub fn survey(bytes: &[u8]) -> Result<Vec<Entry>, DecodeError> {
     let tables: Vec<&Entry> = entries.iter().filter(|e| e.shared_strings).collect();
     if tables.len() > 1 {
         let names: Vec<&str> = tables.iter().map(|e| e.name.as_str()).collect();
-        return Err(refused(std::format!(
-            "the workbook has {} shared-string tables ({}); a workbook has one",
-            names.len(),
-            names.join(", ")
-        )));
+        return Err(refused(
+            DecodeErrorKind::XlsxPartTooLarge,
+            std::format!(
+                "the workbook has {} shared-string tables ({}); a workbook has one",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
     }
     for entry in tables {
         check_shared_strings(&mut archive, entry)?;
@@ -148,18 +152,17 @@ fn check_shared_strings(
     entry: &Entry,
 ) -> Result<(), DecodeError> {
     if entry.declared > MAX_SHARED_STRINGS_BYTES {
-        return Err(refused(over_limit(
-            entry,
-            MAX_SHARED_STRINGS_BYTES,
-            "the shared-string table",
-        )));
+        return Err(refused(
+            DecodeErrorKind::XlsxPartTooLarge,
+            over_limit(entry, MAX_SHARED_STRINGS_BYTES, "the shared-string table"),
+        ));
     }
     match scan_part(archive, entry, true) {
         Ok(()) => Ok(()),
-        Err(Stop::Refused(message)) => Err(refused(message)),
+        Err(Stop::Refused(message)) => Err(refused(DecodeErrorKind::XlsxPartTooLarge, message)),
         // calamine reads the table whole while it opens the workbook: any
         // error in it fails the workbook.
-        Err(Stop::Broken(message)) => Err(refused(message)),
+        Err(Stop::Broken(message)) => Err(refused(DecodeErrorKind::XlsxZip, message)),
     }
 }
 
@@ -459,6 +462,22 @@ impl Watch {
             }
             (None, Some(entry)) => std::format!("{context} ({}): {error}", entry.name),
             (None, None) => std::format!("{context}: {error}"),
+        }
+    }
+
+    /// The kind of the failure [`explain`](Self::explain) words:
+    /// [`DecodeErrorKind::XlsxPartTooLarge`] when the guard refused a part,
+    /// [`DecodeErrorKind::XlsxZip`] when a part inflated past its declared
+    /// size, `otherwise` else.
+    pub fn kind(
+        &self,
+        error: &dyn core::fmt::Display,
+        otherwise: DecodeErrorKind,
+    ) -> DecodeErrorKind {
+        match (&self.refusal, &self.current) {
+            (Some(_), _) => DecodeErrorKind::XlsxPartTooLarge,
+            (None, Some(_)) if lied(error) => DecodeErrorKind::XlsxZip,
+            _ => otherwise,
         }
     }
 }
