@@ -308,5 +308,8 @@ pub fn validate_with(
         names.push(name);
     }
     let allowlist = config.map(|c| &c.allowlist);
-    Ok((Report::build_tuned(&results, allowlist, Timestamp(0)), names))
+    Ok((
+        Report::build_tuned(&results, allowlist, Timestamp(0)),
+        names,
+    ))
 }

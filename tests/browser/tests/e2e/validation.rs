@@ -145,7 +145,17 @@ async fn the_table_is_cmdhunt_validates(page: &Page) -> Result<(), Error> {
             .collect::<String>(),
         "the table's files, in the order dropped"
     );
-    // Off: the table goes; on again: back without reading anything again.
+    page.js(
+        "document.querySelector('[data-testid=\"validation\"]').scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    page.screenshot(&super::screenshot_path(&format!(
+        "validation-{}.png",
+        page.label().replace(' ', "-")
+    )))
+    .await?;
+    // Off: the table goes; on again: back.
     page.click("validate-toggle").await?;
     page.render_barrier().await?;
     ensure!(
