@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use cmdhunt_core::event::basename;
+use cmdhunt_core::format::DecodeErrorKind;
 use cmdhunt_core::kql::{equals_ci, has};
 use cmdhunt_core::mapping::{classify, normalize_name, Schema, Target};
 use cmdhunt_core::matcher::Flags;
@@ -316,6 +317,8 @@ fn missing_required_columns_are_named() {
         3,
     );
     let err = summary.error.expect("an error");
+    assert_eq!(err.kind, DecodeErrorKind::MissingColumns, "{err}");
+    // The words name the columns wanted (the contract with the reader).
     assert!(err.message.contains("FileName"), "{}", err.message);
     assert!(
         err.message.contains("InitiatingProcessFileName"),

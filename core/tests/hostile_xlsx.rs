@@ -11,7 +11,7 @@
 use cmdhunt_core::format::xlsx::{
     MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_WORKSHEET_BYTES, MAX_XML_ITEM_BYTES,
 };
-use cmdhunt_core::format::{Format, MAX_RECORD_BYTES};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format, MAX_RECORD_BYTES};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use flate2::{Compress, Compression, Crc, FlushCompress};
 
@@ -370,11 +370,17 @@ fn scan(name: &str, bytes: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
 }
 
 /// The error a bomb gave; it must be an XLSX scan with no records lost.
-fn refusal(case: &str) -> String {
+fn error(case: &str) -> DecodeError {
     let (s, _) = scan(case, &bomb(case));
     assert_eq!(s.format, Some(Format::Xlsx), "{case}");
     assert_eq!(s.records, s.analysed() + s.skipped, "{case}");
-    let e = s.error.unwrap_or_else(|| panic!("{case}: no error"));
+    s.error.unwrap_or_else(|| panic!("{case}: no error"))
+}
+
+/// The guard's refusal of a bomb (its kind checked): the words name the part.
+fn refusal(case: &str) -> String {
+    let e = error(case);
+    assert_eq!(e.kind, DecodeErrorKind::XlsxPartTooLarge, "{case}: {e}");
     e.message
 }
 
@@ -435,13 +441,16 @@ fn an_oversized_theme_is_left_out_and_the_rows_read() {
 
 #[test]
 fn parts_larger_than_they_declare_are_stopped() {
+    let e = error("strings_lying");
+    assert_eq!(e.kind, DecodeErrorKind::XlsxZip, "{e}");
     assert_eq!(
-        refusal("strings_lying"),
+        e.message,
         format!("{SST} inflates to more than the 1024 bytes it declares")
     );
     // The rows before the lie are read; the error names the sheet and row.
     let (s, rows) = scan("sheet_lying", &bomb("sheet_lying"));
     let e = s.error.clone().expect("an error");
+    assert_eq!(e.kind, DecodeErrorKind::XlsxZip, "{e}");
     assert!(
         e.message.starts_with(
             "cannot read the first worksheet: xl/worksheets/sheet1.xml inflates to more than the "

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use cmdhunt_core::format::xlsx::XlsxDecoder;
-use cmdhunt_core::format::{DecodeError, Decoder, Format};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Decoder, Format};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{self, Window};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
@@ -187,16 +187,10 @@ fn broken_workbooks_are_errors_not_panics() {
     let xlsx = read(&fixture("defender_portal.xlsx"));
     // Truncated: the zip directory at the end is gone.
     let err = decode_err(&xlsx[..xlsx.len() / 2]);
-    assert!(
-        err.message.starts_with("not a readable XLSX workbook"),
-        "{err}"
-    );
+    assert_eq!(err.kind, DecodeErrorKind::XlsxZip, "{err}");
     // Not a zip at all.
     let err = decode_err(b"PK\x03\x04 this is not a workbook");
-    assert!(
-        err.message.starts_with("not a readable XLSX workbook"),
-        "{err}"
-    );
+    assert_eq!(err.kind, DecodeErrorKind::XlsxZip, "{err}");
     // A scan reports the error in the summary.
     let (summary, rows) = scan(&xlsx[..1000], 100);
     assert!(summary.error.is_some() && rows.is_empty());
@@ -206,6 +200,7 @@ fn broken_workbooks_are_errors_not_panics() {
 fn a_workbook_without_the_required_columns_names_them() {
     // Row 1 blank, row 2 the header with `ProcessCommandLine` renamed.
     let err = decode_err(&read(&fixture("xlsx_missing_command_line.xlsx")));
+    assert_eq!(err.kind, DecodeErrorKind::MissingColumns, "{err}");
     assert_eq!(err.position.line, 2);
     assert!(
         err.message.starts_with(

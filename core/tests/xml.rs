@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use cmdhunt_core::event::RecordClass;
-use cmdhunt_core::format::{Format, MAX_RECORD_BYTES};
+use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format, MAX_RECORD_BYTES};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use evtx::EvtxParser;
 
@@ -23,17 +23,17 @@ fn scan(bytes: &[u8], slice: usize) -> (FileSummary, Vec<FlaggedRow>) {
 }
 
 /// Decode with the XML decoder directly; `Err` is the decode error's message.
-fn decode(bytes: &[u8], slice: usize) -> Result<Collect, (Collect, String)> {
+fn decode(bytes: &[u8], slice: usize) -> Result<Collect, (Collect, DecodeError)> {
     let mut decoder = Format::Xml.decoder();
     let mut sink = Collect::default();
     for c in bytes.chunks(slice.max(1)) {
         if let Err(e) = decoder.push(c, &mut sink) {
-            return Err((sink, e.to_string()));
+            return Err((sink, e));
         }
     }
     match decoder.finish(&mut sink) {
         Ok(()) => Ok(sink),
-        Err(e) => Err((sink, e.to_string())),
+        Err(e) => Err((sink, e)),
     }
 }
 
@@ -229,6 +229,7 @@ fn an_entity_bomb_is_read_in_bounded_time_and_memory() {
     assert!(start.elapsed().as_secs() < 10, "bounded time");
     assert_eq!(got.records.len(), 1, "the good event");
     assert_eq!(got.skips.len(), 1);
+    assert_eq!(got.skips[0].kind, DecodeErrorKind::XmlEntity);
     assert!(
         got.skips[0].reason.contains("&lol9;"),
         "{}",
@@ -240,10 +241,9 @@ fn an_entity_bomb_is_read_in_bounded_time_and_memory() {
     let (_, error) = decode(format!("{doctype}<lolz>&lol9;</lolz>").as_bytes(), 4096)
         .err()
         .expect("not event XML");
-    assert!(
-        error.contains("no <Event>") && error.contains("10 entities"),
-        "{error}"
-    );
+    assert_eq!(error.kind, DecodeErrorKind::XmlNoEvent, "{error}");
+    // The words say what was ignored.
+    assert!(error.message.contains("10 entities"), "{error}");
 }
 
 #[test]
@@ -254,6 +254,12 @@ fn external_entities_are_never_fetched() {
     let got = decode(xml.as_bytes(), 64).unwrap_or_else(|(_, e)| panic!("{e}"));
     assert_eq!(got.records.len(), 1);
     assert_eq!(got.skips.len(), 1);
+    assert_eq!(
+        got.skips[0].kind,
+        DecodeErrorKind::XmlEntity,
+        "{}",
+        got.skips[0].reason
+    );
     assert!(
         got.skips[0].reason.contains("&xxe;"),
         "{}",
@@ -270,21 +276,23 @@ fn broken_events_are_skipped_and_the_file_goes_on() {
     for slice in [1, 3, 4096] {
         let got = decode(xml.as_bytes(), slice).unwrap_or_else(|(_, e)| panic!("{e}"));
         assert_eq!(got.records.len(), 2, "{slice}");
-        let reasons: Vec<(u64, u64, &str)> = got
+        let got: Vec<(u64, u64, DecodeErrorKind)> = got
             .skips
             .iter()
-            .map(|s| (s.position.record, s.position.line, s.reason.as_str()))
+            .map(|s| (s.position.record, s.position.line, s.kind))
             .collect();
-        assert_eq!(reasons.len(), 3, "{reasons:?}");
-        assert!(
-            reasons[0].2.contains("not closed before the next <Event>"),
-            "{reasons:?}"
+        assert_eq!(
+            got,
+            [
+                // not closed before the next <Event>
+                (1, 2, DecodeErrorKind::XmlSyntax),
+                // unreadable: </EventData> closes <System>
+                (3, 4, DecodeErrorKind::XmlSyntax),
+                // the file ends inside it
+                (5, 6, DecodeErrorKind::Truncated),
+            ],
+            "{slice}"
         );
-        assert_eq!((reasons[0].0, reasons[0].1), (1, 2));
-        assert!(reasons[1].2.contains("unreadable event"), "{reasons:?}");
-        assert_eq!((reasons[1].0, reasons[1].1), (3, 4));
-        assert!(reasons[2].2.contains("file ends inside"), "{reasons:?}");
-        assert_eq!((reasons[2].0, reasons[2].1), (5, 6));
     }
 }
 
@@ -299,8 +307,9 @@ fn an_event_over_the_cap_is_skipped_and_the_next_one_read() {
     assert_eq!(got.records.len(), 1);
     assert_eq!(got.records[0].0.record, 2);
     assert_eq!(got.skips.len(), 1);
-    assert!(
-        got.skips[0].reason.contains("over the 64 MiB"),
+    assert_eq!(
+        got.skips[0].kind,
+        DecodeErrorKind::RecordTooLarge,
         "{}",
         got.skips[0].reason
     );
@@ -311,6 +320,6 @@ fn an_event_over_the_cap_is_skipped_and_the_next_one_read() {
 fn what_is_not_event_xml_is_an_error() {
     for text in ["<root><child/></root>", "  \n", "<Events></Events>"] {
         let (_, error) = decode(text.as_bytes(), 2).err().expect("an error");
-        assert!(error.contains("no <Event>"), "{text}: {error}");
+        assert_eq!(error.kind, DecodeErrorKind::XmlNoEvent, "{text}: {error}");
     }
 }

@@ -224,7 +224,7 @@ impl EvtxDecoder {
             Ok(c) => c,
             Err(e) => {
                 let reason = format!("chunk {number}: {}{truncated}", chain(&e));
-                self.skip(Kind::EvtxChunk, offset, reason, sink);
+                self.skip(cut_or(&truncated, Kind::EvtxChunk), offset, reason, sink);
                 return chunk_data.data;
             }
         };
@@ -234,7 +234,7 @@ impl EvtxDecoder {
                 Err(e) => {
                     let byte = error_offset(&e).map_or(offset, |o| offset + o);
                     let reason = format!("chunk {number}: {}{truncated}", chain(&e));
-                    self.skip(Kind::EvtxRecord, byte, reason, sink);
+                    self.skip(cut_or(&truncated, Kind::EvtxRecord), byte, reason, sink);
                     continue;
                 }
             };
@@ -252,7 +252,7 @@ impl EvtxDecoder {
                 let reason = format!(
                     "record {id} in chunk {number}: incomplete, its size ({size} bytes) is not repeated at its end (cut off or zeroed){truncated}"
                 );
-                self.skip(Kind::EvtxRecord, byte, reason, sink);
+                self.skip(cut_or(&truncated, Kind::EvtxRecord), byte, reason, sink);
                 next.1 = byte;
                 continue;
             }
@@ -266,7 +266,7 @@ impl EvtxDecoder {
                 }
                 Err(e) => {
                     let reason = format!("record {id} in chunk {number}: {e}{truncated}");
-                    self.skip(Kind::EvtxRecord, byte, reason, sink);
+                    self.skip(cut_or(&truncated, Kind::EvtxRecord), byte, reason, sink);
                 }
             }
         }
@@ -299,14 +299,14 @@ impl EvtxDecoder {
             let reason = format!(
                 "chunk {number}: its header lists records {first}..={last}, more than a chunk holds; records after byte {next_byte} may be lost{truncated}"
             );
-            self.skip(Kind::EvtxChunk, next_byte, reason, sink);
+            self.skip(cut_or(truncated, Kind::EvtxChunk), next_byte, reason, sink);
             return;
         }
         for id in (0..missing).map(|k| next_id.saturating_add(k)) {
             let reason = format!(
                 "record {id} in chunk {number}: listed in the chunk header but not found (cut off or zeroed){truncated}"
             );
-            self.skip(Kind::EvtxRecord, next_byte, reason, sink);
+            self.skip(cut_or(truncated, Kind::EvtxRecord), next_byte, reason, sink);
         }
     }
 
@@ -338,21 +338,23 @@ impl EvtxDecoder {
             self.render,
         );
         // The same reasons as the rendering path's.
-        let reason = match fast.unreadable() {
+        let (kind, reason) = match fast.unreadable() {
             None => {
                 sink.record(&fast);
                 return true;
             }
             Some(value_record::Unreadable::Render(e)) => {
                 let (id, number) = (record.event_record_id, self.chunk_number);
-                format!("record {id} in chunk {number}: {e}{truncated}")
+                let reason = format!("record {id} in chunk {number}: {e}{truncated}");
+                (cut_or(truncated, Kind::EvtxRecord), reason)
             }
             Some(value_record::Unreadable::Read(e)) => {
                 let id = record.event_record_id;
-                format!("record {id}: unreadable rendered XML: {e}")
+                let reason = format!("record {id}: unreadable rendered XML: {e}");
+                (Kind::EvtxRecord, reason)
             }
         };
-        sink.skip(Skip::new(Kind::EvtxRecord, position, reason));
+        sink.skip(Skip::new(kind, position, reason));
         true
     }
 
@@ -375,6 +377,16 @@ impl EvtxDecoder {
             );
             self.skip(Kind::EvtxChunk, offset + at as u64, reason, sink);
         }
+    }
+}
+
+/// The kind of a skip in a chunk: [`Kind::Truncated`] when the file ends
+/// inside the chunk (`truncated` is the note saying so), `otherwise` else.
+fn cut_or(truncated: &str, otherwise: Kind) -> Kind {
+    if truncated.is_empty() {
+        otherwise
+    } else {
+        Kind::Truncated
     }
 }
 

@@ -179,9 +179,11 @@ pub enum DecodeErrorKind {
     UnrecognisedFormat,
     /// A format this build does not read (without `std`: EVTX, XML, XLSX; stops the file).
     Unsupported,
-    /// The file ends inside something: a JSON value, an XML `<Event>`, the
-    /// EVTX file header or a chunk's header (skips what was cut; stops the
-    /// file when nothing after it can be read).
+    /// The input ends, or is cut short, inside something: a JSON value (at
+    /// end of file, or a JSON line cut where the next value starts), an XML
+    /// `<Event>`, the EVTX file header, an EVTX chunk (each record it loses;
+    /// the message ends "the file ends inside this chunk"). Skips what was
+    /// cut; stops the file when nothing after it can be read.
     Truncated,
     /// A record over [`MAX_RECORD_BYTES`] (CSV, JSON, XML; skips the record).
     RecordTooLarge,
@@ -208,18 +210,22 @@ pub enum DecodeErrorKind {
     XmlNoEvent,
     /// The EVTX file header is not `ElfFile` (stops the file).
     EvtxFileHeader,
-    /// An EVTX chunk whose header is damaged or cannot be parsed (skips its records).
+    /// An EVTX chunk whose header is damaged or cannot be parsed, or that
+    /// lists more records than a chunk holds (skips its records).
     EvtxChunk,
-    /// An EVTX record that cannot be read, or that its chunk lists but is not
-    /// there (skips the record).
+    /// An EVTX record that cannot be read or rendered, is incomplete, or that
+    /// its chunk lists but is not there (zeroed): skips the record.
     EvtxRecord,
     /// A workbook over the size read whole (stops the file).
     XlsxTooLarge,
     /// A zip archive that is not an Excel workbook (no `_rels/.rels`; stops the file).
     XlsxNotWorkbook,
-    /// The zip archive, or a workbook part in it, cannot be read (stops the file).
+    /// The zip archive, or a workbook part in it, cannot be read: a damaged
+    /// archive, a part that inflates past the size it declares, malformed
+    /// workbook parts (stops the file).
     XlsxZip,
-    /// A workbook part over a size limit once inflated: the zip-bomb guard (stops the file).
+    /// The zip-bomb guard refuses a part: over a size limit once inflated,
+    /// an XML item over its limit, a second shared-string table (stops the file).
     XlsxPartTooLarge,
     /// A workbook without a worksheet (stops the file).
     XlsxMissingSheet,
