@@ -2,19 +2,18 @@
 //! command line. See `cmdhunt --help` and the README for the contract.
 
 mod args;
+mod input;
 mod report;
 mod tuned;
 mod validate;
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cmdhunt_core::event::Position;
-use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
+use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::{Detection, HardenedRules, Mode};
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results;
@@ -23,12 +22,6 @@ use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::time::{Timestamp, TICKS_PER_SEC};
 
 use args::{Command, ScanArgs};
-
-/// How much of a file is read at a time (the decoders stream; this only sets
-/// the system-call granularity). 64 KiB keeps the buffer in the L2 cache: the
-/// kernel's copy and the decoder then work on cached bytes (1 MiB made a warm
-/// 100 MB scan ~40% slower in CPU time; see bench/README.md).
-const READ_CHUNK: usize = 64 << 10;
 
 fn main() -> ExitCode {
     let argv: Vec<_> = std::env::args_os().skip(1).collect();
@@ -106,44 +99,10 @@ fn scan_file(
     if let Some(h) = hardened {
         scan = scan.hardened(h);
     }
-    let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
-        Ok(Box::new(io::stdin().lock()))
-    } else {
-        File::open(path).map(|f| Box::new(f) as Box<dyn Read>)
-    };
-    let mut reader = match reader {
-        Ok(r) => r,
-        Err(e) => {
-            return scan.abandon(DecodeError::new(
-                DecodeErrorKind::Read,
-                Position::default(),
-                format!("cannot open: {e}"),
-            ))
-        }
-    };
-    let mut buf = vec![0; READ_CHUNK];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => scan.push(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let position = Position {
-                    byte: scan.summary().bytes,
-                    ..Position::default()
-                };
-                return scan.abandon(DecodeError::new(
-                    DecodeErrorKind::Read,
-                    position,
-                    format!("read error: {e}"),
-                ));
-            }
-        }
-        if scan.failed() {
-            break; // the decoder gave up; don't read the rest for nothing
-        }
+    match input::read_into(path, &mut scan) {
+        Ok(()) => scan.finish(),
+        Err(e) => scan.abandon(e),
     }
-    scan.finish()
 }
 
 /// Scan every file of `a`, `jobs` at a time, each file on one thread: the
@@ -202,17 +161,10 @@ fn rule_export(r: &args::RuleExport, now: Timestamp) -> io::Result<ExitCode> {
 }
 
 fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
-    let config = match a.config.as_deref().map(tuned::load).transpose() {
-        Ok(c) => c,
+    let (config, rule) = match tuned::load_rule(a.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("cmdhunt: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let rule = match config.as_ref().map(|c| c.compile()).transpose() {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("cmdhunt: --config: {e}");
             return Ok(ExitCode::from(2));
         }
     };

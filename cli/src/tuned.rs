@@ -22,6 +22,17 @@ pub fn load(path: &Path) -> Result<Config, String> {
     Config::parse(&text).map_err(|e| format!("--config {}: {e}", path.display()))
 }
 
+/// The config named by `--config` (if any) and the rule it compiles to (the
+/// published rule without one); an error in words, naming the option.
+pub fn load_rule(path: Option<&Path>) -> Result<(Option<Config>, CompiledRule), String> {
+    let config = path.map(load).transpose()?;
+    let rule = match &config {
+        Some(c) => c.compile().map_err(|e| format!("--config: {e}"))?,
+        None => CompiledRule::default(),
+    };
+    Ok((config, rule))
+}
+
 /// The scan's window: the config's, with `--window` / `--anchor` given on
 /// the command line taking precedence, each on its own (`window`:
 /// `Some(None)` is `all`).

@@ -1,19 +1,18 @@
 //! `cmdhunt validate FILE...`: the rule's four Atomic Red Team tests judged
 //! on the telemetry they dropped (see `cmdhunt_core::validation`).
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use cmdhunt_core::event::Position;
-use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
+use cmdhunt_core::format::Format;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::validation::{FileResult, FileValidation, Report};
 
 use cmdhunt_core::time::Timestamp;
 
 use crate::args::ValidateArgs;
+use crate::input;
 use crate::report::{self, terminal_safe};
 use crate::tuned;
 
@@ -26,56 +25,18 @@ fn validate_file(
 ) -> FileResult {
     let name = path.display().to_string();
     let mut v = FileValidation::new(rule, index, &name, forced);
-    let reader: io::Result<Box<dyn Read>> = if path == Path::new("-") {
-        Ok(Box::new(io::stdin().lock()))
-    } else {
-        File::open(path).map(|f| Box::new(f) as Box<dyn Read>)
-    };
-    let mut reader = match reader {
-        Ok(r) => r,
-        Err(e) => {
-            return v.abandon(DecodeError::new(
-                DecodeErrorKind::Read,
-                Position::default(),
-                format!("cannot open: {e}"),
-            ))
-        }
-    };
-    let mut buf = vec![0; 64 << 10];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => v.push(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let position = Position {
-                    byte: v.summary().bytes,
-                    ..Position::default()
-                };
-                return v.abandon(DecodeError::new(
-                    DecodeErrorKind::Read,
-                    position,
-                    format!("read error: {e}"),
-                ));
-            }
-        }
+    match input::read_into(path, &mut v) {
+        Ok(()) => v.finish(),
+        Err(e) => v.abandon(e),
     }
-    v.finish()
 }
 
 /// Run `cmdhunt validate`; `now` judges the allowlist's expiries.
 pub fn run(a: &ValidateArgs, now: Timestamp) -> io::Result<ExitCode> {
-    let config = match a.config.as_deref().map(tuned::load).transpose() {
-        Ok(c) => c,
+    let (config, rule) = match tuned::load_rule(a.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("cmdhunt: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let rule = match config.as_ref().map(|c| c.compile()).transpose() {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("cmdhunt: --config: {e}");
             return Ok(ExitCode::from(2));
         }
     };

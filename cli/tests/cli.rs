@@ -1,42 +1,10 @@
 //! The `cmdhunt` command-line contract, run as a process on real exports.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn cmdhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
-        .args(args)
-        .output()
-        .expect("run cmdhunt")
-}
-
-fn repo(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn shared(path: &str) -> String {
-    repo(&format!("../shared/data/{path}"))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+mod common;
+use common::{cmdhunt, json_lines, repo, shared, stderr, stdout};
 
 const KEYS: [&str; 13] = [
     "Timestamp",

@@ -1,33 +1,10 @@
 //! `cmdhunt scan --mode parity|hardened`: parity output unchanged, hardened
 //! rows labelled, run as a process on real exports.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn cmdhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
-        .args(args)
-        .output()
-        .expect("run cmdhunt")
-}
-
-fn shared(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 output")
-}
+mod common;
+use common::{cmdhunt, shared, stderr, stdout};
 
 /// Real exports with parity rows, hardened rows, or both, in four formats.
 const FILES: [&str; 5] = [

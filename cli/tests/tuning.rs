@@ -2,41 +2,13 @@
 //! config`, run as a process on real exports.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use cmdhunt_core::kql::decode_string_literal;
 use cmdhunt_core::tuning::{presets, Config};
 use serde_json::Value;
 
-fn cmdhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
-        .args(args)
-        .output()
-        .expect("run cmdhunt")
-}
-
-fn shared(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn json_lines(o: &Output) -> Vec<Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+mod common;
+use common::{cmdhunt, json_lines, shared, stderr, stdout};
 
 /// A config written to a fresh temporary file.
 fn config_file(name: &str, text: &str) -> PathBuf {

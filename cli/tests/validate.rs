@@ -1,25 +1,10 @@
 //! `cmdhunt validate`, run as a process on real Atomic Red Team logs.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::validation::{FileValidation, Report};
 
-fn cmdhunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmdhunt"))
-        .args(args)
-        .output()
-        .expect("run cmdhunt")
-}
-
-fn shared(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
-        .display()
-        .to_string()
-}
+mod common;
+use common::{cmdhunt, shared};
 
 const FILES: [&str; 3] = [
     "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
