@@ -170,11 +170,24 @@ impl Analyzer<'_> {
         if !hit.fired() {
             return;
         }
+        self.push_row(record, event, Verdict::default(), Detection::Hardened, hit);
+    }
+
+    /// Keep a flagged row of `record` (with every original field when the
+    /// scan keeps them).
+    fn push_row(
+        &mut self,
+        record: &dyn Record,
+        event: ProcessEvent,
+        verdict: Verdict,
+        detection: Detection,
+        hardened: HardenedHit,
+    ) {
         self.rows.push(FlaggedRow {
             event,
-            verdict: Verdict::default(),
-            detection: Detection::Hardened,
-            hardened: hit,
+            verdict,
+            detection,
+            hardened,
             file: self.file,
             position: record.position(),
             fields: if self.keep_fields {
@@ -279,19 +292,7 @@ impl RecordSink for Analyzer<'_> {
         } else {
             Detection::Hardened
         };
-        self.rows.push(FlaggedRow {
-            event,
-            verdict,
-            detection,
-            hardened: hit,
-            file: self.file,
-            position: record.position(),
-            fields: if self.keep_fields {
-                record.fields()
-            } else {
-                Vec::new()
-            },
-        });
+        self.push_row(record, event, verdict, detection, hit);
     }
 
     fn skip(&mut self, skip: Skip) {
