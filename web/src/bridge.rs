@@ -296,6 +296,7 @@ impl Workers {
             chunk_bytes: CHUNK_BYTES,
             rules: start.rules.clone(),
             validate: start.validate,
+            range: None,
         })
         .map_err(|e| format!("{}: {e}", start.name))?;
         let envelope = Object::new();

@@ -80,7 +80,26 @@ pub enum ToWorker {
         /// [`FromWorker::Validated`]. Such a file is read by one worker.
         #[serde(default, skip_serializing_if = "is_false")]
         validate: bool,
+        /// Scan only this byte range of the file (a big CSV split across
+        /// workers, [`cmdhunt_core::split`]); absent: the whole file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        range: Option<ScanRange>,
     },
+}
+
+/// One byte range of a file split across workers ([`cmdhunt_core::split`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanRange {
+    /// The range's first byte: 0 for the first range (which checks the
+    /// seam), else a candidate record start.
+    pub start: u64,
+    /// The byte after the range.
+    pub end: u64,
+    /// The header's bytes are `[0, header_end)`: a later range feeds them
+    /// to its decoder first.
+    pub header_end: u64,
+    /// Length of the UTF-8 byte-order mark (0 or 3).
+    pub bom: u32,
 }
 
 /// `SuspiciousPatterns` and `SuspiciousParents`, in that order.
@@ -155,6 +174,19 @@ pub enum FromWorker {
         /// The signals seen and the rows with a test's flag.
         result: Box<crate::validation::ValidationDto>,
     },
+    /// A range worker read its range's last byte ([`ScanRange`]): the line
+    /// breaks in the range, and whether the range's last record ended
+    /// exactly there (the seam held; always `true` for a later range).
+    /// When the first range's seam does not hold, its worker reads on to
+    /// the end of the file (the rescan) and the page stops the others.
+    RangeRead {
+        /// The run.
+        job: u32,
+        /// Line breaks in the range's bytes.
+        newlines: u64,
+        /// The seam held.
+        held: bool,
+    },
     /// The decoder panicked; the file failed, the worker is dead.
     Panicked {
         /// The run.
@@ -172,6 +204,7 @@ impl FromWorker {
             | FromWorker::Rows { job, .. }
             | FromWorker::Done { job, .. }
             | FromWorker::Validated { job, .. }
+            | FromWorker::RangeRead { job, .. }
             | FromWorker::Panicked { job, .. } => *job,
         }
     }
@@ -745,6 +778,12 @@ mod tests {
                 lists: Some((vec!["reg add".into()], vec!["winword.exe".into()])),
             },
             validate: true,
+            range: Some(ScanRange {
+                start: 100,
+                end: 200,
+                header_end: 10,
+                bom: 3,
+            }),
         };
         assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));
         // A start message without rules (an older page) is parity.
@@ -802,6 +841,7 @@ mod tests {
             chunk_bytes: 1,
             rules: ScanRules::default(),
             validate: false,
+            range: None,
         };
         assert_eq!(start_request(&encode(&good).expect("encodes")), Ok(good));
     }

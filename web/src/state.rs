@@ -636,6 +636,9 @@ impl AppState {
                 f.validation = Some(*result);
                 false
             }
+            // A split file's workers' control message, consumed by the
+            // bridge (`split_job`); nothing to show.
+            FromWorker::RangeRead { .. } => false,
             FromWorker::Panicked { message, .. } => {
                 f.status = Status::Failed(format!("the decoder crashed: {message}"));
                 false

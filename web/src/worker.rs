@@ -140,6 +140,7 @@ impl WorkerScan {
                     chunk_bytes,
                     rules,
                     validate,
+                    ..
                 }) => (job, file, name, format, chunk_bytes.max(1), rules, validate),
                 Err((job, message)) => {
                     post_frame(&protocol::failure_frame(job, &message));
