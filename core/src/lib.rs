@@ -39,6 +39,7 @@ pub mod display;
 pub mod event;
 pub mod export;
 pub mod format;
+pub mod grouping;
 pub mod hardened;
 pub mod kql;
 pub mod mapping;
@@ -50,6 +51,7 @@ pub mod split;
 pub mod time;
 pub mod tuning;
 pub mod validation;
+pub mod why;
 
 #[cfg(test)]
 mod testing;
