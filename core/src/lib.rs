@@ -41,6 +41,7 @@ pub mod export;
 pub mod format;
 pub mod grouping;
 pub mod hardened;
+pub mod histogram;
 pub mod kql;
 pub mod mapping;
 pub mod matcher;
