@@ -16,6 +16,7 @@ use crate::time::Timestamp;
 
 /// Where a record (or an error) sits in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Position {
     /// Byte offset of the record's first byte in the (original, undecoded) file.
     pub byte: u64,
@@ -50,6 +51,7 @@ pub enum RecordClass {
 /// Strings are empty, never absent, as in Kusto (a missing string column
 /// projects as `""`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProcessEvent {
     /// `Timestamp` (`None`: missing or unreadable; never inside a time window).
     pub timestamp: Option<Timestamp>,
@@ -182,6 +184,7 @@ pub struct ProcessIds {
 
 /// Why a record was not analysed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Skip {
     /// What kind of failure lost the record.
     pub kind: DecodeErrorKind,

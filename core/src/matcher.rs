@@ -38,6 +38,7 @@ pub struct Span {
 
 /// The five flags of the rule, in projection order ([`crate::rule::FLAGS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Flags(pub [bool; 5]);
 
 impl Flags {
@@ -65,6 +66,7 @@ impl Flags {
 
 /// What the rule found in one event that passed `FileName =~ "cmd.exe"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Verdict {
     /// [`SUSPICIOUS_PATTERNS`] that `ProcessCommandLine` has.
     pub patterns: NeedleSet,

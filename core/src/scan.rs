@@ -27,6 +27,7 @@ pub const MAX_SKIPS_KEPT: usize = 1000;
 
 /// One row the rule returns (before the time window).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FlaggedRow {
     /// The projected event.
     pub event: ProcessEvent,
@@ -46,6 +47,10 @@ pub struct FlaggedRow {
     pub position: Position,
     /// Every original field of the record, in source order (empty when the
     /// scan ran [`without_fields`](FileScan::without_fields)).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub fields: Vec<(String, String)>,
 }
 
@@ -53,6 +58,7 @@ pub struct FlaggedRow {
 /// process creation, another event, or a skip (`records == process_creations
 /// + other_events + skipped`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FileSummary {
     /// The file's name as the user gave it.
     pub name: String,

@@ -27,6 +27,7 @@ pub const TICKS_PER_SEC: i64 = 10_000_000;
 ///
 /// Ordering is chronological. Years 0001 to 9999 are representable, as in Kusto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Timestamp(pub i64);
 
 /// A length of time in 100-nanosecond ticks (Kusto's `timespan`).

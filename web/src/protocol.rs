@@ -24,14 +24,16 @@
 //! Cancelling is `Worker.terminate()`; a job number tells stale messages
 //! apart when a file is re-run with another format.
 //!
-//! Core types have no serde derives (the core stays dependency-light), so
-//! rows and summaries travel as the DTOs below, converted losslessly.
+//! Rows and summaries travel as the core's own types ([`FlaggedRow`],
+//! [`FileSummary`]), serialised by the derives of `cmdhunt-core`'s `serde`
+//! feature: there is no wire copy of them to keep in step.
 //!
 //! Keeping the page responsive: a row's original fields (dozens of name/value
 //! pairs, most of a row's bytes) do not travel in the JSON. Each `Rows`
 //! message carries them in a [`FieldBlock`]: every row's fields as a JSON
-//! array of `[name, value]` pairs, concatenated, the row holding its byte
-//! range ([`RowDto::fields`]). On the wire ([`frame`]) the block follows the
+//! array of `[name, value]` pairs, concatenated, each row sent with its
+//! [`FlaggedRow::fields`] empty (and so left out of its JSON) beside its
+//! byte range ([`RowDto::fields`]). On the wire ([`frame`]) the block follows the
 //! JSON in the same transferred buffer; the page copies only the JSON into
 //! wasm memory and keeps the block as a JS view, never scanned, until the
 //! detail panel of one of its rows opens ([`FieldBlock::parse`]). So a batch
@@ -42,12 +44,7 @@
 
 use std::collections::BTreeMap;
 
-use cmdhunt_core::event::{Position, ProcessEvent, Skip};
-use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
-use cmdhunt_core::hardened::{Detection, Evasions, HardenedHit};
-use cmdhunt_core::matcher::{Flags, Verdict};
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
-use cmdhunt_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The most bytes the worker hands its scan at once (1 MiB): a bigger
@@ -164,7 +161,7 @@ pub enum FromWorker {
         /// The run.
         job: u32,
         /// Every count, skip and error.
-        summary: Box<SummaryDto>,
+        summary: Box<FileSummary>,
     },
     /// The file's validation ([`crate::validation::ValidationDto`]), sent
     /// just before `Done` when the start message asked for it.
@@ -210,64 +207,20 @@ impl FromWorker {
     }
 }
 
-/// [`Position`] on the wire: `(byte, line, record)`.
-pub type PositionDto = (u64, u64, u64);
-
-fn pos_to(p: &Position) -> PositionDto {
-    (p.byte, p.line, p.record)
-}
-
-fn pos_from((byte, line, record): PositionDto) -> Position {
-    Position { byte, line, record }
-}
-
-/// A [`FlaggedRow`] on the wire.
+/// A [`FlaggedRow`] on the wire: the core's row, its
+/// [`fields`](FlaggedRow::fields) left empty (an empty list is not
+/// serialised), and where they are in its batch's [`FieldBlock`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowDto {
-    /// `Timestamp` in ticks.
-    pub ts: Option<i64>,
-    /// `DeviceName`, `AccountName`, `FileName`, `ProcessCommandLine`,
-    /// `InitiatingProcessFileName`, `InitiatingProcessCommandLine`.
-    pub text: [String; 6],
-    /// Parent inferred from an earlier event.
-    pub parent_inferred: bool,
-    /// Matched pattern bits.
-    pub patterns: u32,
-    /// Matched parent bits.
-    pub parents: u32,
-    /// The five flags.
-    pub flags: [bool; 5],
-    /// File index.
-    pub file: u32,
-    /// Position in the file.
-    pub pos: PositionDto,
+    /// The row, without its original fields.
+    pub row: FlaggedRow,
     /// Where this row's original fields are in its batch's [`FieldBlock`]:
     /// `(start, length)` in bytes.
     pub fields: (u64, u64),
-    /// Only the hardened rules flag it ([`Detection::Hardened`]).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub hardened: bool,
-    /// The hardened rules that fired ([`HardenedHit::rules`]).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub rules: u64,
-    /// The obfuscations undone ([`HardenedHit::evasions`]).
-    #[serde(default, skip_serializing_if = "is_zero_u8")]
-    pub evasions: u8,
-    /// The image's `OriginalFileName` when it names another program.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub original: String,
 }
 
 fn is_false(b: &bool) -> bool {
     !*b
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-fn is_zero_u8(n: &u8) -> bool {
-    *n == 0
 }
 
 /// The original fields of a batch of rows: each row's as a JSON array of
@@ -368,64 +321,23 @@ impl FieldBlock {
 impl RowDto {
     /// The row with its fields left empty (the page keeps them in their block).
     pub fn into_row(self) -> FlaggedRow {
-        let [device_name, account_name, file_name, process_command_line, initiating_process_file_name, initiating_process_command_line] =
-            self.text;
-        FlaggedRow {
-            event: ProcessEvent {
-                timestamp: self.ts.map(Timestamp),
-                device_name,
-                account_name,
-                file_name,
-                process_command_line,
-                initiating_process_file_name,
-                initiating_process_command_line,
-                parent_inferred: self.parent_inferred,
-            },
-            verdict: Verdict {
-                patterns: self.patterns,
-                parents: self.parents,
-                flags: Flags(self.flags),
-            },
-            detection: if self.hardened {
-                Detection::Hardened
-            } else {
-                Detection::Parity
-            },
-            hardened: HardenedHit {
-                rules: self.rules,
-                evasions: Evasions(self.evasions),
-                original_file_name: self.original,
-            },
-            file: self.file,
-            position: pos_from(self.pos),
-            fields: Vec::new(),
-        }
+        self.row
     }
 
     /// The wire form of `r`, its fields appended to `block`.
     pub fn new(r: &FlaggedRow, block: &mut FieldBlock) -> Self {
-        let e = &r.event;
         RowDto {
-            ts: e.timestamp.map(|t| t.0),
-            text: [
-                e.device_name.clone(),
-                e.account_name.clone(),
-                e.file_name.clone(),
-                e.process_command_line.clone(),
-                e.initiating_process_file_name.clone(),
-                e.initiating_process_command_line.clone(),
-            ],
-            parent_inferred: e.parent_inferred,
-            patterns: r.verdict.patterns,
-            parents: r.verdict.parents,
-            flags: r.verdict.flags.0,
-            file: r.file,
-            pos: pos_to(&r.position),
+            // Field by field: cloning `r` would copy its fields only to drop them.
+            row: FlaggedRow {
+                event: r.event.clone(),
+                verdict: r.verdict,
+                detection: r.detection,
+                hardened: r.hardened.clone(),
+                file: r.file,
+                position: r.position,
+                fields: Vec::new(),
+            },
             fields: block.push(&r.fields),
-            hardened: r.detection == Detection::Hardened,
-            rules: r.hardened.rules,
-            evasions: r.hardened.evasions.0,
-            original: r.hardened.original_file_name.clone(),
         }
     }
 }
@@ -449,120 +361,6 @@ pub fn full_rows(rows: Vec<RowDto>, fields: &FieldBlock) -> Vec<FlaggedRow> {
             }
         })
         .collect()
-}
-
-/// A [`FileSummary`] on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SummaryDto {
-    /// File name.
-    pub name: String,
-    /// Format name.
-    pub format: Option<String>,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Records read.
-    pub records: u64,
-    /// Process creations.
-    pub process_creations: u64,
-    /// Other events by label.
-    pub other_events: BTreeMap<String, u64>,
-    /// cmd.exe records.
-    pub shell: u64,
-    /// Flagged rows.
-    pub flagged: u64,
-    /// Per-flag counts.
-    pub flag_counts: [u64; 5],
-    /// Skipped records.
-    pub skipped: u64,
-    /// Kept skips: position, kind ([`DecodeErrorKind::name`]), reason.
-    pub skips: Vec<(PositionDto, String, String)>,
-    /// Unreadable times.
-    pub bad_timestamps: u64,
-    /// First unreadable time.
-    pub first_bad_timestamp: Option<(PositionDto, String)>,
-    /// Newest time (ticks).
-    pub newest: Option<i64>,
-    /// Oldest time (ticks).
-    pub oldest: Option<i64>,
-    /// The error that stopped decoding: position, kind ([`DecodeErrorKind::name`]), message.
-    pub error: Option<(PositionDto, String, String)>,
-}
-
-impl From<&FileSummary> for SummaryDto {
-    fn from(s: &FileSummary) -> Self {
-        SummaryDto {
-            name: s.name.clone(),
-            format: s.format.map(|f| f.name().to_owned()),
-            bytes: s.bytes,
-            records: s.records,
-            process_creations: s.process_creations,
-            other_events: s.other_events.clone().into_iter().collect(),
-            shell: s.shell,
-            flagged: s.flagged,
-            flag_counts: s.flag_counts,
-            skipped: s.skipped,
-            skips: s
-                .skips
-                .iter()
-                .map(|k| {
-                    (
-                        pos_to(&k.position),
-                        k.kind.name().to_owned(),
-                        k.reason.clone(),
-                    )
-                })
-                .collect(),
-            bad_timestamps: s.bad_timestamps,
-            first_bad_timestamp: s
-                .first_bad_timestamp
-                .as_ref()
-                .map(|(p, t)| (pos_to(p), t.clone())),
-            newest: s.newest.map(|t| t.0),
-            oldest: s.oldest.map(|t| t.0),
-            error: s.error.as_ref().map(|e| {
-                (
-                    pos_to(&e.position),
-                    e.kind.name().to_owned(),
-                    e.message.clone(),
-                )
-            }),
-        }
-    }
-}
-
-/// The kind a [`DecodeErrorKind::name`] names; both sides of the wire are one
-/// build, so an unknown name (never sent) reads as a failed read.
-fn kind_from(name: &str) -> DecodeErrorKind {
-    DecodeErrorKind::from_name(name).unwrap_or(DecodeErrorKind::Read)
-}
-
-impl From<SummaryDto> for FileSummary {
-    fn from(d: SummaryDto) -> Self {
-        FileSummary {
-            name: d.name,
-            format: d.format.as_deref().and_then(Format::from_name),
-            bytes: d.bytes,
-            records: d.records,
-            process_creations: d.process_creations,
-            other_events: d.other_events.into_iter().collect(),
-            shell: d.shell,
-            flagged: d.flagged,
-            flag_counts: d.flag_counts,
-            skipped: d.skipped,
-            skips: d
-                .skips
-                .into_iter()
-                .map(|(p, kind, reason)| Skip::new(kind_from(&kind), pos_from(p), reason))
-                .collect(),
-            bad_timestamps: d.bad_timestamps,
-            first_bad_timestamp: d.first_bad_timestamp.map(|(p, t)| (pos_from(p), t)),
-            newest: d.newest.map(Timestamp),
-            oldest: d.oldest.map(Timestamp),
-            error: d
-                .error
-                .map(|(p, kind, message)| DecodeError::new(kind_from(&kind), pos_from(p), message)),
-        }
-    }
 }
 
 /// The bytes a worker posts for `message`: the JSON's length (4 bytes,
@@ -704,13 +502,13 @@ mod tests {
 
         let wire = encode(&FromWorker::Done {
             job: 3,
-            summary: Box::new(SummaryDto::from(&summary)),
+            summary: Box::new(summary.clone()),
         })
         .expect("encodes");
         let Ok(FromWorker::Done { summary: back, .. }) = decode::<FromWorker>(&wire) else {
             panic!("done message did not decode");
         };
-        assert_eq!(FileSummary::from(*back), summary);
+        assert_eq!(*back, summary);
     }
 
     #[test]
@@ -759,9 +557,7 @@ mod tests {
             "{summary:?}"
         );
         let back: FileSummary =
-            decode::<SummaryDto>(&encode(&SummaryDto::from(&summary)).expect("encodes"))
-                .expect("decodes")
-                .into();
+            decode::<FileSummary>(&encode(&summary).expect("encodes")).expect("decodes");
         assert_eq!(back, summary);
     }
 

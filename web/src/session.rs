@@ -11,7 +11,7 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FlaggedRow};
 use cmdhunt_core::validation::FileValidation;
 
-use crate::protocol::{rows_message, FromWorker, SummaryDto};
+use crate::protocol::{rows_message, FromWorker};
 
 /// Rows are sent when this many are waiting, and no message carries more
 /// (a slice can complete hundreds of rows: they go as several messages, so
@@ -128,7 +128,7 @@ impl<'r> ScanSession<'r> {
         }
         out.push(FromWorker::Done {
             job,
-            summary: Box::new(SummaryDto::from(&summary)),
+            summary: Box::new(summary),
         });
         out
     }
@@ -154,7 +154,7 @@ impl<'r> ScanSession<'r> {
         }
         out.push(FromWorker::Done {
             job: self.job,
-            summary: Box::new(SummaryDto::from(&summary)),
+            summary: Box::new(summary),
         });
         out
     }
@@ -225,9 +225,7 @@ mod tests {
                 FromWorker::Rows {
                     rows: r, fields, ..
                 } => rows.extend(full_rows(r.clone(), fields)),
-                FromWorker::Done { summary: s, .. } => {
-                    summary = Some(FileSummary::from((**s).clone()))
-                }
+                FromWorker::Done { summary: s, .. } => summary = Some((**s).clone()),
                 _ => {}
             }
         }
@@ -383,10 +381,10 @@ mod tests {
         let Some(FromWorker::Done { summary, .. }) = messages.last() else {
             panic!("no Done");
         };
-        let (pos, kind, message) = summary.error.clone().expect("an error");
-        assert_eq!(pos.0, half as u64);
-        assert_eq!(kind, DecodeErrorKind::Read.name());
-        assert!(message.contains("NotReadableError"), "{message}");
+        let error = summary.error.clone().expect("an error");
+        assert_eq!(error.position.byte, half as u64);
+        assert_eq!(error.kind, DecodeErrorKind::Read);
+        assert!(error.message.contains("NotReadableError"), "{error:?}");
         let rows: usize = messages
             .iter()
             .map(|m| match m {
@@ -438,7 +436,7 @@ mod tests {
         let Some(FromWorker::Done { summary, .. }) = messages.last() else {
             panic!("no Done");
         };
-        assert_eq!(summary.format.as_deref(), Some("json"));
+        assert_eq!(summary.format.map(|f| f.name()), Some("json"));
         assert!(
             summary.error.is_some() || summary.skipped > 0,
             "{summary:?}"

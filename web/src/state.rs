@@ -621,7 +621,7 @@ impl AppState {
                 let Some(f) = self.files.get_mut(id as usize) else {
                     return true;
                 };
-                let summary = FileSummary::from(*summary);
+                let summary = *summary;
                 f.bytes_done = summary.bytes;
                 f.records = summary.records;
                 f.flagged = summary.flagged;
@@ -885,7 +885,7 @@ impl AppState {
 
 /// The newest time among rows on the wire.
 fn newest_of(rows: &[RowDto]) -> Option<Timestamp> {
-    rows.iter().filter_map(|r| r.ts).max().map(Timestamp)
+    rows.iter().filter_map(|r| r.row.event.timestamp).max()
 }
 
 #[cfg(test)]

@@ -37,15 +37,15 @@ use cmdhunt_core::validation::FileValidation;
 use cmdhunt_core::validation::{Evidence, FileResult, Report, Seen, SignalSeen, TESTS};
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{FieldBlock, PositionDto, RowDto};
+use crate::protocol::{FieldBlock, RowDto};
 
 /// An [`Evidence`] on the wire: file number, position, text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceDto {
     /// The file's number as the worker knew it (the page renumbers).
     pub file: u64,
-    /// `(byte, line, record)`.
-    pub pos: PositionDto,
+    /// Where in the file.
+    pub pos: Position,
     /// What it said.
     pub text: String,
 }
@@ -79,17 +79,16 @@ pub struct ValidationDto {
 fn evidence_to(e: &Evidence) -> EvidenceDto {
     EvidenceDto {
         file: e.file as u64,
-        pos: (e.position.byte, e.position.line, e.position.record),
+        pos: e.position,
         text: e.text.clone(),
     }
 }
 
 /// The evidence, said to come from file `index` (its place in the report).
 fn evidence_from(e: EvidenceDto, index: usize) -> Evidence {
-    let (byte, line, record) = e.pos;
     Evidence {
         file: index,
-        position: Position { byte, line, record },
+        position: e.pos,
         text: e.text,
     }
 }

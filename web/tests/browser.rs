@@ -10,7 +10,7 @@
 
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::rule::{FLAGS, KQL_TEXT, PROJECTED_COLUMNS};
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::scan::{FileScan, FlaggedRow};
 use cmdhunt_web::components::app::App;
 use cmdhunt_web::protocol::{self, FromWorker};
 use cmdhunt_web::sample::SAMPLE_CSV;
@@ -197,7 +197,7 @@ fn the_worker_session_in_wasm_matches_a_one_shot_scan() {
             FromWorker::Rows {
                 rows: r, fields, ..
             } => rows.extend(protocol::full_rows(r, &fields)),
-            FromWorker::Done { summary: s, .. } => summary = Some(FileSummary::from(*s)),
+            FromWorker::Done { summary: s, .. } => summary = Some(*s),
             _ => {}
         }
     }

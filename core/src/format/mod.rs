@@ -30,6 +30,7 @@ pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// A recognised input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Format {
     /// Comma-separated values with a header row (Defender, Sentinel, Sysmon-field CSV).
     Csv,
@@ -168,6 +169,7 @@ pub fn is_record_separator(line: &[u8]) -> bool {
 /// variant is one failure some decoder (or the host reading the file) reports;
 /// the docs say which, and whether it stops the file or skips a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DecodeErrorKind {
     /// The host could not open or read the file (stops the file).
     Read,
@@ -319,6 +321,7 @@ impl fmt::Display for DecodeErrorKind {
 /// A decoding failure that stops a file (as opposed to a [`crate::event::Skip`],
 /// which loses one record and goes on).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DecodeError {
     /// What kind of failure it is.
     pub kind: DecodeErrorKind,

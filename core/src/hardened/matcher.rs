@@ -29,6 +29,7 @@ pub fn rules_in(set: RuleSet) -> impl Iterator<Item = &'static HardenedRule> {
 
 /// What the hardened rules found in one process creation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HardenedHit {
     /// The rules that fired.
     pub rules: RuleSet,

@@ -35,6 +35,7 @@ const MARK: char = '\u{e000}';
 
 /// Obfuscations undone while reading a command line, one bit each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Evasions(pub u8);
 
 impl Evasions {
