@@ -118,15 +118,20 @@ pub fn why<'a>(rule: &'a CompiledRule, row: &FlaggedRow) -> Why<'a> {
     Names::of(rule).why(row)
 }
 
-impl Why<'_> {
-    /// The kinds of reason the row has.
-    pub fn reason(&self) -> Reason {
-        let (p, q, h) = (
-            !self.patterns.is_empty(),
-            !self.parents.is_empty(),
-            !self.hardened.is_empty(),
-        );
-        match (p, q, h) {
+/// The kinds of reason `row` has, from its verdict's bits and hardened
+/// hit (no names needed): the same as `why(rule, row).reason()`.
+pub fn reason(row: &FlaggedRow) -> Reason {
+    Reason::of(
+        row.verdict.patterns != 0,
+        row.verdict.parents != 0,
+        row.hardened.fired(),
+    )
+}
+
+impl Reason {
+    /// The kind for a row with patterns, parents and hardened rules or not.
+    pub fn of(patterns: bool, parents: bool, hardened: bool) -> Reason {
+        match (patterns, parents, hardened) {
             (true, true, _) => Reason::PatternAndParent,
             (true, false, false) => Reason::PatternOnly,
             (false, true, false) => Reason::ParentOnly,
@@ -134,6 +139,17 @@ impl Why<'_> {
             (false, false, false) => Reason::Nothing,
             _ => Reason::Mixed,
         }
+    }
+}
+
+impl Why<'_> {
+    /// The kinds of reason the row has.
+    pub fn reason(&self) -> Reason {
+        Reason::of(
+            !self.patterns.is_empty(),
+            !self.parents.is_empty(),
+            !self.hardened.is_empty(),
+        )
     }
 
     /// The row's `Matched` text, as the page's column shows it (before

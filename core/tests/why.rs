@@ -11,7 +11,7 @@ use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::{select, Window};
 use cmdhunt_core::scan::FileScan;
-use cmdhunt_core::why::{Names, Reason};
+use cmdhunt_core::why::{reason, Names, Reason};
 
 use common::{read, scan_in, shared};
 
@@ -49,6 +49,7 @@ fn every_reason_on_the_real_export_is_the_matchers() {
             "parity mode names no hardened rule"
         );
         assert_ne!(why.reason(), Reason::Nothing);
+        assert_eq!(reason(row), why.reason());
         *reasons.entry(format!("{:?}", why.reason())).or_default() += 1;
     }
     // The export has both kinds of "only": the chips have rows to show.
@@ -74,6 +75,7 @@ fn hardened_rows_name_their_rules() {
     for row in &rows {
         let why = names.why(row);
         assert_eq!(why.hardened, row.hardened.ids().collect::<Vec<_>>());
+        assert_eq!(reason(row), why.reason());
         if why.reason() == Reason::HardenedOnly {
             hardened_only += 1;
             assert!(why.text().starts_with("hardened: "));

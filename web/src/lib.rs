@@ -25,8 +25,10 @@
 //! assert_eq!(state.jobs_to_start(), vec![(0, 1)]);
 //! ```
 
+pub mod columns;
 pub mod export;
 pub mod fingerprint;
+pub mod grouping;
 pub mod highlight;
 pub mod protocol;
 pub mod rehearsal;
@@ -37,6 +39,7 @@ pub mod text;
 pub mod tuning;
 pub mod validation;
 pub mod view;
+pub mod why;
 pub mod window;
 
 #[cfg(target_arch = "wasm32")]

@@ -231,6 +231,10 @@ pub enum Action {
     /// Validate the files against the seed's four tests (`true`: every file
     /// without a validation is scanned again with it; new files get it).
     SetValidate(bool),
+    /// A why chip ([`crate::why`]): a pattern, "pattern only", "parent only".
+    Why(crate::why::WhyAction),
+    /// A grid setting ([`crate::columns`]): grouping, local time, wrap, columns.
+    Grid(crate::columns::GridAction),
 }
 
 /// The page's state.
@@ -279,6 +283,8 @@ pub struct AppState {
     /// (rows, order, selection, sort): the table re-renders only then, not
     /// on every progress message.
     pub view_version: u64,
+    /// The grid's settings: grouping, local time, wrap, hidden columns.
+    pub grid: crate::columns::Grid,
     next_job: u32,
 }
 
@@ -394,6 +400,7 @@ impl AppState {
                 self.spec.window = Window::All;
                 self.spec.flags = [false; 5];
                 self.spec.search.clear();
+                self.spec.why = Default::default();
             }
             Action::SetCsvRaw(raw) => {
                 self.csv_raw = raw;
@@ -435,6 +442,12 @@ impl AppState {
             Action::ShowSuppressed(on) => {
                 self.spec.show_suppressed = on;
                 self.selected = None;
+            }
+            Action::Why(change) => self.spec.why.apply(change),
+            Action::Grid(change) => {
+                self.grid.apply(change);
+                self.view_version += 1;
+                refresh = false;
             }
             Action::SetValidate(on) => {
                 self.validate = on;

@@ -134,6 +134,8 @@ pub struct ViewSpec {
     /// Show the rows the allowlist suppressed (and only them) instead of
     /// the rows it kept.
     pub show_suppressed: bool,
+    /// The why chips: patterns and "pattern only" / "parent only" ([`crate::why`]).
+    pub why: crate::why::WhyFilter,
 }
 
 /// The indices of `rows` to show, in display order.
@@ -320,6 +322,7 @@ pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
                 .iter()
                 .zip(row.verdict.flags.0)
                 .any(|(&chip, on)| chip && on))
+        && spec.why.passes(row)
         && (needle.is_empty() || matches_search(row, &needle.to_lowercase()))
 }
 
