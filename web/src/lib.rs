@@ -31,6 +31,7 @@ pub mod fingerprint;
 pub mod grouping;
 pub mod highlight;
 pub mod protocol;
+pub mod query;
 pub mod rehearsal;
 pub mod sample;
 pub mod session;

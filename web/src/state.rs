@@ -314,6 +314,7 @@ impl AppState {
                         Some(f) => Status::Duplicate { of: f.id },
                         None => Status::Queued,
                     };
+                    self.spec.context.files.push(name.clone()); // the search matches file names
                     self.files.push(FileEntry {
                         id,
                         name,
@@ -371,6 +372,7 @@ impl AppState {
                 self.blocks.clear();
                 self.suppressed_by.clear();
                 self.selected = None;
+                self.spec.context.files.clear();
             }
             Action::SortBy(column) => self.spec.sort = self.spec.sort.clicked(column),
             Action::ToggleFlag(f) => {
@@ -419,6 +421,7 @@ impl AppState {
                     || config.patterns != self.config.patterns
                     || config.parents != self.config.parents;
                 self.config = *config;
+                self.spec.context.set_lists(&self.config); // `pattern:` names the tuned lists
                 self.config_version += 1;
                 self.config_error = None;
                 self.now = Some(timestamp_from_ms(now_ms));

@@ -5,12 +5,13 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use cmdhunt_core::display::{display_safe, needs_escape};
 use cmdhunt_core::hardened::Detection;
 use cmdhunt_core::results::Window;
 use cmdhunt_core::rule::PROJECTED_COLUMNS;
 use cmdhunt_core::scan::FlaggedRow;
 use cmdhunt_core::time::Timestamp;
+
+use crate::query::{self, Context, Matcher, Query};
 
 /// One of the 11 projected columns, by index in [`PROJECTED_COLUMNS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,8 +125,12 @@ pub struct ViewSpec {
     pub newest: Option<Timestamp>,
     /// Flag chips: when any is on, a row must have at least one of the chosen flags.
     pub flags: [bool; 5],
-    /// Case-insensitive text that a row's text columns must contain.
+    /// The search box's text: words, `field:value`, `field=value` and
+    /// `-term` exclusions ([`crate::query`]; a text that does not parse
+    /// filters nothing, and the page shows why).
     pub search: String,
+    /// What the search needs besides the rows: file names, the lists' names.
+    pub context: Context,
     /// The column sort.
     pub sort: Sort,
     /// Detection chips (parity, hardened): when either is on, a row must be
@@ -153,8 +158,10 @@ pub fn visible_rows_where(
     spec: &ViewSpec,
     keep: impl Fn(usize) -> bool,
 ) -> Vec<usize> {
+    let query = search_query(spec);
+    let matcher = Matcher::new(&query, &spec.context);
     let mut keep: Vec<usize> = (0..rows.len())
-        .filter(|&i| keep(i) && passes(&rows[i], spec))
+        .filter(|&i| keep(i) && passes_with(&rows[i], spec, &matcher))
         .collect();
     sort_rows(rows, &mut keep, spec.sort);
     keep
@@ -285,8 +292,10 @@ pub fn merge_new_rows_where(
     spec: &ViewSpec,
     keep: impl Fn(usize) -> bool,
 ) {
+    let query = search_query(spec);
+    let matcher = Matcher::new(&query, &spec.context);
     let mut add: Vec<usize> = (first..rows.len())
-        .filter(|&i| keep(i) && passes(&rows[i], spec))
+        .filter(|&i| keep(i) && passes_with(&rows[i], spec, &matcher))
         .collect();
     if add.is_empty() {
         return;
@@ -309,13 +318,30 @@ pub fn merge_new_rows_where(
     *shown = merged;
 }
 
-/// Does `row` pass the window, the chips and the search of `spec`?
+/// The search of `spec`, parsed (empty when it does not parse: the page
+/// shows the error and filters nothing by it).
+pub fn search_query(spec: &ViewSpec) -> Query {
+    query::parse(&spec.search).unwrap_or_default()
+}
+
+/// Does `row` pass the window, the chips and the search of `spec`? (Parses
+/// the search for this row alone: for many rows, [`visible_rows`].)
 pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
+    let query = search_query(spec);
+    passes_with(row, spec, &Matcher::new(&query, &spec.context))
+}
+
+/// [`passes`] with the search already prepared.
+fn passes_with(row: &FlaggedRow, spec: &ViewSpec, search: &Matcher<'_>) -> bool {
+    passes_except_window(row, spec, search) && spec.window.admits(row.event.timestamp, spec.newest)
+}
+
+/// Everything [`passes`] asks but the time window: the rows the timeline
+/// draws (it spans the data's whole time range and shows the window on it).
+pub fn passes_except_window(row: &FlaggedRow, spec: &ViewSpec, search: &Matcher<'_>) -> bool {
     let any_chip = spec.flags.iter().any(|&on| on);
-    let needle = spec.search.trim();
     let kind = usize::from(row.detection == Detection::Hardened);
-    spec.window.admits(row.event.timestamp, spec.newest)
-        && (spec.detection == [false; 2] || spec.detection[kind])
+    (spec.detection == [false; 2] || spec.detection[kind])
         && (!any_chip
             || spec
                 .flags
@@ -323,29 +349,7 @@ pub fn passes(row: &FlaggedRow, spec: &ViewSpec) -> bool {
                 .zip(row.verdict.flags.0)
                 .any(|(&chip, on)| chip && on))
         && spec.why.passes(row)
-        && (needle.is_empty() || matches_search(row, &needle.to_lowercase()))
-}
-
-/// Does any text column of `row` contain `needle` (already lowercase), as
-/// stored or as shown (a control or bidi character is shown, and can be
-/// searched, as its escape: `\u{202e}`)?
-fn matches_search(row: &FlaggedRow, needle: &str) -> bool {
-    let e = &row.event;
-    let escapes = needle.contains("\\u{");
-    [
-        &e.device_name,
-        &e.account_name,
-        &e.process_command_line,
-        &e.initiating_process_file_name,
-        &e.initiating_process_command_line,
-    ]
-    .into_iter()
-    .any(|text| {
-        contains_ci(text, needle)
-            || (escapes
-                && text.chars().any(needs_escape)
-                && contains_ci(&display_safe(text), needle))
-    })
+        && search.matches(row)
 }
 
 /// `haystack` contains `needle` (lowercase) ignoring case, without allocating
