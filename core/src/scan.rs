@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
 use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
 use crate::hardened::{self, Detection, HardenedHit, HardenedRules};
+use crate::histogram::TimeHistogram;
 use crate::matcher::{CompiledRule, Verdict};
 use crate::time::Timestamp;
 
@@ -74,6 +75,8 @@ pub struct FileSummary {
     pub other_events: BTreeMap<String, u64>,
     /// Process creations whose `FileName` is `cmd.exe`.
     pub shell: u64,
+    /// Their times, binned ([`TimeHistogram`]: bounded memory), for the page's timeline.
+    pub shell_times: TimeHistogram,
     /// Rows the rule returns for this file before the time window.
     pub flagged: u64,
     /// Per flag (rule order), how many flagged rows have it.
@@ -110,6 +113,8 @@ struct Analyzer<'r> {
     rows: Vec<FlaggedRow>,
     /// (computer, process id) → image basename, for 4688 parent inference.
     processes: BTreeMap<(String, u64), String>,
+    /// Parent inferences that found no earlier process ([`FileScan::parents_not_found`]).
+    parents_not_found: u64,
     /// Whether flagged rows carry every original field ([`FlaggedRow::fields`]).
     keep_fields: bool,
     /// The hardened rules, in hardened mode.
@@ -211,7 +216,7 @@ impl Analyzer<'_> {
 
     /// A 4688 event without `ParentProcessName` (older Windows) gets its parent
     /// from an earlier event that created the parent's process id on the same computer.
-    fn infer_parent(&self, ids: &ProcessIds, event: &mut ProcessEvent) {
+    fn infer_parent(&mut self, ids: &ProcessIds, event: &mut ProcessEvent) {
         if ids.has_parent_name || !event.initiating_process_file_name.is_empty() {
             return;
         }
@@ -219,6 +224,8 @@ impl Analyzer<'_> {
         if let Some(parent) = self.processes.get(&key) {
             event.initiating_process_file_name = parent.clone();
             event.parent_inferred = true;
+        } else {
+            self.parents_not_found += 1;
         }
     }
 }
@@ -267,6 +274,7 @@ impl RecordSink for Analyzer<'_> {
                     && hardened_rules.is_none_or(|h| !h.shell(&command_line).fired())
                 {
                     self.summary.shell += 1;
+                    self.summary.shell_times.add(timestamp);
                     return;
                 }
             }
@@ -278,6 +286,7 @@ impl RecordSink for Analyzer<'_> {
         }
         let s = &mut self.summary;
         s.shell += 1;
+        s.shell_times.add(timestamp);
         let verdict = self.rule.verdict(
             &event.process_command_line,
             &event.initiating_process_file_name,
@@ -360,6 +369,7 @@ impl<'r> FileScan<'r> {
                 summary,
                 rows: Vec::new(),
                 processes: BTreeMap::new(),
+                parents_not_found: 0,
                 keep_fields: true,
                 hardened: None,
                 no_original_column: false,
@@ -386,6 +396,15 @@ impl<'r> FileScan<'r> {
     pub fn hardened(mut self, rules: &'r HardenedRules) -> Self {
         self.analyzer.hardened = Some(rules);
         self
+    }
+
+    /// Security 4688 process creations without `ParentProcessName` whose
+    /// parent was looked up among the earlier records of this scan and not
+    /// found. A scan that starts inside a file ([`crate::split`]) gives the
+    /// whole file's result only when this is 0: such a lookup could have
+    /// found the parent before the scan's start.
+    pub fn parents_not_found(&self) -> u64 {
+        self.analyzer.parents_not_found
     }
 
     /// The summary so far (for progress displays).

@@ -22,9 +22,15 @@
 //! 4. [`merge`] adds the second range's summary to the first's and shifts its
 //!    positions (byte, line, record) by what the first range read.
 //!
-//! EVTX, JSON, XML and XLSX files are not split (web/README.md says why).
+//! EVTX logs are split on chunk boundaries into up to eight ranges by
+//! [`evtx`] (whose docs show the protocol in code); its parts merge with
+//! [`merge_all`] as these do. JSON, XML and XLSX files are not split
+//! (web/README.md says why).
 
 use alloc::vec::Vec;
+
+#[cfg(feature = "std")]
+pub mod evtx;
 
 use memchr::memchr;
 
@@ -418,6 +424,7 @@ pub fn merge(first: RangePart, second: RangePart) -> (FileSummary, Vec<FlaggedRo
         *a.other_events.entry(label).or_insert(0) += n;
     }
     a.shell += b.shell;
+    a.shell_times.merge(&b.shell_times);
     a.flagged += b.flagged;
     for (x, y) in a.flag_counts.iter_mut().zip(b.flag_counts) {
         *x += y;
@@ -450,6 +457,29 @@ pub fn merge(first: RangePart, second: RangePart) -> (FileSummary, Vec<FlaggedRo
     shift.apply(&mut later);
     rows.extend(later);
     (a, rows)
+}
+
+/// The whole file's summary and rows from the parts of its ranges, in file
+/// order (every seam held, or was rescanned: a range read on through the
+/// next one, whose part is then left out): [`merge`] folded over them.
+/// `None` for no parts.
+pub fn merge_all(parts: Vec<RangePart>) -> Option<(FileSummary, Vec<FlaggedRow>)> {
+    let mut parts = parts.into_iter();
+    let mut acc = parts.next()?;
+    for next in parts {
+        let newlines = acc.newlines + next.newlines;
+        let (summary, rows) = merge(acc, next);
+        acc = RangePart {
+            bytes: summary.bytes,
+            summary,
+            rows,
+            start: 0,
+            prefix: 0,
+            prefix_newlines: 0,
+            newlines,
+        };
+    }
+    Some((acc.summary, acc.rows))
 }
 
 #[cfg(test)]
