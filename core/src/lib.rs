@@ -35,9 +35,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod context;
 pub mod display;
 pub mod event;
 pub mod export;
+pub mod feed;
 pub mod format;
 pub mod grouping;
 pub mod hardened;

@@ -1,0 +1,108 @@
+//! Driving a file's bytes through its format's decoder into any
+//! [`RecordSink`]: the format is recognised from the first
+//! [`SNIFF_BYTES`] unless forced, then every chunk goes to the decoder.
+//!
+//! [`crate::scan::FileScan`] and [`crate::validation::observe::SignalScan`]
+//! drive the decoders the same way; a second pass that needs every record of
+//! a file (the process context of one row, [`crate::context`]) uses a
+//! [`Feed`] with its own sink rather than a decoder loop of its own.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use crate::event::{Position, RecordSink};
+use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
+
+/// One file's decoder, fed chunk by chunk (any chunking gives the same
+/// records). The first decoding error stops it; it is kept ([`Feed::error`]).
+pub struct Feed {
+    decoder: Option<Box<dyn Decoder>>,
+    format: Option<Format>,
+    head: Vec<u8>,
+    error: Option<DecodeError>,
+}
+
+impl Feed {
+    /// A feed for a file in `format`, or recognised from its content (`None`).
+    pub fn new(format: Option<Format>) -> Self {
+        Feed {
+            decoder: format.map(Format::decoder),
+            format,
+            head: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The format decoded, once known.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    /// The error that stopped decoding, if any.
+    pub fn error(&self) -> Option<&DecodeError> {
+        self.error.as_ref()
+    }
+
+    /// The next bytes of the file; complete records go to `sink`.
+    pub fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.decoder.is_none() {
+            self.head.extend_from_slice(chunk);
+            if self.head.len() >= SNIFF_BYTES {
+                self.start(sink);
+            }
+            return;
+        }
+        self.run(sink, |d, s| d.push(chunk, s));
+    }
+
+    /// End of the file: the last records go to `sink`; the error that
+    /// stopped decoding, if any, is returned.
+    pub fn finish(mut self, sink: &mut dyn RecordSink) -> Option<DecodeError> {
+        if self.decoder.is_none() && self.error.is_none() {
+            self.start(sink);
+        }
+        self.run(sink, |d, s| d.finish(s));
+        self.error
+    }
+
+    fn start(&mut self, sink: &mut dyn RecordSink) {
+        let head = core::mem::take(&mut self.head);
+        match sniff(&head) {
+            Some(format) => {
+                self.format = Some(format);
+                self.decoder = Some(format.decoder());
+                self.run(sink, |d, s| d.push(&head, s));
+            }
+            None => {
+                let (kind, message) = if head.iter().all(u8::is_ascii_whitespace) {
+                    (DecodeErrorKind::Empty, "the file is empty")
+                } else {
+                    (
+                        DecodeErrorKind::UnrecognisedFormat,
+                        "unrecognised format: not CSV, EVTX, XML, JSON or XLSX",
+                    )
+                };
+                self.error = Some(DecodeError::new(kind, Position::default(), message));
+            }
+        }
+    }
+
+    fn run(
+        &mut self,
+        sink: &mut dyn RecordSink,
+        step: impl FnOnce(&mut dyn Decoder, &mut dyn RecordSink) -> Result<(), DecodeError>,
+    ) {
+        if self.error.is_some() {
+            return;
+        }
+        let Some(decoder) = self.decoder.as_deref_mut() else {
+            return;
+        };
+        if let Err(e) = step(decoder, sink) {
+            self.error = Some(e);
+        }
+    }
+}
