@@ -22,6 +22,12 @@
 //! 4. [`merge`] adds the second range's summary to the first's and shifts its
 //!    positions (byte, line, record) by what the first range read.
 //!
+//! More than two ranges: [`plan_n`] plans one cut per window, the middle
+//! ranges are scanned by [`RangeScan::middle`] (which follows quotes, so its
+//! own end seam can be checked), the seams are checked in order (a range
+//! whose seam fails is read on by the last range accepted), and
+//! [`merge_all`] folds the parts.
+//!
 //! EVTX logs are split on chunk boundaries into up to eight ranges by
 //! [`evtx`] (whose docs show the protocol in code); its parts merge with
 //! [`merge_all`] as these do. JSON, XML and XLSX files are not split
@@ -95,6 +101,28 @@ pub fn plan(head: &[u8], window: &[u8], window_start: u64, size: u64) -> Option<
         bom,
         boundary,
     })
+}
+
+/// Plan a split into several ranges: one [`Plan`] per later range, in
+/// file order. `windows` are `(window_start, window)` pairs as for [`plan`],
+/// one per wanted cut (for `k` ranges, say at `size * i / k - 1` for `i` in
+/// `1..k`), in increasing order. Cuts that land on the same line start as
+/// the one before are dropped; `None` when no cut is left (scan it whole).
+/// The first range is scanned by [`RangeScan::first`], the middle ones by
+/// [`RangeScan::middle`], the last by [`RangeScan::after`] (or `middle`);
+/// seams are checked in order as in [`plan`]'s protocol: the scanner of the
+/// last range accepted must be [at a record start](RangeScan::at_record_start)
+/// after its bytes, else it reads on through the next range (the rescan).
+/// [`merge_all`] folds the parts.
+pub fn plan_n(head: &[u8], windows: &[(u64, &[u8])], size: u64) -> Option<Vec<Plan>> {
+    let mut plans: Vec<Plan> = Vec::new();
+    for &(start, window) in windows {
+        let p = plan(head, window, start, size)?;
+        if plans.last().is_none_or(|last| p.boundary > last.boundary) {
+            plans.push(p);
+        }
+    }
+    (!plans.is_empty()).then_some(plans)
 }
 
 /// The first non-blank record of `head` (skipping `bom` bytes), by the
@@ -299,6 +327,16 @@ impl<'r> RangeScan<'r> {
         }
     }
 
+    /// A later range that is not the last one ([`plan_n`]): as
+    /// [`after`](Self::after), and it follows the quotes of its bytes, so
+    /// that [`at_record_start`](Self::at_record_start) tells whether the seam
+    /// at its end holds (when its own start was a record start).
+    pub fn middle(scan: FileScan<'r>, header: &[u8], start: u64) -> Self {
+        let mut range = Self::after(scan, header, start);
+        range.quotes = Some(Quotes::new(0));
+        range
+    }
+
     /// Feed the range's next bytes.
     pub fn push(&mut self, chunk: &[u8]) {
         self.newlines += count_newlines(chunk);
@@ -311,8 +349,9 @@ impl<'r> RangeScan<'r> {
 
     /// The first range, after its last byte: did its last record end
     /// exactly there (the seam holds)? When not, push the rest of the file
-    /// (the rescan) and drop the second range. Always `true` for a later
-    /// range.
+    /// (the rescan) and drop the second range. Always `true` for a range
+    /// made by [`after`](Self::after); for one made by
+    /// [`middle`](Self::middle), whether its bytes end a record.
     pub fn at_record_start(&self) -> bool {
         self.quotes.as_ref().is_none_or(Quotes::at_record_start)
     }

@@ -19,7 +19,9 @@ use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
-use cmdhunt_core::split::{merge, plan, Plan, RangeScan, HEAD_BYTES, WINDOW_BYTES};
+use cmdhunt_core::split::{
+    merge, merge_all, plan, plan_n, Plan, RangeScan, HEAD_BYTES, WINDOW_BYTES,
+};
 
 type Scan = (FileSummary, Vec<FlaggedRow>);
 
@@ -85,6 +87,125 @@ fn split_scan(
         let part = first.finish();
         Some(((part.summary, part.rows), false))
     }
+}
+
+/// The protocol over `k` ranges ([`plan_n`]), sequentially: cuts near
+/// `middles` (increasing), each range scanned alone, then the seams in
+/// order (the last accepted range reads on through a range whose seam
+/// fails). Returns the result and (seams held, seams rescanned).
+fn split_scan_n(
+    rule: &CompiledRule,
+    hardened: Option<&HardenedRules>,
+    data: &[u8],
+    middles: &[usize],
+    rng: &mut Rng,
+) -> Option<(Scan, (usize, usize))> {
+    let head = &data[..data.len().min(HEAD_BYTES)];
+    let windows: Vec<(u64, &[u8])> = middles
+        .iter()
+        .map(|&m| {
+            let from = m - 1;
+            (
+                from as u64,
+                &data[from..data.len().min(from + WINDOW_BYTES)],
+            )
+        })
+        .collect();
+    let plans = plan_n(head, &windows, data.len() as u64)?;
+    let starts: Vec<usize> = plans.iter().map(|p| p.boundary as usize).collect();
+    let ends: Vec<usize> = starts[1..].iter().copied().chain([data.len()]).collect();
+    let header = &data[..plans[0].header_end];
+    let max = 1 + rng.below(70_000);
+    let mut first = RangeScan::first(fresh(rule, hardened, None), &plans[0]);
+    feed(&mut |c| first.push(c), &data[..starts[0]], rng, max);
+    let mut later = Vec::new();
+    for (i, (&start, &end)) in starts.iter().zip(&ends).enumerate() {
+        let scan = fresh(rule, hardened, Some(Format::Csv));
+        let mut range = if i + 1 == starts.len() {
+            RangeScan::after(scan, header, start as u64)
+        } else {
+            RangeScan::middle(scan, header, start as u64)
+        };
+        feed(&mut |c| range.push(c), &data[start..end], rng, max);
+        later.push((range, start, end));
+    }
+    let (mut held, mut rescanned) = (0, 0);
+    let mut parts = Vec::new();
+    let mut live = first;
+    for (range, start, end) in later {
+        if live.at_record_start() {
+            held += 1;
+            parts.push(live.finish());
+            live = range;
+        } else {
+            rescanned += 1;
+            feed(&mut |c| live.push(c), &data[start..end], rng, max);
+        }
+    }
+    parts.push(live.finish());
+    Some((merge_all(parts).expect("parts"), (held, rescanned)))
+}
+
+/// Cut every file into 2 to 4 ranges at random places: the result is the
+/// whole scan's.
+fn check_file_n(what: &str, data: &[u8], points: usize, seed: u64) -> (usize, usize) {
+    let rule = CompiledRule::new();
+    let hardened = HardenedRules::new();
+    let want = whole(&rule, None, data);
+    let want_hardened = whole(&rule, Some(&hardened), data);
+    let mut rng = Rng(seed);
+    let (mut held, mut rescanned) = (0, 0);
+    for i in 0..points {
+        let k = 2 + rng.below(3);
+        let mut middles: Vec<usize> = (1..k).map(|_| 1 + rng.below(data.len() - 1)).collect();
+        middles.sort();
+        let h = (i % 4 == 0).then_some(&hardened);
+        let Some((got, (ok, again))) = split_scan_n(&rule, h, data, &middles, &mut rng) else {
+            continue;
+        };
+        let want = if h.is_some() { &want_hardened } else { &want };
+        assert_same(&format!("{what} cut near {middles:?}"), &got, want);
+        held += ok;
+        rescanned += again;
+    }
+    (held, rescanned)
+}
+
+#[test]
+fn files_split_into_k_ranges_give_the_same_result() {
+    let dir = shared("defender");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    let mut total = (0, 0);
+    for (n, path) in files.iter().enumerate() {
+        let data = read(path);
+        let (held, rescanned) = check_file_n(&path.display().to_string(), &data, 30, n as u64 + 11);
+        total.0 += held;
+        total.1 += rescanned;
+    }
+    for (seed, crlf) in [(17u64, false), (18, true)] {
+        let mut data = Vec::new();
+        let opts = gen::GenOptions {
+            seed,
+            target_bytes: 400_000,
+            crlf,
+            variety: true,
+        };
+        gen::generate(&opts, &mut data).expect("writing to memory");
+        let (held, rescanned) = check_file_n(&format!("generated seed {seed}"), &data, 40, seed);
+        total.0 += held;
+        total.1 += rescanned;
+    }
+    let quoted = quoted_breaks_file();
+    let (held, rescanned) = check_file_n("quoted line breaks", &quoted, 60, 5);
+    total.0 += held;
+    total.1 += rescanned;
+    assert!(total.0 > 100, "{total:?}");
+    assert!(total.1 > 10, "{total:?}");
 }
 
 fn assert_same(what: &str, got: &Scan, want: &Scan) {
@@ -166,8 +287,9 @@ fn generated_exports_split_to_the_same_result() {
 /// it: the candidate boundary is inside a quoted field, the seam check must
 /// catch it (a merge there would differ), and the rescan gives the whole
 /// scan's result.
-#[test]
-fn quoted_line_breaks_at_the_seam_are_rescanned() {
+/// A file whose quoted fields hold line breaks (CRLF and LF) and whose
+/// unterminated quotes run over the next line.
+fn quoted_breaks_file() -> Vec<u8> {
     let mut data = b"\xef\xbb\xbfTimestamp,DeviceName,FileName,ProcessCommandLine,InitiatingProcessFileName\r\n"
         .to_vec();
     for i in 0..400 {
@@ -182,6 +304,12 @@ fn quoted_line_breaks_at_the_seam_are_rescanned() {
             data.extend_from_slice(b"\"\n");
         }
     }
+    data
+}
+
+#[test]
+fn quoted_line_breaks_at_the_seam_are_rescanned() {
+    let data = quoted_breaks_file();
     let rule = CompiledRule::new();
     let want = whole(&rule, None, &data);
     assert!(want.0.flagged >= 400, "{}", want.0.flagged);
