@@ -464,6 +464,7 @@ pub fn merge(first: RangePart, second: RangePart) -> (FileSummary, Vec<FlaggedRo
     }
     a.shell += b.shell;
     a.shell_times.merge(&b.shell_times);
+    a.shell_times.merge(&b.shell_times);
     a.flagged += b.flagged;
     for (x, y) in a.flag_counts.iter_mut().zip(b.flag_counts) {
         *x += y;

@@ -96,6 +96,7 @@ fn reference_scan(data: &[u8]) -> (FileSummary, Vec<FlaggedRow>) {
             continue;
         }
         s.shell += 1;
+        s.shell_times.add(timestamp);
         let (cmd, parent) = (field(c_cmd), field(c_parent));
         let set = |text: &str, list: &[cmdhunt_core::rule::Needle]| {
             list.iter()
