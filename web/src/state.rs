@@ -91,9 +91,16 @@ pub struct FileEntry {
     pub job: u32,
     /// Where it is.
     pub status: Status,
-    /// Bytes read in this run (the progress bar; a split file's workers
-    /// together can be ahead of [`live`](Self::live)).
+    /// Bytes read in this run.
     pub bytes_done: u64,
+    /// Records read so far.
+    pub records: u64,
+    /// Rows flagged so far.
+    pub flagged: u64,
+    /// The format being decoded, once known.
+    pub format: Option<Format>,
+    /// Newest process-creation time so far.
+    pub newest: Option<Timestamp>,
     /// When the run started and when progress last came (ms, `Date.now()`).
     pub started_ms: f64,
     /// Last progress time.
@@ -101,11 +108,9 @@ pub struct FileEntry {
     /// The final account, once done (for a cancelled file, the account of
     /// the bytes read before the cancel, equal to its rows).
     pub summary: Option<FileSummary>,
-    /// The file's account as the worker sent it: while reading, the latest
-    /// (every count at that point, with every row flagged up to it already
-    /// received); once done, the final one. Before any, the counts are 0
-    /// and the format is the forced one.
-    pub live: FileSummary,
+    /// The latest account the worker sent while reading: every count at that
+    /// point, with every row flagged up to it already received.
+    pub account: Option<FileSummary>,
     /// The fingerprint given when the file was added.
     pub fingerprint: Option<u64>,
     /// Rows received and not yet counted by an account (they are shown
@@ -329,13 +334,14 @@ impl AppState {
                         job,
                         status,
                         bytes_done: 0,
-                        live: FileSummary {
-                            name: name.clone(),
-                            ..FileSummary::default()
-                        },
+                        records: 0,
+                        flagged: 0,
+                        format: None,
+                        newest: None,
                         started_ms: 0.0,
                         updated_ms: 0.0,
                         summary: None,
+                        account: None,
                         fingerprint,
                         pending: Vec::new(),
                         validation: None,
@@ -491,12 +497,12 @@ impl AppState {
             f.job = job;
             f.status = Status::Queued;
             f.bytes_done = 0;
-            f.live = FileSummary {
-                name: f.name.clone(),
-                format: forced,
-                ..FileSummary::default()
-            };
+            f.records = 0;
+            f.flagged = 0;
+            f.format = forced;
+            f.newest = None;
             f.summary = None;
+            f.account = None;
             f.pending.clear();
             f.validation = None;
             let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
@@ -604,13 +610,14 @@ impl AppState {
                 ..
             } => {
                 f.bytes_done = bytes;
+                f.records = records;
+                f.flagged = flagged;
+                f.format = format.as_deref().and_then(Format::from_name).or(f.format);
+                f.newest = newest.map(Timestamp);
                 f.updated_ms = now_ms;
-                f.live = FileSummary {
+                f.account = Some(FileSummary {
                     name: f.name.clone(),
-                    format: format
-                        .as_deref()
-                        .and_then(Format::from_name)
-                        .or(f.live.format),
+                    format: f.format,
                     bytes,
                     records,
                     process_creations,
@@ -619,9 +626,9 @@ impl AppState {
                     flagged,
                     flag_counts,
                     skipped,
-                    newest: newest.map(Timestamp),
+                    newest: f.newest,
                     ..FileSummary::default()
-                };
+                });
                 let id = f.id;
                 self.follow_newest();
                 // The rows this account counts join the table with it.
@@ -642,9 +649,9 @@ impl AppState {
                     f.pending
                         .iter()
                         .map(|(rows, _)| newest_of(rows))
-                        .chain([f.live.newest]),
+                        .chain([f.newest]),
                 );
-                f.live.newest = newest;
+                f.newest = newest;
                 self.follow_newest();
                 self.commit_pending(id);
                 let Some(f) = self.files.get_mut(id as usize) else {
@@ -652,7 +659,10 @@ impl AppState {
                 };
                 let summary = *summary;
                 f.bytes_done = summary.bytes;
-                f.live = summary.clone();
+                f.records = summary.records;
+                f.flagged = summary.flagged;
+                f.format = summary.format;
+                f.newest = summary.newest;
                 f.updated_ms = now_ms;
                 f.summary = Some(summary);
                 f.status = Status::Done;
@@ -717,9 +727,16 @@ impl AppState {
             return false;
         }
         f.pending.clear();
-        let account = f.live.clone();
+        let account = f.account.take().unwrap_or_else(|| FileSummary {
+            name: f.name.clone(),
+            format: f.format,
+            ..FileSummary::default()
+        });
         f.status = Status::Cancelled { at: account.bytes };
         f.bytes_done = account.bytes;
+        f.records = account.records;
+        f.flagged = account.flagged;
+        f.newest = account.newest;
         let keep_rows = account.flagged;
         f.summary = Some(account);
         let mut seen = 0u64;
@@ -757,7 +774,7 @@ impl AppState {
     /// anchored at it only loses rows: drop them without re-sorting (the
     /// first time known, or a smaller one, needs a full recompute).
     fn follow_newest(&mut self) {
-        let newest = results::newest(self.files.iter().map(|f| f.live.newest));
+        let newest = results::newest(self.files.iter().map(|f| f.newest));
         if newest == self.spec.newest {
             return;
         }
@@ -774,7 +791,7 @@ impl AppState {
 
     /// Recompute the newest event time and the rows shown.
     fn refresh(&mut self) {
-        self.spec.newest = results::newest(self.files.iter().map(|f| f.live.newest));
+        self.spec.newest = results::newest(self.files.iter().map(|f| f.newest));
         let (sup, show) = (&self.suppressed_by, self.spec.show_suppressed);
         self.shown =
             visible_rows_where(&self.rows, &self.spec, |i| Self::kept_in_view(sup, show, i));
@@ -1150,7 +1167,7 @@ mod tests {
                 // Rows join the table with the account that counts them.
                 for f in &st.files {
                     let held = st.rows.iter().filter(|r| r.file == f.id).count() as u64;
-                    assert_eq!(held, f.live.flagged, "file {}", f.id);
+                    assert_eq!(held, f.flagged, "file {}", f.id);
                 }
             }
         }
