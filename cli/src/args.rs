@@ -7,6 +7,7 @@
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
 //! cmdhunt validate [--format table|json] [--input-format FORMAT] [--config FILE] FILE...
+//! cmdhunt context --record N [--format text|json] [--input-format FORMAT] FILE
 //! ```
 
 use std::ffi::OsString;
@@ -37,6 +38,10 @@ Usage:
                                    signal in the telemetry, and did the rule fire (or why not);
                                    --config: the tuned lists, and rows the allowlist suppresses
                                    do not count as fired
+  cmdhunt context --record N [--format text|json] [--input-format FORMAT] FILE
+                                   the process context of the flagged row at record N (its
+                                   Source.record): parent and grandparent, the chain linked by
+                                   process ids, its children, the host's events within 5 minutes
   cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 
@@ -141,6 +146,8 @@ pub enum Command {
     RuleExport(RuleExport),
     /// Validate telemetry against the rule's Atomic Red Team tests.
     Validate(ValidateArgs),
+    /// The process context of one flagged row.
+    Context(crate::context::ContextArgs),
     /// Print a starter config (`--presets`: with the presets, disabled).
     Config {
         /// Include the four false-positive presets.
@@ -183,6 +190,7 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
         "mapping" if rest.is_empty() => Ok(Command::Mapping),
         "rule" => parse_rule(rest),
         "validate" => parse_validate(rest),
+        "context" => crate::context::parse(rest).map(Command::Context),
         "config" => match rest {
             [] => Ok(Command::Config { presets: false }),
             [p] if p == "--presets" => Ok(Command::Config { presets: true }),

@@ -2,6 +2,7 @@
 //! command line. See `cmdhunt --help` and the README for the contract.
 
 mod args;
+mod context;
 mod input;
 mod report;
 mod tuned;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
             .map(|_| ExitCode::SUCCESS),
         Command::RuleExport(r) => rule_export(&r, now),
         Command::Validate(v) => validate::run(&v, now),
+        Command::Context(c) => context::run(&c),
         Command::Config { presets } => {
             let mut config = cmdhunt_core::tuning::Config::default();
             if presets {
