@@ -72,7 +72,7 @@ mod tests {
         let state = rehearse();
         assert_eq!(state.files.len(), 1);
         assert_eq!(state.files[0].status, Status::Done);
-        assert_eq!(state.files[0].records, summary.records);
+        assert_eq!(state.files[0].live.records, summary.records);
         assert_eq!(state.rows.len(), rows.len());
         assert!(!state.shown.is_empty());
         for (i, row) in rows.iter().enumerate() {

@@ -91,16 +91,9 @@ pub struct FileEntry {
     pub job: u32,
     /// Where it is.
     pub status: Status,
-    /// Bytes read in this run.
+    /// Bytes read in this run (the progress bar; a split file's workers
+    /// together can be ahead of [`live`](Self::live)).
     pub bytes_done: u64,
-    /// Records read so far.
-    pub records: u64,
-    /// Rows flagged so far.
-    pub flagged: u64,
-    /// The format being decoded, once known.
-    pub format: Option<Format>,
-    /// Newest process-creation time so far.
-    pub newest: Option<Timestamp>,
     /// When the run started and when progress last came (ms, `Date.now()`).
     pub started_ms: f64,
     /// Last progress time.
@@ -108,9 +101,11 @@ pub struct FileEntry {
     /// The final account, once done (for a cancelled file, the account of
     /// the bytes read before the cancel, equal to its rows).
     pub summary: Option<FileSummary>,
-    /// The latest account the worker sent while reading: every count at that
-    /// point, with every row flagged up to it already received.
-    pub account: Option<FileSummary>,
+    /// The file's account as the worker sent it: while reading, the latest
+    /// (every count at that point, with every row flagged up to it already
+    /// received); once done, the final one. Before any, the counts are 0
+    /// and the format is the forced one.
+    pub live: FileSummary,
     /// The fingerprint given when the file was added.
     pub fingerprint: Option<u64>,
     /// Rows received and not yet counted by an account (they are shown
@@ -328,20 +323,19 @@ impl AppState {
                     self.spec.context.files.push(name.clone()); // the search matches file names
                     self.files.push(FileEntry {
                         id,
-                        name,
+                        name: name.clone(),
                         size,
                         forced: None,
                         job,
                         status,
                         bytes_done: 0,
-                        records: 0,
-                        flagged: 0,
-                        format: None,
-                        newest: None,
+                        live: FileSummary {
+                            name,
+                            ..FileSummary::default()
+                        },
                         started_ms: 0.0,
                         updated_ms: 0.0,
                         summary: None,
-                        account: None,
                         fingerprint,
                         pending: Vec::new(),
                         validation: None,
@@ -497,12 +491,12 @@ impl AppState {
             f.job = job;
             f.status = Status::Queued;
             f.bytes_done = 0;
-            f.records = 0;
-            f.flagged = 0;
-            f.format = forced;
-            f.newest = None;
+            f.live = FileSummary {
+                name: f.name.clone(),
+                format: forced,
+                ..FileSummary::default()
+            };
             f.summary = None;
-            f.account = None;
             f.pending.clear();
             f.validation = None;
             let keep: Vec<bool> = self.rows.iter().map(|r| r.file != id).collect();
@@ -610,14 +604,13 @@ impl AppState {
                 ..
             } => {
                 f.bytes_done = bytes;
-                f.records = records;
-                f.flagged = flagged;
-                f.format = format.as_deref().and_then(Format::from_name).or(f.format);
-                f.newest = newest.map(Timestamp);
                 f.updated_ms = now_ms;
-                f.account = Some(FileSummary {
+                f.live = FileSummary {
                     name: f.name.clone(),
-                    format: f.format,
+                    format: format
+                        .as_deref()
+                        .and_then(Format::from_name)
+                        .or(f.live.format),
                     bytes,
                     records,
                     process_creations,
@@ -626,9 +619,9 @@ impl AppState {
                     flagged,
                     flag_counts,
                     skipped,
-                    newest: f.newest,
+                    newest: newest.map(Timestamp),
                     ..FileSummary::default()
-                });
+                };
                 let id = f.id;
                 self.follow_newest();
                 // The rows this account counts join the table with it.
@@ -649,9 +642,9 @@ impl AppState {
                     f.pending
                         .iter()
                         .map(|(rows, _)| newest_of(rows))
-                        .chain([f.newest]),
+                        .chain([f.live.newest]),
                 );
-                f.newest = newest;
+                f.live.newest = newest;
                 self.follow_newest();
                 self.commit_pending(id);
                 let Some(f) = self.files.get_mut(id as usize) else {
@@ -659,10 +652,7 @@ impl AppState {
                 };
                 let summary = *summary;
                 f.bytes_done = summary.bytes;
-                f.records = summary.records;
-                f.flagged = summary.flagged;
-                f.format = summary.format;
-                f.newest = summary.newest;
+                f.live = summary.clone();
                 f.updated_ms = now_ms;
                 f.summary = Some(summary);
                 f.status = Status::Done;
@@ -727,16 +717,9 @@ impl AppState {
             return false;
         }
         f.pending.clear();
-        let account = f.account.take().unwrap_or_else(|| FileSummary {
-            name: f.name.clone(),
-            format: f.format,
-            ..FileSummary::default()
-        });
+        let account = f.live.clone();
         f.status = Status::Cancelled { at: account.bytes };
         f.bytes_done = account.bytes;
-        f.records = account.records;
-        f.flagged = account.flagged;
-        f.newest = account.newest;
         let keep_rows = account.flagged;
         f.summary = Some(account);
         let mut seen = 0u64;
@@ -774,7 +757,7 @@ impl AppState {
     /// anchored at it only loses rows: drop them without re-sorting (the
     /// first time known, or a smaller one, needs a full recompute).
     fn follow_newest(&mut self) {
-        let newest = results::newest(self.files.iter().map(|f| f.newest));
+        let newest = results::newest(self.files.iter().map(|f| f.live.newest));
         if newest == self.spec.newest {
             return;
         }
@@ -791,7 +774,7 @@ impl AppState {
 
     /// Recompute the newest event time and the rows shown.
     fn refresh(&mut self) {
-        self.spec.newest = results::newest(self.files.iter().map(|f| f.newest));
+        self.spec.newest = results::newest(self.files.iter().map(|f| f.live.newest));
         let (sup, show) = (&self.suppressed_by, self.spec.show_suppressed);
         self.shown =
             visible_rows_where(&self.rows, &self.spec, |i| Self::kept_in_view(sup, show, i));
@@ -1167,7 +1150,7 @@ mod tests {
                 // Rows join the table with the account that counts them.
                 for f in &st.files {
                     let held = st.rows.iter().filter(|r| r.file == f.id).count() as u64;
-                    assert_eq!(held, f.flagged, "file {}", f.id);
+                    assert_eq!(held, f.live.flagged, "file {}", f.id);
                 }
             }
         }

@@ -53,7 +53,7 @@ fn file_line(ctx: &Ctx, f: &FileEntry, files: &[FileEntry]) -> Html {
             ctx.dispatch(Action::Rerun(id, Format::from_name(&select.value())));
         })
     };
-    let detected = match (f.forced, f.format) {
+    let detected = match (f.forced, f.live.format) {
         (None, Some(d)) => format!("auto (detected: {d})"),
         _ => "auto".to_string(),
     };

@@ -160,18 +160,9 @@ pub fn summary() -> Html {
         .map(|f| {
             // Done or cancelled: the final (or partial) account; reading:
             // the latest account, every count in step with the rows.
-            let counts = f
-                .summary
-                .as_ref()
-                .or(f.account.as_ref())
-                .map(Counts::of)
-                .unwrap_or(Counts {
-                    records: f.records,
-                    flagged: f.flagged,
-                    ..Counts::default()
-                });
+            let counts = Counts::of(f.summary.as_ref().unwrap_or(&f.live));
             total.add(&counts);
-            let format = f.format.map(|x| x.name()).unwrap_or("-");
+            let format = f.live.format.map(|x| x.name()).unwrap_or("-");
             let shown = in_window.get(f.id as usize).copied().unwrap_or(0);
             let name = display_safe(&f.name);
             html! {
