@@ -17,10 +17,13 @@ use crate::{dist, paths, Target};
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The rows of the results table in the DOM: `(row index, cell texts)`, the
-/// index taken from `aria-rowindex` (header = 1, first row = 2).
+/// index taken from `aria-rowindex` (header = 1, first row = 2). Cells
+/// outside the projection marked `data-extra` (`Matched`, a group's count
+/// and first seen) are left out: [`Page::extra_cells`] reads them.
 const RENDERED_ROWS_JS: &str = r#"
 const rows = document.querySelectorAll('[data-testid="results"] tbody tr[data-testid="result-row"]');
-return Array.from(rows, r => [Number(r.getAttribute('aria-rowindex')) - 2, Array.from(r.cells, c => c.textContent)]);
+return Array.from(rows, r => [Number(r.getAttribute('aria-rowindex')) - 2,
+  Array.from(r.cells).filter(c => !c.hasAttribute('data-extra')).map(c => c.textContent)]);
 "#;
 
 /// Every file line's name and status text.
@@ -386,6 +389,20 @@ impl Page {
         Ok(serde_json::from_value(v)?)
     }
 
+    /// The `data-extra` cells of the rows in the DOM (`Matched`, a group's
+    /// count and first seen): `(row index, [(data-extra, text)])`.
+    pub async fn extra_cells(&self) -> Result<Vec<(usize, Vec<(String, String)>)>, crate::Error> {
+        let v = self
+            .js(
+                r#"const rows = document.querySelectorAll('[data-testid="results"] tbody tr[data-testid="result-row"]');
+                   return Array.from(rows, r => [Number(r.getAttribute('aria-rowindex')) - 2,
+                     Array.from(r.querySelectorAll('[data-extra]'), c => [c.getAttribute('data-extra'), c.textContent])]);"#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
     /// Scroll the table so row `index` is at the top.
     pub async fn scroll_to_row(&self, index: usize) -> Result<(), crate::Error> {
         self.js(
@@ -451,7 +468,7 @@ impl Page {
     pub async fn headers(&self) -> Result<Vec<(String, String)>, crate::Error> {
         let v = self
             .js(
-                r#"return Array.from(document.querySelectorAll('[data-testid="results"] thead th'),
+                r#"return Array.from(document.querySelectorAll('[data-testid="results"] thead th:not([data-extra])'),
                    th => [th.textContent.replace(/[▲▼]/g, '').trim(), th.getAttribute('aria-sort') || '']);"#,
                 vec![],
             )
@@ -464,7 +481,9 @@ impl Page {
         let headers = self
             .browser
             .client
-            .find_all(Locator::Css("[data-testid=\"results\"] thead th"))
+            .find_all(Locator::Css(
+                "[data-testid=\"results\"] thead th:not([data-extra])",
+            ))
             .await?;
         let th = headers.get(col).ok_or_else(|| format!("no header {col}"))?;
         th.click().await?;

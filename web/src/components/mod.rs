@@ -6,6 +6,7 @@ pub mod app;
 pub mod detail;
 pub mod drop_zone;
 pub mod file_list;
+pub mod grid_controls;
 pub mod mode_switch;
 pub mod results_table;
 pub mod rule_panel;
@@ -13,6 +14,7 @@ pub mod summary;
 pub mod toolbar;
 pub mod tuning_panel;
 pub mod validation_panel;
+pub mod why_chips;
 
 use yew::prelude::*;
 

@@ -156,6 +156,7 @@ pub fn toolbar() -> Html {
                 { window::describe(&state.spec.window, state.spec.newest) }
             </p>
             <div class="chips" role="group" aria-label="Show only rows with these flags">{ for chips }</div>
+            <super::why_chips::WhyChips />
             <label class="search">{ "Search " }
                 <input type="search" data-testid="search" value={state.spec.search.clone()} oninput={on_search}
                     placeholder="device, account, command line, parent" />

@@ -16,7 +16,7 @@ const EDGE: usize = 30;
 
 /// The export: 7 s apart (with jitter) from 2024-05-01, 500 devices (some
 /// unnamed), flagged patterns, suspicious parents and harmless commands mixed.
-fn generated_csv() -> String {
+pub(crate) fn generated_csv() -> String {
     let commands = [
         "cmd.exe /c reg add HKCU\\Software\\Run /v u{n} /d c:\\u{n}.exe /f",
         "cmd.exe /c schtasks /create /tn t{n} /tr c:\\t.exe /sc daily",
