@@ -16,6 +16,8 @@ mod filters;
 mod formats;
 mod formula;
 mod framing;
+mod grid;
+mod grouping;
 mod hardened;
 mod network;
 mod no_simd;
@@ -26,6 +28,7 @@ mod validation;
 mod vanished;
 mod volume;
 mod window;
+mod why;
 mod worker_panic;
 mod xss;
 
