@@ -27,8 +27,8 @@ mod tuning;
 mod validation;
 mod vanished;
 mod volume;
-mod window;
 mod why;
+mod window;
 mod worker_panic;
 mod xss;
 
