@@ -10,40 +10,20 @@ pub fn now_ms() -> f64 {
 }
 
 /// Resolves in a later task (`setTimeout(0)`): lets the browser render and
-/// handle input between two pieces of work. Resolves at once without a window.
+/// handle input between two pieces of work.
 pub async fn next_task() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scheduled = web_sys::window()
-            .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0));
-        if !matches!(scheduled, Some(Ok(_))) {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-/// Run `f` once, `delay_ms` from now, in a task of its own (at once if no
-/// timer can be set, which a page always can).
+/// Run `f` once, `delay_ms` from now (0 when negative), in a task of its
+/// own. The timer is awaited rather than forgotten, so its callback is freed
+/// once it has run.
 pub fn later(delay_ms: i32, f: impl FnOnce() + 'static) {
-    let slot = std::rc::Rc::new(std::cell::RefCell::new(Some(f)));
-    let run = {
-        let slot = slot.clone();
-        move || {
-            if let Some(f) = slot.borrow_mut().take() {
-                f();
-            }
-        }
-    };
-    let callback = wasm_bindgen::closure::Closure::once_into_js(run);
-    let scheduled = web_sys::window().map(|w| {
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay_ms)
+    let delay_ms = u32::try_from(delay_ms).unwrap_or(0);
+    wasm_bindgen_futures::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(delay_ms).await;
+        f();
     });
-    if !matches!(scheduled, Some(Ok(_))) {
-        let f = slot.borrow_mut().take();
-        if let Some(f) = f {
-            f();
-        }
-    }
 }
 
 /// Show `text` in the `#panic-banner` element (as text).
@@ -83,12 +63,9 @@ pub fn download(text: &str, file_name: &str, mime: &str) -> Result<(), JsValue> 
     link.set_download(file_name);
     link.click();
     // Revoke once the download has taken the Blob.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+    later(10_000, move || {
         let _ = Url::revoke_object_url(&url);
     });
-    if let Some(w) = web_sys::window() {
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000)?;
-    }
     Ok(())
 }
 
