@@ -12,10 +12,13 @@
 //! stale page and never skip silently.
 
 pub mod browser;
+pub mod contrast;
 pub mod dist;
+pub mod emulation;
 pub mod page;
 pub mod paths;
 pub mod reference;
+pub mod scene;
 pub mod server;
 pub mod tmp;
 
