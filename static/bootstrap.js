@@ -57,7 +57,10 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     let scan;
     try {
       wasm_bindgen.initSync({ module });
-      scan = wasm_bindgen.WorkerScan.start(msg, header);
+      // A detail panel's process context (web/src/context_job.rs) reads
+      // the file the same way, into a ContextJob.
+      const job = JSON.parse(msg).type === "Context" ? wasm_bindgen.ContextJob : wasm_bindgen.WorkerScan;
+      scan = job.start(msg, header);
     } catch (e) {
       return trapped(e);
     }

@@ -329,6 +329,11 @@ impl Workers {
         self.files.insert(id, file);
     }
 
+    /// The handle of file `id` (a second read: `crate::context_job`).
+    pub fn file(&self, id: u32) -> Option<File> {
+        self.files.get(&id).cloned()
+    }
+
     /// The messages of `job` received and not yet applied, decoded, taken
     /// out of the queue: a cancel applies them first, so the file keeps the
     /// latest account that already reached the page (the rows shown and the

@@ -25,7 +25,9 @@
 //! assert_eq!(state.jobs_to_start(), vec![(0, 1)]);
 //! ```
 
+pub mod charts;
 pub mod columns;
+pub mod context_job;
 pub mod export;
 pub mod fingerprint;
 pub mod grouping;
@@ -50,6 +52,8 @@ pub mod bridge;
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod context_view;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
 

@@ -82,6 +82,19 @@ pub enum ToWorker {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         range: Option<ScanRange>,
     },
+    /// Read the `File` posted alongside again for one row's process context
+    /// ([`cmdhunt_core::context`]; `crate::context_job`): answered by one
+    /// [`FromWorker::Context`].
+    Context {
+        /// This request's number.
+        job: u32,
+        /// The file's name, for messages.
+        name: String,
+        /// A forced format ([`Format::name`]); `None` sniffs the content.
+        format: Option<String>,
+        /// The row.
+        subject: Box<cmdhunt_core::context::Subject>,
+    },
 }
 
 /// One byte range of a file split across workers ([`cmdhunt_core::split`]).
@@ -184,6 +197,13 @@ pub enum FromWorker {
         /// The seam held.
         held: bool,
     },
+    /// The answer to [`ToWorker::Context`]: the row's process context.
+    Context {
+        /// The request.
+        job: u32,
+        /// The context (its `error` says why the read stopped early, if it did).
+        context: Box<cmdhunt_core::context::ProcessContext>,
+    },
     /// The decoder panicked; the file failed, the worker is dead.
     Panicked {
         /// The run.
@@ -202,6 +222,7 @@ impl FromWorker {
             | FromWorker::Done { job, .. }
             | FromWorker::Validated { job, .. }
             | FromWorker::RangeRead { job, .. }
+            | FromWorker::Context { job, .. }
             | FromWorker::Panicked { job, .. } => *job,
         }
     }

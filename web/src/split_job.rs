@@ -192,6 +192,8 @@ impl SplitJob {
             FromWorker::Rows { .. } | FromWorker::Validated { .. } => {
                 out.push(SplitOut::Message(message))
             }
+            // Never from a scan's worker (crate::context_job has its own).
+            FromWorker::Context { .. } => {}
         }
     }
 
@@ -233,7 +235,9 @@ impl SplitJob {
                 self.finished = true;
                 out.push(SplitOut::Message(message));
             }
-            FromWorker::RangeRead { .. } | FromWorker::Validated { .. } => {}
+            FromWorker::RangeRead { .. }
+            | FromWorker::Validated { .. }
+            | FromWorker::Context { .. } => {}
         }
     }
 
@@ -610,6 +614,7 @@ mod tests {
             | FromWorker::Done { job, .. }
             | FromWorker::Validated { job, .. }
             | FromWorker::RangeRead { job, .. }
+            | FromWorker::Context { job, .. }
             | FromWorker::Panicked { job, .. } => *job = to,
         }
     }

@@ -665,6 +665,8 @@ impl AppState {
             // A split file's workers' control message, consumed by the
             // bridge (`split_job`); nothing to show.
             FromWorker::RangeRead { .. } => false,
+            // Answered to the detail panel (crate::context_job), never here.
+            FromWorker::Context { .. } => false,
             FromWorker::Panicked { message, .. } => {
                 f.status = Status::Failed(format!("the decoder crashed: {message}"));
                 false

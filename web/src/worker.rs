@@ -158,6 +158,14 @@ impl WorkerScan {
                     validate,
                     range,
                 ),
+                Ok(ToWorker::Context { job, .. }) => {
+                    // The bootstrap hands these to crate::context_job::ContextJob.
+                    post_frame(&protocol::failure_frame(
+                        job,
+                        "a context request is not a scan",
+                    ));
+                    return None;
+                }
                 Err((job, message)) => {
                     post_frame(&protocol::failure_frame(job, &message));
                     return None;

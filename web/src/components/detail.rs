@@ -157,6 +157,7 @@ pub fn detail() -> Html {
             if !suppressed.is_empty() {
                 <p class="suppressed" data-testid="detail-suppressed">{ "Suppressed by the allowlist: " }{ display_safe(&suppressed.join("; ")) }</p>
             }
+            <crate::context_view::ProcessContextPanel />
             <h3>{ "Every field of the record" }</h3>
             <table class="fields" data-testid="detail-fields">
                 <tbody>
