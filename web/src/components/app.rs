@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::bridge::{JobStart, Workers};
 use crate::state::{Action, AppState};
 
+use super::charts::Charts;
 use super::detail::Detail;
 use super::drop_zone::DropZone;
 use super::file_list::FileList;
@@ -176,6 +177,7 @@ pub fn app(props: &AppProps) -> Html {
                 }
                 <ModeSwitch />
                 <Toolbar />
+                <Charts />
                 <div class="results-area">
                     <ResultsTable ctx={ctx.clone()} {view} />
                     <Detail />

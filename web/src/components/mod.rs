@@ -3,6 +3,7 @@
 //! they show lives in the plain modules of the crate.
 
 pub mod app;
+pub mod charts;
 pub mod detail;
 pub mod drop_zone;
 pub mod file_list;
@@ -10,6 +11,7 @@ pub mod grid_controls;
 pub mod mode_switch;
 pub mod results_table;
 pub mod rule_panel;
+pub mod search;
 pub mod summary;
 pub mod toolbar;
 pub mod tuning_panel;

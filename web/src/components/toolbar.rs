@@ -99,13 +99,6 @@ pub fn toolbar() -> Html {
                 data-testid={format!("chip-{}", f.name)} title={f.meaning} {onclick}>{ f.name }</button>
         }
     });
-    let on_search = {
-        let ctx = ctx.clone();
-        Callback::from(move |e: InputEvent| {
-            let i: HtmlInputElement = e.target_unchecked_into();
-            ctx.dispatch(Action::Search(i.value()));
-        })
-    };
     let exporter = |json: bool| {
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
@@ -157,10 +150,7 @@ pub fn toolbar() -> Html {
             </p>
             <div class="chips" role="group" aria-label="Show only rows with these flags">{ for chips }</div>
             <super::why_chips::WhyChips />
-            <label class="search">{ "Search " }
-                <input type="search" data-testid="search" value={state.spec.search.clone()} oninput={on_search}
-                    placeholder="device, account, command line, parent" />
-            </label>
+            <super::search::SearchBox />
             <p class="count" aria-live="polite">
                 <span data-testid="flagged-count">{ state.shown.len() }</span>
                 { format!(" rows shown of {total} flagged") }
