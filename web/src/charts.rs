@@ -184,10 +184,10 @@ where
     out
 }
 
-/// The account of a file as far as it is known: its final summary once
-/// done, else nothing yet.
+/// The account of a file as far as it is known: the latest the worker
+/// sent (final once done; for a cancelled file, its bytes read).
 pub fn account(f: &FileEntry) -> Option<&FileSummary> {
-    f.summary.as_ref()
+    Some(&f.live)
 }
 
 /// The oldest and newest process-creation time of every file read.

@@ -158,6 +158,12 @@ pub enum FromWorker {
         flag_counts: [u64; 5],
         /// Records skipped so far.
         skipped: u64,
+        /// Oldest process-creation time so far (ticks).
+        #[serde(default)]
+        oldest: Option<i64>,
+        /// The `cmd.exe` times so far ([`FileSummary::shell_times`]).
+        #[serde(default)]
+        shell_times: Box<cmdhunt_core::histogram::TimeHistogram>,
     },
     /// Flagged rows, in file order.
     Rows {

@@ -248,6 +248,8 @@ pub fn progress(job: u32, s: &FileSummary) -> FromWorker {
         shell: s.shell,
         flag_counts: s.flag_counts,
         skipped: s.skipped,
+        oldest: s.oldest.map(|t| t.0),
+        shell_times: Box::new(s.shell_times.clone()),
     }
 }
 

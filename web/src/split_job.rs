@@ -312,6 +312,8 @@ fn account(message: &FromWorker) -> FileSummary {
             shell,
             flag_counts,
             skipped,
+            oldest,
+            shell_times,
             ..
         } => FileSummary {
             format: format
@@ -326,6 +328,8 @@ fn account(message: &FromWorker) -> FileSummary {
             flag_counts: *flag_counts,
             skipped: *skipped,
             newest: newest.map(cmdhunt_core::time::Timestamp),
+            oldest: oldest.map(cmdhunt_core::time::Timestamp),
+            shell_times: (**shell_times).clone(),
             ..FileSummary::default()
         },
         _ => FileSummary::default(),
@@ -470,9 +474,7 @@ mod tests {
                 skips: Vec::new(),
                 first_bad_timestamp: None,
                 bad_timestamps: 0,
-                oldest: None,
                 error: None,
-                shell_times: Default::default(),
                 ..core
             };
             let p = FileSummary {

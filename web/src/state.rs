@@ -601,6 +601,8 @@ impl AppState {
                 shell,
                 flag_counts,
                 skipped,
+                oldest,
+                shell_times,
                 ..
             } => {
                 f.bytes_done = bytes;
@@ -620,6 +622,8 @@ impl AppState {
                     flag_counts,
                     skipped,
                     newest: newest.map(Timestamp),
+                    oldest: oldest.map(Timestamp),
+                    shell_times: *shell_times,
                     ..FileSummary::default()
                 };
                 let id = f.id;
