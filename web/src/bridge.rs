@@ -150,18 +150,52 @@ impl JobStart {
     }
 }
 
-/// The size from which a CSV file is read by two workers: the page's
-/// `#split-threshold=BYTES` fragment when it has one (the browser tests
-/// split small real files with it), else [`split::SPLIT_THRESHOLD`].
-pub fn split_threshold() -> u64 {
-    threshold_from_hash(&crate::browser::location_hash())
+/// When a CSV file is read by two workers, and where it is cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitSettings {
+    /// Files from this size are split.
+    pub threshold: u64,
+    /// The cut is the first line start after this fraction of the file
+    /// (one half: two ranges of the same size).
+    pub at: f64,
 }
 
-/// The threshold a page fragment asks for ([`split_threshold`]).
-pub fn threshold_from_hash(hash: &str) -> u64 {
-    hash.strip_prefix("#split-threshold=")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(split::SPLIT_THRESHOLD)
+impl SplitSettings {
+    /// The page's: [`split::SPLIT_THRESHOLD`] at the middle, unless its
+    /// fragment says otherwise ([`SplitSettings::from_hash`]).
+    pub fn of_page() -> Self {
+        Self::from_hash(&crate::browser::location_hash())
+    }
+
+    /// The settings a page fragment asks for: `#split-threshold=BYTES`,
+    /// optionally `&split-at=FRACTION` (between 0 and 1): the browser tests
+    /// split small real files with it, and cut a file early so that a
+    /// cancel lands after the first range is done. Anything else: the
+    /// defaults.
+    pub fn from_hash(hash: &str) -> Self {
+        let mut settings = SplitSettings {
+            threshold: split::SPLIT_THRESHOLD,
+            at: 0.5,
+        };
+        let Some(rest) = hash.strip_prefix("#split-threshold=") else {
+            return settings;
+        };
+        let mut parts = rest.split('&');
+        if let Some(t) = parts.next().and_then(|n| n.parse().ok()) {
+            settings.threshold = t;
+        }
+        for part in parts {
+            if let Some(at) = part
+                .strip_prefix("split-at=")
+                .and_then(|a| a.parse::<f64>().ok())
+            {
+                if at > 0.0 && at < 1.0 {
+                    settings.at = at;
+                }
+            }
+        }
+        settings
+    }
 }
 
 /// Worker messages are applied at most this often (ms): every flush is one
@@ -303,11 +337,12 @@ async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
 }
 
 /// Where to split `file` ([`split::plan`] over its first bytes and a window
-/// at its middle), with its header's bytes; `None`: read it whole.
-async fn plan_of(file: &File) -> Option<(Plan, Vec<u8>)> {
+/// at fraction `at` of it, the middle by default), with its header's bytes;
+/// `None`: read it whole.
+async fn plan_of(file: &File, at: f64) -> Option<(Plan, Vec<u8>)> {
     let size = file.size() as u64;
     let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64)).await?;
-    let window_start = (size / 2).saturating_sub(1);
+    let window_start = ((size as f64 * at) as u64).saturating_sub(1);
     let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
     let window = read_range(file, window_start, window_end).await?;
     let plan = split::plan(&head, &window, window_start, size)?;
@@ -370,7 +405,7 @@ impl Workers {
             sh.planning.retain(|job| live.contains(job));
             sh.splits.retain(|job, _| live.contains(job));
         }
-        let threshold = split_threshold();
+        let settings = SplitSettings::of_page();
         for start in to_start {
             let job = start.job;
             let Some(file) = self.files.get(&start.file).cloned() else {
@@ -381,7 +416,7 @@ impl Workers {
                 dispatch(Action::WorkerFailed { job, message });
                 continue;
             };
-            if start.may_split(file.size() as u64, threshold) {
+            if start.may_split(file.size() as u64, settings.threshold) {
                 // Running from now (a cancel stops it); its workers start
                 // once the plan is read.
                 self.shared.borrow_mut().planning.insert(job);
@@ -392,7 +427,7 @@ impl Workers {
                 let (shared, dispatch, start) =
                     (self.shared.clone(), dispatch.clone(), start.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let plan = plan_of(&file).await;
+                    let plan = plan_of(&file, settings.at).await;
                     if !shared.borrow_mut().planning.remove(&start.job) {
                         return; // cancelled or cleared meanwhile
                     }

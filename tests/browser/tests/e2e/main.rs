@@ -25,6 +25,7 @@ mod no_simd;
 mod phone;
 mod single_file;
 mod sort;
+mod split;
 mod tuning;
 mod validation;
 mod vanished;

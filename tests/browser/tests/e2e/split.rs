@@ -1,0 +1,372 @@
+//! Issue 15: one big CSV read by two workers at once, over two byte ranges
+//! (`web/src/split_job.rs`), gives exactly what one worker reading the whole
+//! file gives.
+//!
+//! The page opened with `#split-threshold=BYTES` splits files from that size
+//! (64 MiB otherwise), so real exports from `shared/data` are split. A
+//! wrapper around `Worker.prototype.postMessage`, installed by the test,
+//! records every start message: each file's ranges are checked against the
+//! core's own plan (`split::plan`), so a file that was not split (or split
+//! elsewhere) fails the test. Expected values come from `cmdhunt_core`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cmdhunt_core::format::Format;
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::results::Window;
+use cmdhunt_core::scan::FileScan;
+use cmdhunt_core::split::{self, Plan, RangeScan};
+use cmdhunt_e2e::page::Page;
+use cmdhunt_e2e::reference::{cell_texts, Reference};
+use cmdhunt_e2e::tmp::TempDir;
+use cmdhunt_e2e::{ensure, ensure_eq, Error};
+use serde_json::{json, Value};
+
+use super::counts::check_summary;
+use super::export::download;
+
+/// Record the page's start messages to its workers and set the threshold.
+const SPLIT_PAGE_JS: &str = r#"
+if (!window.__cmdhuntStarts) {
+  window.__cmdhuntStarts = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (m, t) {
+    if (m && typeof m.msg === 'string') window.__cmdhuntStarts.push(JSON.parse(m.msg));
+    return post.apply(this, arguments);
+  };
+}
+location.hash = '#split-threshold=' + arguments[0] + '&split-at=' + arguments[1];
+return null;
+"#;
+
+/// Files from `threshold` bytes are split, at fraction `at` of the file.
+async fn split_from(page: &Page, threshold: u64, at: f64) -> Result<(), Error> {
+    page.js(SPLIT_PAGE_JS, vec![json!(threshold), json!(at)])
+        .await?;
+    Ok(())
+}
+
+/// The ranges the page asked its workers to read for file `name`:
+/// `(start, end, header_end)`, in start order (none: read whole).
+async fn ranges_of(page: &Page, name: &str) -> Result<Vec<(u64, u64, u64)>, Error> {
+    let starts = page.js("return window.__cmdhuntStarts;", vec![]).await?;
+    let mut ranges = Vec::new();
+    for s in starts.as_array().ok_or("no start messages recorded")? {
+        if s["name"] != json!(name) {
+            continue;
+        }
+        let r = &s["range"];
+        if r.is_null() {
+            continue;
+        }
+        let n = |k: &str| r[k].as_u64().ok_or(format!("range {k}: {r}"));
+        ranges.push((n("start")?, n("end")?, n("header_end")?));
+    }
+    ranges.sort_unstable();
+    Ok(ranges)
+}
+
+/// The core's plan for `bytes`, as the page makes it (its first bytes and
+/// a window at fraction `at` of it).
+fn core_plan(bytes: &[u8], at: f64) -> Option<Plan> {
+    let size = bytes.len() as u64;
+    let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
+    let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
+    let end = bytes.len().min(start + split::WINDOW_BYTES);
+    split::plan(head, &bytes[start..end], start as u64, size)
+}
+
+/// The page read `path` as the core's two ranges (cut at fraction `at`).
+async fn check_split(page: &Page, path: &Path, at: f64) -> Result<Plan, Error> {
+    let bytes = std::fs::read(path)?;
+    let name = path.file_name().and_then(|n| n.to_str()).ok_or("a name")?;
+    let plan =
+        core_plan(&bytes, at).ok_or_else(|| format!("{name}: the core does not split it"))?;
+    let size = bytes.len() as u64;
+    let h = plan.header_end as u64;
+    ensure_eq!(
+        ranges_of(page, name).await?,
+        vec![(0, plan.boundary, h), (plan.boundary, size, h)],
+        "{name}: the two workers' ranges = the core's plan"
+    );
+    Ok(plan)
+}
+
+/// Open row `index` (display order) in the detail panel; its source line.
+async fn detail_source(page: &Page, index: usize) -> Result<String, Error> {
+    page.scroll_to_row(index).await?;
+    page.until(
+        &format!("row {index} to open"),
+        Duration::from_secs(10),
+        || async {
+            let clicked = page
+                .js(
+                    r#"const r = document.querySelector(`[data-testid="result-row"][aria-rowindex="${arguments[0] + 2}"]`);
+                       if (!r) return false; r.click(); return true;"#,
+                    vec![json!(index)],
+                )
+                .await?;
+            if clicked != json!(true) {
+                return Ok(None);
+            }
+            Ok(page.texts("detail-source").await?.into_iter().next())
+        },
+    )
+    .await
+}
+
+/// Every real Defender CSV in `shared/data`, the page's sample and the
+/// Defender portal fixture (BOM, other column order), split from 8 KiB.
+fn real_csvs() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = [
+        "mde_proc_cs1.csv",
+        "processes_on_host.csv",
+        "process_tree.csv",
+        "advanced_hunting_test.csv",
+    ]
+    .iter()
+    .map(|n| cmdhunt_e2e::paths::shared_data(&format!("defender/{n}")))
+    .collect();
+    files.push(cmdhunt_e2e::paths::sample_csv());
+    files.push(super::defender_portal());
+    files
+}
+
+/// Real exports, each read by two workers: the table (every cell of every
+/// row), the summary line, the detail's positions and both exports = the
+/// core's whole-file scan.
+async fn real_files_split_equal_the_core(page: &Page) -> Result<(), Error> {
+    let files = real_csvs();
+    split_from(page, 8 << 10, 0.5).await?;
+    page.upload(&files).await?;
+    // Files the core would not split (e.g. a 4688-style export with
+    // `NewProcessId`, whose parents come from earlier records) stay whole.
+    let mut plans = Vec::new();
+    for f in &files {
+        if core_plan(&std::fs::read(f)?, 0.5).is_some() {
+            plans.push(Some(check_split(page, f, 0.5).await?));
+        } else {
+            let name = f.file_name().and_then(|n| n.to_str()).ok_or("a name")?;
+            ensure_eq!(ranges_of(page, name).await?, vec![], "{name} read whole");
+            plans.push(None);
+        }
+    }
+    let split = plans.iter().flatten().count();
+    ensure!(split >= 2, "{split} of the real files split");
+    let reference = Reference::scan(&files)?;
+    page.choose_window("all").await?;
+    let n = page.settled_count().await?;
+    ensure_eq!(n, reference.count_all_time(), "rows, all time");
+    let all = reference.select(&Window::All);
+    let want: Vec<Vec<String>> = all.iter().map(|r| cell_texts(r)).collect();
+    ensure_eq!(
+        page.rows_range(0, n).await?,
+        want,
+        "every cell of every row"
+    );
+    check_summary(page, &reference, &Window::All).await?;
+    let statuses = page.file_statuses().await?;
+    ensure!(
+        statuses.iter().all(|(_, s)| s == "done"),
+        "every file done: {statuses:?}"
+    );
+
+    // Positions: rows from each file's second range (shifted by the page)
+    // and its first, in the detail panel.
+    let mut seconds = 0;
+    for (file, plan) in plans.iter().enumerate() {
+        let Some(plan) = plan else { continue };
+        let second = all
+            .iter()
+            .position(|r| r.file as usize == file && r.position.byte >= plan.boundary);
+        let first = all
+            .iter()
+            .position(|r| r.file as usize == file && r.position.byte < plan.boundary);
+        seconds += usize::from(second.is_some());
+        for i in [second, first].into_iter().flatten() {
+            let row = all[i];
+            ensure_eq!(
+                detail_source(page, i).await?,
+                format!("{}, {}", reference.file_name(row), row.position),
+                "detail of row {i}"
+            );
+        }
+    }
+    ensure!(
+        seconds >= 2,
+        "rows of {seconds} files' second ranges checked"
+    );
+    page.click("detail-close").await?;
+
+    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
+    ensure!(
+        csv == reference.csv_export(&Window::All),
+        "the CSV export = the core's"
+    );
+    let json = download(page, "export-json", "cmdhunt-results.json").await?;
+    let got: Value = serde_json::from_str(&json)?;
+    ensure_eq!(
+        got,
+        Value::Array(reference.json_export(&Window::All)?),
+        "the JSON export = the core's"
+    );
+    Ok(())
+}
+
+/// A Defender-shaped export whose middle lies inside a quoted, flagged
+/// `ProcessCommandLine` of 3,000 lines: the split's candidate boundary (the
+/// first line start after the middle) is inside the quotes.
+fn write_quoted_seam(path: &Path) -> Result<(), Error> {
+    let mut out = String::from(
+        "Timestamp,DeviceName,AccountName,ActionType,FileName,ProcessCommandLine,InitiatingProcessFileName,InitiatingProcessCommandLine\n",
+    );
+    let row = |n: usize| {
+        let cmd = if n % 7 == 0 {
+            "cmd.exe /c schtasks /create /tn t /tr c:\\t.exe /sc daily"
+        } else {
+            "cmd.exe /c ipconfig /all"
+        };
+        format!(
+            "2024-05-01T{:02}:{:02}:00Z,ws-{n},user{n},ProcessCreated,cmd.exe,\"{cmd} #{n}\",explorer.exe,explorer.exe\n",
+            n / 60 % 24,
+            n % 60
+        )
+    };
+    for n in 0..1_000 {
+        out.push_str(&row(n));
+    }
+    out.push_str("2024-05-01T12:00:00Z,ws-q,userq,ProcessCreated,cmd.exe,\"cmd.exe /c vssadmin delete shadows /all /quiet");
+    for i in 0..3_000 {
+        out.push_str(&format!("\nline {i}, \"\"quoted\"\" in a quoted field"));
+    }
+    out.push_str("\",winword.exe,\"winword.exe /n\"\n");
+    for n in 1_000..2_000 {
+        out.push_str(&row(n));
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+/// The seam inside quotes: the first worker finds its last record does not
+/// end at the boundary, reads on to the end, and the page drops the second
+/// worker's work; the results still equal the core's.
+async fn a_seam_inside_quotes_is_rescanned(page: &Page) -> Result<(), Error> {
+    let dir = TempDir::new("split-seam")?;
+    let path = dir.path().join("quoted-seam.csv");
+    write_quoted_seam(&path)?;
+    let bytes = std::fs::read(&path)?;
+    split_from(page, 16 << 10, 0.5).await?;
+    page.upload(std::slice::from_ref(&path)).await?;
+    let plan = check_split(page, &path, 0.5).await?;
+    // The core agrees the seam does not hold there, and a merge across it
+    // would be wrong: only the rescan gives the whole file's result.
+    let rule = CompiledRule::new();
+    let mut first = RangeScan::first(FileScan::new(&rule, 0, "x", None), &plan);
+    first.push(&bytes[..plan.boundary as usize]);
+    ensure!(!first.at_record_start(), "the boundary is inside quotes");
+    let mut second = RangeScan::after(
+        FileScan::new(&rule, 0, "x", Some(Format::Csv)),
+        &bytes[..plan.header_end],
+        plan.boundary,
+    );
+    second.push(&bytes[plan.boundary as usize..]);
+    let mut whole = FileScan::new(&rule, 0, "x", None);
+    whole.push(&bytes);
+    ensure!(
+        split::merge(first.finish(), second.finish()).0 != whole.finish().0,
+        "a merge at this boundary differs from the whole scan"
+    );
+
+    let reference = Reference::scan(std::slice::from_ref(&path))?;
+    page.choose_window("all").await?;
+    let n = page.settled_count().await?;
+    ensure_eq!(n, reference.count_all_time(), "rows, all time");
+    let all = reference.select(&Window::All);
+    let want: Vec<Vec<String>> = all.iter().map(|r| cell_texts(r)).collect();
+    ensure_eq!(
+        page.rows_range(0, n).await?,
+        want,
+        "every cell of every row"
+    );
+    check_summary(page, &reference, &Window::All).await?;
+    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
+    ensure!(
+        csv == reference.csv_export(&Window::All),
+        "the CSV export = the core's"
+    );
+    Ok(())
+}
+
+/// Click Cancel from inside the page once more rows show than the first
+/// range holds (`arguments[0]`): the second range's rows are only shown
+/// once the first range is done and merged, so the cancel lands in the
+/// second range's bytes.
+const CANCEL_AFTER_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const after = arguments[0];
+const start = Date.now();
+const tick = () => {
+  const count = document.querySelector('[data-testid="flagged-count"]');
+  const cancel = document.querySelector('[data-testid="cancel"]');
+  if (count && Number(count.textContent) > after && cancel) { cancel.click(); return done('clicked'); }
+  if (!cancel && Date.now() - start > 2000) return done('the file finished first');
+  if (Date.now() - start > 120000) return done('no rows within 120 s');
+  setTimeout(tick, 2);
+};
+tick();
+"#;
+
+/// Where the cancelled file is cut: its first range is a tenth of it, so
+/// the second worker is far from done when the first is.
+const CUT: f64 = 0.1;
+
+/// A split file cancelled after its first range was merged: "cancelled at
+/// byte N" is past the boundary, and rows, summary line, chips and exports
+/// are the core's account of the first N bytes.
+async fn a_split_file_cancelled_in_its_second_range(page: &Page) -> Result<(), Error> {
+    let dir = TempDir::new("split-cancel")?;
+    let path = dir.path().join("split-export.csv");
+    super::cancel::write_export(&path, 400_000)?;
+    let bytes = std::fs::read(&path)?;
+    let plan = core_plan(&bytes, CUT).ok_or("the core splits the export")?;
+    let rule = CompiledRule::new();
+    let mut first = FileScan::new(&rule, 0, "x", None);
+    first.push(&bytes[..plan.boundary as usize]);
+    let first_rows = first.summary().flagged;
+    drop(bytes);
+
+    split_from(page, 1 << 20, CUT).await?;
+    page.choose_window("all").await?;
+    page.pick(std::slice::from_ref(&path)).await?;
+    let clicked = page
+        .browser
+        .client
+        .execute_async(CANCEL_AFTER_JS, vec![json!(first_rows)])
+        .await?;
+    ensure_eq!(
+        clicked.as_str(),
+        Some("clicked"),
+        "cancel once the second range's rows show"
+    );
+    check_split(page, &path, CUT).await?;
+    let at = super::cancel::check_cancelled(page, &path).await?;
+    ensure!(
+        at > plan.boundary,
+        "cancelled in the second range: byte {at}, boundary {}",
+        plan.boundary
+    );
+    Ok(())
+}
+
+mod real_files {
+    cmdhunt_e2e::on_both_targets!(super::real_files_split_equal_the_core);
+}
+
+mod seam {
+    cmdhunt_e2e::on_both_targets!(super::a_seam_inside_quotes_is_rescanned);
+}
+
+mod cancel {
+    cmdhunt_e2e::on_both_targets!(super::a_split_file_cancelled_in_its_second_range);
+}
