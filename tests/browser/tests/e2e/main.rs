@@ -9,6 +9,7 @@ mod bad_files;
 mod bidi;
 mod cancel;
 mod chips;
+mod context;
 mod contrast;
 mod counts;
 mod duplicates;
