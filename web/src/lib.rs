@@ -32,6 +32,7 @@ pub mod export;
 pub mod fingerprint;
 pub mod grouping;
 pub mod highlight;
+pub mod keyboard;
 pub mod protocol;
 pub mod query;
 pub mod rehearsal;

@@ -101,7 +101,10 @@ pub fn detail() -> Html {
         .map_or("", |f| f.name.as_str());
     let close = {
         let ctx = ctx.clone();
-        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Select(None)))
+        Callback::from(move |_: MouseEvent| {
+            ctx.dispatch(Action::Select(None));
+            crate::keyboard::return_focus();
+        })
     };
     let flags: Vec<&str> = FLAGS
         .iter()
@@ -138,7 +141,8 @@ pub fn detail() -> Html {
         Err(message) => vec![("error".to_owned(), message)],
     };
     html! {
-        <aside class="detail" data-testid="detail" aria-label="Record detail">
+        <aside class="detail" data-testid="detail" aria-label="Record detail" tabindex="-1"
+            onkeydown={crate::keyboard::detail_keydown(&ctx)}>
             <div class="detail-head">
                 <h2>{ "Record" }</h2>
                 <button type="button" class="secondary" data-testid="detail-close" onclick={close}>{ "Close" }</button>

@@ -31,6 +31,7 @@ use super::breakable;
 use super::grid_controls::GridControls;
 use crate::columns::{self, Grid, GridAction, MATCHED};
 use crate::grouping::{owned_key, Grouped, Line};
+use crate::keyboard::{use_row_keys, RowKeys};
 use crate::state::{Action, AppState};
 use crate::text::BreakAt;
 use crate::view::{visible_slice, Column};
@@ -221,6 +222,7 @@ impl Cells<'_> {
 /// Enter opens or closes it.
 fn group_line(
     ctx: &Ctx,
+    keys: &RowKeys,
     cells: &Cells<'_>,
     group: &Group,
     position: usize,
@@ -253,8 +255,9 @@ fn group_line(
     let count = group.count();
     Some(html! {
         <tr key={key} role="row" class={classes!("row", "group", open.then_some("open"))} data-testid="group-row"
-            aria-rowindex={(position + 2).to_string()} aria-expanded={open.to_string()} tabindex="0"
-            data-count={count.to_string()} onclick={toggle} onkeydown={keydown}
+            aria-rowindex={(position + 2).to_string()} aria-expanded={open.to_string()} tabindex={keys.tabindex(position)}
+            data-count={count.to_string()} onclick={toggle} onkeydown={keys.keydown(ctx, position, false, keydown)}
+            onfocus={keys.onfocus(position)}
             title={format!("{count} identical rows: click or Enter to {}", if open { "close" } else { "open" })}>
             <td role="cell" class="col-count" data-extra="count" data-testid="group-count">
                 <span aria-hidden="true">{ if open { "▾ " } else { "▸ " } }</span>{ count }
@@ -271,6 +274,7 @@ fn group_line(
 /// member of an open group, after two empty leading cells.
 fn row_line(
     ctx: &Ctx,
+    keys: &RowKeys,
     cells: &Cells<'_>,
     i: usize,
     position: usize,
@@ -295,7 +299,8 @@ fn row_line(
     Some(html! {
         <tr key={key} role="row" class={classes!("row", grouped.then_some("member"), selected.then_some("selected"))} data-testid="result-row"
             aria-rowindex={(position + 2).to_string()} aria-selected={selected.to_string()}
-            tabindex="0" onclick={open} onkeydown={keydown}>
+            tabindex={keys.tabindex(position)} onclick={open} onkeydown={keys.keydown(ctx, position, true, keydown)}
+            onfocus={keys.onfocus(position)}>
             if grouped {
                 <td role="cell" class="col-count" data-extra="count"></td>
                 <td role="cell" class="col-first" data-extra="first"></td>
@@ -359,6 +364,12 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
     let slice = visible_slice(scroll.0, scroll.1, row_height, total, OVERSCAN);
     let want = slice.end - slice.start;
     let rendered = want.min(*built + NEW_ROWS_PER_RENDER);
+    let keys = use_row_keys(
+        total,
+        slice.start..slice.start + rendered,
+        row_height,
+        scroll.1,
+    );
     {
         let built = built.clone();
         use_effect_with(rendered, move |&rendered| {
@@ -376,7 +387,7 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
         match grouped {
             None => {
                 let &i = state.shown.get(position)?;
-                row_line(&ctx, &cells, i, position, key, false)
+                row_line(&ctx, &keys, &cells, i, position, key, false)
             }
             Some(g) => match *g.lines.get(position)? {
                 Line::Group(n) => {
@@ -384,9 +395,9 @@ pub fn results_table(props: &ResultsTableProps) -> Html {
                     let open = grid
                         .expanded
                         .contains(&owned_key(state.rows.get(group.head())?));
-                    group_line(&ctx, &cells, group, position, key, open)
+                    group_line(&ctx, &keys, &cells, group, position, key, open)
                 }
-                Line::Member { row, .. } => row_line(&ctx, &cells, row, position, key, true),
+                Line::Member { row, .. } => row_line(&ctx, &keys, &cells, row, position, key, true),
             },
         }
     });

@@ -22,6 +22,7 @@ mod grid;
 mod grouping;
 mod hardened;
 mod network;
+mod keyboard;
 mod no_simd;
 mod phone;
 mod single_file;
