@@ -180,7 +180,7 @@ impl EvtxDecoder {
         let offset = self.chunk_offset();
         let number = self.chunk_number;
         let got = data.len();
-        if !whole && got < CHUNK_HEADER_BYTES && data.iter().any(|&b| b != 0) {
+        if !whole && got < CHUNK_HEADER_BYTES && !all_zero(&data) {
             let reason = format!(
                 "the file ends {got} bytes into chunk {number}, inside its header: its records cannot be read"
             );
@@ -188,7 +188,7 @@ impl EvtxDecoder {
         } else if data.starts_with(CHUNK_MAGIC) {
             data.resize(CHUNK_BYTES, 0);
             data = self.decode_chunk(data, whole, sink);
-        } else if data.iter().any(|&b| b != 0) {
+        } else if !all_zero(&data) {
             self.damaged_chunk(&data, sink);
         }
         data.clear();
@@ -378,6 +378,19 @@ impl EvtxDecoder {
             self.skip(Kind::EvtxChunk, offset + at as u64, reason, sink);
         }
     }
+}
+
+/// Whether every byte is 0 (unused space; also the blocks
+/// [`crate::split::evtx`] feeds for the chunks before a range, so this is
+/// written to vectorise: OR-folding 64-byte blocks, not a byte loop that
+/// stops early).
+fn all_zero(data: &[u8]) -> bool {
+    let blocks = data.chunks_exact(64);
+    let tail = blocks.remainder().iter().fold(0, |a, &b| a | b);
+    tail == 0
+        && blocks
+            .map(|block| block.iter().fold(0u8, |a, &b| a | b))
+            .all(|or| or == 0)
 }
 
 /// The kind of a skip in a chunk: [`Kind::Truncated`] when the file ends

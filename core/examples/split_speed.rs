@@ -1,0 +1,244 @@
+//! Time one whole EVTX scan against the same log cut into `k` ranges
+//! (`cmdhunt_core::split::evtx`) scanned on `k` threads, as the page's
+//! workers would.
+//!
+//! ```text
+//! cargo run --release -p cmdhunt-core --example split_speed -- [--size MB] [--rounds N] [--ranges 2,4] [--write FILE] [LOG.evtx...]
+//! ```
+//!
+//! The shared logs are at most 3 MB, so the log timed is built in memory:
+//! the first log's file header, then the chunks of the given logs (default:
+//! four real Sysmon and Security logs from ../shared/data) repeated in turn
+//! until `--size` MB (default 256). Chunks are independent, so this is a
+//! valid log whose records are real ones. Each round times the whole scan
+//! (a `FileScan` fed 64 KiB slices) and, for each `k`, the planned ranges
+//! scanned on `k` threads (each fed 64 KiB slices), the seams checked and
+//! the parts merged; the merged result must equal the whole scan's. The
+//! best time of each is printed. `--write FILE` also saves the log built.
+use std::path::PathBuf;
+use std::sync::{Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use cmdhunt_core::format::Format;
+use cmdhunt_core::matcher::CompiledRule;
+use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::split::evtx::{plan, EvtxRangeScan, HEADER_BYTES};
+use cmdhunt_core::split::{merge_all, RangePart};
+
+const CHUNK: usize = 65536;
+
+const DEFAULT_LOGS: [&str; 4] = [
+    "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+    "evtx-samples/samples/security.evtx",
+    "evtx-samples/samples/sysmon.evtx",
+    "security-4688/TA0005-Defense Evasion/T1562.004-Impair Defenses-Disable or Modify System Firewall/ID4688-5447-4950-Firewall disabled (command).evtx",
+];
+
+fn arg(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == name)?;
+    let value = args.get(i + 1).cloned();
+    args.drain(i..(i + 2).min(args.len()));
+    value
+}
+
+/// A log of about `size` bytes: `logs[0]`'s header, then the logs' chunks in turn.
+fn build(logs: &[Vec<u8>], size: usize) -> Vec<u8> {
+    let chunks: Vec<&[u8]> = logs
+        .iter()
+        .flat_map(|log| log[HEADER_BYTES..].chunks_exact(CHUNK))
+        .filter(|c| c.starts_with(b"ElfChnk\0"))
+        .collect();
+    assert!(!chunks.is_empty(), "no chunk in the logs given");
+    let mut out = logs[0][..HEADER_BYTES].to_vec();
+    for c in chunks.iter().cycle() {
+        if out.len() + CHUNK > size {
+            break;
+        }
+        out.extend_from_slice(c);
+    }
+    out
+}
+
+type Scan = (FileSummary, Vec<FlaggedRow>);
+
+fn whole(rule: &CompiledRule, data: &[u8]) -> Scan {
+    let mut scan = FileScan::new(rule, 0, "big.evtx", None);
+    for c in data.chunks(CHUNK) {
+        scan.push(c);
+    }
+    scan.finish()
+}
+
+/// The ranges on `k` threads, then the seams and the merge; also the
+/// number of seams rescanned. A scan is not `Send`, so each thread keeps
+/// its own, as a worker does: after its range it says whether the range
+/// stands alone, waits for the others, and, when its range is accepted,
+/// reads on through the following ranges that do not stand alone (the
+/// rescan) and hands back its part.
+fn split(rule: &CompiledRule, data: &[u8], k: usize) -> (Scan, usize) {
+    let p = plan(&data[..HEADER_BYTES], data.len() as u64, k).expect("a plan");
+    let header = &data[..HEADER_BYTES];
+    let ranges: Vec<(u64, u64)> = p.ranges().collect();
+    let alone = Mutex::new(vec![false; ranges.len()]);
+    let barrier = Barrier::new(ranges.len());
+    let parts: Vec<Option<RangePart>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| {
+                let (ranges, alone, barrier) = (&ranges, &alone, &barrier);
+                s.spawn(move || {
+                    let mut range = if start == 0 {
+                        EvtxRangeScan::first(FileScan::new(rule, 0, "big.evtx", None))
+                    } else {
+                        let scan = FileScan::new(rule, 0, "big.evtx", Some(Format::Evtx));
+                        EvtxRangeScan::after(scan, header, start).expect("a planned start")
+                    };
+                    for c in data[start as usize..end as usize].chunks(CHUNK) {
+                        range.push(c);
+                    }
+                    alone.lock().expect("lock")[i] = range.stands_alone();
+                    barrier.wait();
+                    let alone = alone.lock().expect("lock").clone();
+                    if !alone[i] {
+                        return None;
+                    }
+                    for j in (i + 1..ranges.len()).take_while(|&j| !alone[j]) {
+                        let (start, end) = ranges[j];
+                        for c in data[start as usize..end as usize].chunks(CHUNK) {
+                            range.push(c);
+                        }
+                    }
+                    Some(range.finish())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a range's thread"))
+            .collect()
+    });
+    let rescanned = parts.iter().filter(|p| p.is_none()).count();
+    let parts = parts.into_iter().flatten().collect();
+    (merge_all(parts).expect("parts"), rescanned)
+}
+
+/// Each range scanned alone on this thread, one after another: the time
+/// of each (the zero blocks a later range is fed included).
+fn ranges_in_turn(rule: &CompiledRule, data: &[u8], k: usize) -> Vec<Duration> {
+    let p = plan(&data[..HEADER_BYTES], data.len() as u64, k).expect("a plan");
+    let header = &data[..HEADER_BYTES];
+    p.ranges()
+        .map(|(start, end)| {
+            let t = Instant::now();
+            let mut range = if start == 0 {
+                EvtxRangeScan::first(FileScan::new(rule, 0, "big.evtx", None))
+            } else {
+                let scan = FileScan::new(rule, 0, "big.evtx", Some(Format::Evtx));
+                EvtxRangeScan::after(scan, header, start).expect("a planned start")
+            };
+            for c in data[start as usize..end as usize].chunks(CHUNK) {
+                range.push(c);
+            }
+            drop(range.finish());
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let size: usize = arg(&mut args, "--size").map_or(256, |s| s.parse().expect("--size MB"));
+    let rounds: usize = arg(&mut args, "--rounds").map_or(5, |s| s.parse().expect("--rounds N"));
+    let ks: Vec<usize> = arg(&mut args, "--ranges").map_or(vec![2, 4], |s| {
+        s.split(',')
+            .map(|k| k.parse().expect("--ranges 2,4"))
+            .collect()
+    });
+    let write = arg(&mut args, "--write");
+    let paths: Vec<PathBuf> = if args.is_empty() {
+        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+        DEFAULT_LOGS.iter().map(|p| shared.join(p)).collect()
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    let logs: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect();
+    let data = build(&logs, size << 20);
+    if let Some(out) = write {
+        std::fs::write(&out, &data).unwrap_or_else(|e| panic!("{out}: {e}"));
+    }
+    let rule = CompiledRule::new();
+    let want = whole(&rule, &data);
+    println!(
+        "log: {} bytes, {} chunks, {} records, {} process creations, {} flagged, {} skipped",
+        data.len(),
+        (data.len() - HEADER_BYTES) / CHUNK,
+        want.0.records,
+        want.0.process_creations,
+        want.0.flagged,
+        want.0.skipped
+    );
+    // What a later range pays before its first byte: the header and one
+    // zero block per chunk before it (here, for the last chunk).
+    let last = (HEADER_BYTES + (data.len() - HEADER_BYTES) / CHUNK * CHUNK - CHUNK) as u64;
+    let mut padding = Duration::MAX;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let scan = FileScan::new(&rule, 0, "big.evtx", Some(Format::Evtx));
+        let range = EvtxRangeScan::after(scan, &data[..HEADER_BYTES], last).expect("a chunk start");
+        padding = padding.min(t.elapsed());
+        drop(range);
+    }
+    println!(
+        "a range starting at the last chunk ({} zero blocks fed first): {:.1} ms before its first byte",
+        (last as usize - HEADER_BYTES) / CHUNK,
+        padding.as_secs_f64() * 1e3
+    );
+    let mut best_whole = Duration::MAX;
+    let mut best: Vec<Duration> = vec![Duration::MAX; ks.len()];
+    let mut rescans = vec![0; ks.len()];
+    let mut alone: Vec<Vec<Duration>> = ks.iter().map(|&k| vec![Duration::MAX; k]).collect();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let got = whole(&rule, &data);
+        best_whole = best_whole.min(t.elapsed());
+        assert_eq!(got.0, want.0);
+        for (i, &k) in ks.iter().enumerate() {
+            let t = Instant::now();
+            let (got, rescanned) = split(&rule, &data, k);
+            best[i] = best[i].min(t.elapsed());
+            rescans[i] = rescanned;
+            assert!(got == want, "{k} ranges: the merged result differs");
+            for (b, t) in alone[i].iter_mut().zip(ranges_in_turn(&rule, &data, k)) {
+                *b = (*b).min(t);
+            }
+        }
+    }
+    let mb = data.len() as f64 / 1e6;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "whole scan, 1 thread: {:.0} ms ({:.0} MB/s), best of {rounds}",
+        ms(best_whole),
+        mb / best_whole.as_secs_f64()
+    );
+    for (i, &k) in ks.iter().enumerate() {
+        println!(
+            "{k} ranges on {k} threads: {:.0} ms ({:.0} MB/s, {:.2}x), {} seams rescanned, merged result = whole",
+            ms(best[i]),
+            mb / best[i].as_secs_f64(),
+            best_whole.as_secs_f64() / best[i].as_secs_f64(),
+            rescans[i]
+        );
+        let longest = alone[i].iter().max().copied().unwrap_or_default();
+        let sum: Duration = alone[i].iter().sum();
+        println!(
+            "  its ranges alone, one after another: {:?} ms (sum {:.0} ms); the longest is {:.2}x faster than the whole scan (the speed-up on {k} idle cores)",
+            alone[i].iter().map(|d| ms(*d).round() as u64).collect::<Vec<_>>(),
+            ms(sum),
+            best_whole.as_secs_f64() / longest.as_secs_f64()
+        );
+    }
+}
