@@ -39,6 +39,9 @@ pub mod context;
 pub mod display;
 pub mod event;
 pub mod export;
+pub mod export_context;
+#[cfg(feature = "std")]
+pub mod export_xlsx;
 pub mod feed;
 pub mod format;
 pub mod grouping;

@@ -1,0 +1,333 @@
+//! The XLSX export (issue 13, item 7): a workbook with a "Rows" sheet (the
+//! CSV export's columns: the KQL projection, `Matched`, `SourceFile`,
+//! `SourceRecord`, and hardened mode's four) and a "Context" sheet (what
+//! the export was made from: [`ExportContext::pairs`]).
+//!
+//! Every cell is an **inline string** (`t="inlineStr"`): a spreadsheet never
+//! reads one as a formula, so `=HYPERLINK(...)` in a device name stays text
+//! without the CSV export's leading `'`, and the cells hold the exact text.
+//! Characters XML 1.0 cannot carry (controls other than tab, LF, CR) are
+//! written as Excel's `_xHHHH_` escapes (and a literal `_xHHHH_` in the
+//! text has its `_` escaped), as Excel itself does; a carriage return is
+//! `&#13;` (a literal one would be read back as a line feed). A cell holds at most
+//! [`MAX_CELL_CHARS`] characters (Excel's limit): a longer text is cut, and
+//! the Context sheet says how many cells were.
+//!
+//! The container is a zip archive with stored (uncompressed) entries,
+//! written with the `zip` crate the XLSX reader already uses: no
+//! compression code is added to the page. `core/tests/export_xlsx.rs`
+//! reads workbooks back with calamine.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+use std::io::{Cursor, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use crate::export::{csv_header, DETECTION_CSV_HEADER};
+use crate::export_context::ExportContext;
+use crate::scan::FlaggedRow;
+
+/// The most characters Excel keeps in one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// One sheet: its name and its rows of text cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    /// The tab's name (31 characters at most, no `[]:*?/\`).
+    pub name: String,
+    /// The rows, the first one usually a header.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Why a workbook could not be written (only the zip writer can fail, and
+/// only when out of memory or misused).
+#[derive(Debug)]
+pub struct XlsxWriteError(pub String);
+
+impl core::fmt::Display for XlsxWriteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "could not write the XLSX workbook: {}", self.0)
+    }
+}
+
+impl std::error::Error for XlsxWriteError {}
+
+/// `A`, `B`, ..., `Z`, `AA`, ... for column `index` (0-based).
+fn column_name(mut index: usize) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// Whether XML 1.0 can carry `c` as a character.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether `text` starts with an Excel escape `_xHHHH_`.
+fn starts_with_escape(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 7
+        && b[0] == b'_'
+        && (b[1] == b'x' || b[1] == b'X')
+        && b[2..6].iter().all(u8::is_ascii_hexdigit)
+        && b[6] == b'_'
+}
+
+/// `text` as the content of a `<t>` element, and whether it was cut to
+/// [`MAX_CELL_CHARS`].
+fn cell_xml(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut cut = false;
+    for (n, (i, c)) in text.char_indices().enumerate() {
+        if n == MAX_CELL_CHARS {
+            cut = true;
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // A literal CR would come back as LF (XML normalises line ends).
+            '\r' => out.push_str("&#13;"),
+            '_' if starts_with_escape(&text[i..]) => out.push_str("_x005F_"),
+            c if !xml_char(c) => {
+                let _ = write!(out, "_x{:04X}_", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    (out, cut)
+}
+
+/// A sheet's XML, and how many of its cells were cut.
+fn sheet_xml(sheet: &Sheet) -> (String, usize) {
+    let mut cut = 0;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+    );
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let _ = write!(xml, "<row r=\"{}\">", r + 1);
+        for (c, text) in row.iter().enumerate() {
+            let (t, was_cut) = cell_xml(text);
+            cut += usize::from(was_cut);
+            let _ = write!(
+                xml,
+                "<c r=\"{}{}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{t}</t></is></c>",
+                column_name(c),
+                r + 1
+            );
+        }
+        xml.push_str("</row>");
+    }
+    xml.push_str("</sheetData></worksheet>\n");
+    (xml, cut)
+}
+
+fn xml_attr(text: &str) -> String {
+    cell_xml(text).0
+}
+
+/// A workbook of `sheets` (text cells only), as the bytes of an `.xlsx`
+/// file, and how many cells were cut to [`MAX_CELL_CHARS`].
+pub fn workbook(sheets: &[Sheet]) -> Result<(Vec<u8>, usize), XlsxWriteError> {
+    let mut types = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+         <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+         <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+         <Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>",
+    );
+    let mut book = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+         xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>",
+    );
+    let mut rels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    for (i, sheet) in sheets.iter().enumerate() {
+        let n = i + 1;
+        let _ = write!(
+            types,
+            "<Override PartName=\"/xl/worksheets/sheet{n}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+        );
+        let _ = write!(
+            book,
+            "<sheet name=\"{}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>",
+            xml_attr(&sheet.name)
+        );
+        let _ = write!(
+            rels,
+            "<Relationship Id=\"rId{n}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet{n}.xml\"/>"
+        );
+    }
+    types.push_str("</Types>\n");
+    book.push_str("</sheets></workbook>\n");
+    rels.push_str("</Relationships>\n");
+    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+        <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+        <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>\
+        </Relationships>\n";
+
+    let err = |e: &dyn core::fmt::Display| XlsxWriteError(e.to_string());
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(false);
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let put = |zip: &mut ZipWriter<Cursor<Vec<u8>>>, name: &str, text: &str| {
+        zip.start_file(name, options).map_err(|e| err(&e))?;
+        zip.write_all(text.as_bytes()).map_err(|e| err(&e))
+    };
+    put(&mut zip, "[Content_Types].xml", &types)?;
+    put(&mut zip, "_rels/.rels", root_rels)?;
+    put(&mut zip, "xl/workbook.xml", &book)?;
+    put(&mut zip, "xl/_rels/workbook.xml.rels", &rels)?;
+    let mut cut = 0;
+    for (i, sheet) in sheets.iter().enumerate() {
+        let (xml, c) = sheet_xml(sheet);
+        cut += c;
+        put(&mut zip, &format!("xl/worksheets/sheet{}.xml", i + 1), &xml)?;
+    }
+    let bytes = zip.finish().map_err(|e| err(&e))?.into_inner();
+    Ok((bytes, cut))
+}
+
+/// The "Rows" sheet's header: the CSV export's columns (with hardened
+/// mode's four when `hardened`).
+pub fn rows_header(hardened: bool) -> Vec<String> {
+    let mut header = csv_header();
+    if hardened {
+        header.push_str(DETECTION_CSV_HEADER);
+    }
+    header.split(',').map(String::from).collect()
+}
+
+/// One row's cells, the exact text (the CSV export's raw cells, unquoted):
+/// time (RFC 3339, empty when null), the five text columns, the flags as
+/// `true`/`false`, `Matched` (`; `-joined), the source file and record;
+/// hardened mode's `Detection`, `Rules`, `Evasions`, `FileName` when `hardened`.
+pub fn row_cells(row: &FlaggedRow, file_name: &str, hardened: bool) -> Vec<String> {
+    let e = &row.event;
+    let mut cells = Vec::with_capacity(18);
+    cells.push(e.timestamp.map(|t| t.to_string()).unwrap_or_default());
+    for text in [
+        &e.device_name,
+        &e.account_name,
+        &e.process_command_line,
+        &e.initiating_process_file_name,
+        &e.initiating_process_command_line,
+    ] {
+        cells.push(text.clone());
+    }
+    cells.extend(row.verdict.flags.0.iter().map(|on| on.to_string()));
+    cells.push(row.verdict.matched().collect::<Vec<_>>().join("; "));
+    cells.push(String::from(file_name));
+    cells.push(row.position.record.to_string());
+    if hardened {
+        cells.push(String::from(row.detection.name()));
+        cells.push(row.hardened.ids().collect::<Vec<_>>().join("; "));
+        cells.push(row.hardened.evasions.names().collect::<Vec<_>>().join("; "));
+        cells.push(e.file_name.clone());
+    }
+    cells
+}
+
+/// The XLSX export: "Rows" (header + one line per row of `rows`, each with
+/// its file's name from `file_name`) and "Context" (`context`'s pairs, plus
+/// how many cells were cut when any was).
+pub fn export_workbook<'a>(
+    rows: impl IntoIterator<Item = &'a FlaggedRow>,
+    file_name: impl Fn(&FlaggedRow) -> &'a str,
+    hardened: bool,
+    context: &ExportContext,
+) -> Result<Vec<u8>, XlsxWriteError> {
+    let mut table = vec![rows_header(hardened)];
+    table.extend(
+        rows.into_iter()
+            .map(|row| row_cells(row, file_name(row), hardened)),
+    );
+    let cut: usize = table
+        .iter()
+        .flatten()
+        .filter(|c| c.chars().nth(MAX_CELL_CHARS).is_some())
+        .count();
+    let mut pairs = context.pairs();
+    if cut > 0 {
+        pairs.push((
+            "cells_cut".into(),
+            format!("{cut} cells longer than {MAX_CELL_CHARS} characters (Excel's limit) hold their first {MAX_CELL_CHARS}; the JSON export has the whole text"),
+        ));
+    }
+    let mut context_rows = vec![vec!["name".to_string(), "value".to_string()]];
+    context_rows.extend(pairs.into_iter().map(|(k, v)| vec![k, v]));
+    let sheets = [
+        Sheet {
+            name: "Rows".into(),
+            rows: table,
+        },
+        Sheet {
+            name: "Context".into(),
+            rows: context_rows,
+        },
+    ];
+    workbook(&sheets).map(|(bytes, _)| bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_excel_names_them() {
+        let cases = [
+            (0, "A"),
+            (1, "B"),
+            (25, "Z"),
+            (26, "AA"),
+            (27, "AB"),
+            (701, "ZZ"),
+            (702, "AAA"),
+        ];
+        for (i, name) in cases {
+            assert_eq!(column_name(i), name, "{i}");
+        }
+    }
+
+    #[test]
+    fn cells_are_escaped_for_xml_and_excel() {
+        // (text, XML content)
+        let cases = [
+            ("a<b>&\"c\"", "a&lt;b&gt;&amp;&quot;c&quot;"),
+            ("=HYPERLINK(\"x\")", "=HYPERLINK(&quot;x&quot;)"),
+            ("\u{1}x\u{b}", "_x0001_x_x000B_"),
+            ("tab\tlf\ncr\r", "tab\tlf\ncr&#13;"),
+            ("_x0041_", "_x005F_x0041_"),
+            ("_x00_", "_x00_"),
+            ("\u{fffe}", "_xFFFE_"),
+            ("\u{202e}gnp", "\u{202e}gnp"),
+        ];
+        for (text, xml) in cases {
+            assert_eq!(cell_xml(text), (xml.to_string(), false), "{text:?}");
+        }
+        let long = "x".repeat(MAX_CELL_CHARS + 5);
+        let (xml, cut) = cell_xml(&long);
+        assert!(cut);
+        assert_eq!(xml.len(), MAX_CELL_CHARS);
+    }
+}
