@@ -8,6 +8,7 @@
 mod bad_files;
 mod bidi;
 mod cancel;
+mod charts;
 mod chips;
 mod context;
 mod contrast;
@@ -25,6 +26,7 @@ mod network;
 mod keyboard;
 mod no_simd;
 mod phone;
+mod search;
 mod single_file;
 mod sort;
 mod split;

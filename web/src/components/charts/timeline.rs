@@ -24,23 +24,15 @@ use crate::window::span_text;
 const W: f64 = 1000.0;
 const H: f64 = 120.0;
 
-/// The horizontal position (0..1) of a mouse event across the SVG.
-fn fraction(e: &MouseEvent) -> Option<f64> {
-    let svg: Element = e.current_target()?.dyn_into_element()?;
-    let width = f64::from(svg.client_width());
+/// The horizontal position (0..1) of a mouse event across the plot
+/// (`plot`, the `<div>` the handlers are on). Nothing inside the plot takes
+/// pointer events (style sheet), so the event's target is the div and
+/// `offsetX` is in CSS pixels from its padding edge. (Not the event's
+/// `currentTarget`: Yew delegates events, that is the page's root.)
+fn fraction(e: &MouseEvent, plot: &NodeRef) -> Option<f64> {
+    let plot: Element = plot.cast::<Element>()?;
+    let width = f64::from(plot.client_width());
     (width > 0.0).then(|| (f64::from(e.offset_x()) / width).clamp(0.0, 1.0))
-}
-
-/// `dyn_into` for an event target, without naming wasm-bindgen's trait here.
-trait IntoElement {
-    fn dyn_into_element(self) -> Option<Element>;
-}
-
-impl IntoElement for web_sys::EventTarget {
-    fn dyn_into_element(self) -> Option<Element> {
-        use wasm_bindgen::JsCast;
-        self.dyn_into::<Element>().ok()
-    }
 }
 
 /// The timeline.
@@ -48,6 +40,7 @@ impl IntoElement for web_sys::EventTarget {
 pub fn timeline() -> Html {
     let ctx = use_context::<Ctx>();
     let drag = use_state(|| None::<(f64, f64)>);
+    let plot = use_node_ref();
     let memo_key = ctx.as_ref().map(|c| timeline_key(&c.state()));
     let model: Rc<Option<Model>> = {
         let ctx = ctx.clone();
@@ -108,10 +101,10 @@ pub fn timeline() -> Html {
         }
     });
     let on_down = {
-        let drag = drag.clone();
+        let (drag, plot) = (drag.clone(), plot.clone());
         Callback::from(move |e: MouseEvent| {
             if e.button() == 0 {
-                if let Some(f) = fraction(&e) {
+                if let Some(f) = fraction(&e, &plot) {
                     e.prevent_default();
                     drag.set(Some((f, f)));
                 }
@@ -119,19 +112,19 @@ pub fn timeline() -> Html {
         })
     };
     let on_move = {
-        let drag = drag.clone();
+        let (drag, plot) = (drag.clone(), plot.clone());
         Callback::from(move |e: MouseEvent| {
-            if let (Some((a, _)), Some(f)) = (*drag, fraction(&e)) {
+            if let (Some((a, _)), Some(f)) = (*drag, fraction(&e, &plot)) {
                 drag.set(Some((a, f)));
             }
         })
     };
     let on_up = {
-        let (drag, ctx, m) = (drag.clone(), ctx.clone(), m.clone());
+        let (drag, ctx, m, plot) = (drag.clone(), ctx.clone(), m.clone(), plot.clone());
         Callback::from(move |e: MouseEvent| {
             let Some((a, b)) = *drag else { return };
             drag.set(None);
-            let b = fraction(&e).unwrap_or(b);
+            let b = fraction(&e, &plot).unwrap_or(b);
             // A click (no drag) sets nothing.
             if (a - b).abs() * W >= 2.0 {
                 let choice = model::brush_window(m.time_at(a), m.time_at(b));
@@ -162,14 +155,15 @@ pub fn timeline() -> Html {
                     span_text(Duration(width_ticks(m.level)))) }
                 { untimed.unwrap_or_default() }
             </figcaption>
-            <svg class="timeline-plot" data-testid="timeline-plot" viewBox={format!("0 0 {W} {H}")}
-                preserveAspectRatio="none" role="img"
+            <div class="timeline-plot" data-testid="timeline-plot" role="img" ref={plot.clone()}
                 aria-label="Flagged rows and cmd.exe events over time; drag to set the time window"
                 onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave}>
-                { for bins }
-                { for window_rect }
-                { for brush_rect }
-            </svg>
+                <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" aria-hidden="true">
+                    { for bins }
+                    { for window_rect }
+                    { for brush_rect }
+                </svg>
+            </div>
             <div class="timeline-axis">
                 <span data-testid="timeline-start">{ start.to_string() }</span>
                 <span data-testid="timeline-end">{ end.to_string() }</span>
