@@ -93,12 +93,21 @@ fn find_row(path: &Path, n: u64, format: Option<Format>) -> Result<FlaggedRow, S
     let rule = CompiledRule::new();
     let rules = HardenedRules::new();
     let name = path.display().to_string();
-    let mut scan = FileScan::new(&rule, 0, &name, format).hardened(&rules);
-    let (summary, rows) = match input::read_into(path, &mut scan) {
+    let mut find = Find {
+        scan: FileScan::new(&rule, 0, &name, format).hardened(&rules),
+        record: n,
+        row: None,
+    };
+    let read = input::read_into(path, &mut find);
+    let Find { scan, mut row, .. } = find;
+    let (summary, rest) = match read {
         Ok(()) => scan.finish(),
         Err(e) => scan.abandon(e),
     };
-    if let Some(row) = rows.into_iter().find(|r| r.position.record == n) {
+    if let Some(row) = row
+        .take()
+        .or_else(|| rest.into_iter().find(|r| r.position.record == n))
+    {
         return Ok(row);
     }
     match summary.error {
@@ -107,6 +116,36 @@ fn find_row(path: &Path, n: u64, format: Option<Format>) -> Result<FlaggedRow, S
             "{}: record {n} is not a flagged row (scan it with --format ndjson: each row's Source.record)",
             terminal_safe(&name)
         )),
+    }
+}
+
+/// The first pass: a scan that keeps only the flagged row at `record`
+/// (memory stays small whatever the number of flagged rows).
+struct Find<'r> {
+    scan: FileScan<'r>,
+    record: u64,
+    row: Option<FlaggedRow>,
+}
+
+impl input::Feed for Find<'_> {
+    fn push(&mut self, chunk: &[u8]) {
+        self.scan.push(chunk);
+        if self.row.is_none() {
+            let record = self.record;
+            self.row = self
+                .scan
+                .take_rows()
+                .into_iter()
+                .find(|r| r.position.record == record);
+        } else {
+            self.scan.take_rows();
+        }
+    }
+    fn bytes(&self) -> u64 {
+        self.scan.summary().bytes
+    }
+    fn failed(&self) -> bool {
+        self.scan.failed()
     }
 }
 
