@@ -30,8 +30,32 @@
 //!
 //! EVTX logs are split on chunk boundaries into up to eight ranges by
 //! [`evtx`] (whose docs show the protocol in code); its parts merge with
-//! [`merge_all`] as these do. JSON, XML and XLSX files are not split
-//! (web/README.md says why).
+//! [`merge_all`] as these do.
+//!
+//! What stays single-worker, and why:
+//!
+//! - CSV with a `NewProcessId` column (Security 4688: parent inference
+//!   looks back at earlier records; EVTX checks it at the seam instead, with
+//!   [`FileScan::parents_not_found`]), UTF-16 CSV (byte offsets are not text
+//!   offsets).
+//! - JSON lines: a line start is easy to find, but the seam cannot be
+//!   validated from outside the decoder. Whether the first range ends
+//!   between top-level values depends on the JSON scanner's own rules (a raw
+//!   line break ends a broken string, stray top-level text runs to the line's
+//!   end), and how a later broken line is recovered depends on state from
+//!   every earlier line (whether each top-level object so far sat on one
+//!   line, how many closed, the last significant byte): a fresh decoder at
+//!   the boundary can read a broken record differently from the whole scan.
+//!   A sound split needs the decoder to expose that state at a byte offset
+//!   (a hook in `format/json/scanner.rs`), and a tracker like [`RangeScan`]'s
+//!   quote state would duplicate the scanner.
+//! - JSON arrays and API envelopes (`Results`, Log Analytics `tables`): a
+//!   later range does not know which container it is in, and a table's
+//!   `columns` may come after its `rows`.
+//! - XML: an `<Event` at a candidate boundary may lie inside a comment,
+//!   CDATA, a processing instruction or an attribute value; only the
+//!   tokenizer's state says, and it is not exposed.
+//! - XLSX: a zip, read whole.
 
 use alloc::vec::Vec;
 
@@ -463,7 +487,6 @@ pub fn merge(first: RangePart, second: RangePart) -> (FileSummary, Vec<FlaggedRo
         *a.other_events.entry(label).or_insert(0) += n;
     }
     a.shell += b.shell;
-    a.shell_times.merge(&b.shell_times);
     a.shell_times.merge(&b.shell_times);
     a.flagged += b.flagged;
     for (x, y) in a.flag_counts.iter_mut().zip(b.flag_counts) {
