@@ -644,6 +644,27 @@ mod tests {
     }
 
     #[test]
+    fn kinds_formats_and_detections_travel_as_their_stable_names() {
+        use cmdhunt_core::format::{DecodeErrorKind, Format};
+        use cmdhunt_core::hardened::Detection;
+        for kind in DecodeErrorKind::ALL {
+            let wire = encode(&kind).expect("encodes");
+            assert_eq!(wire, format!("\"{}\"", kind.name()));
+            assert_eq!(decode::<DecodeErrorKind>(&wire), Ok(kind));
+        }
+        for format in Format::ALL {
+            let wire = encode(&format).expect("encodes");
+            assert_eq!(wire, format!("\"{}\"", format.name()));
+            assert_eq!(decode::<Format>(&wire), Ok(format));
+        }
+        for detection in [Detection::Parity, Detection::Hardened] {
+            let wire = encode(&detection).expect("encodes");
+            assert_eq!(wire, format!("\"{}\"", detection.name()));
+        }
+        assert!(decode::<DecodeErrorKind>("\"CsvQuote\"").is_err());
+    }
+
+    #[test]
     fn a_malformed_start_message_names_its_job_and_file() {
         // Before: the worker panicked on it, and the page never learnt which file failed.
         let (job, message) =

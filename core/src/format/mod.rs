@@ -31,6 +31,7 @@ pub const MAX_RECORD_BYTES: usize = 64 << 20;
 /// A recognised input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Format {
     /// Comma-separated values with a header row (Defender, Sentinel, Sysmon-field CSV).
     Csv,
@@ -170,6 +171,7 @@ pub fn is_record_separator(line: &[u8]) -> bool {
 /// the docs say which, and whether it stops the file or skips a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum DecodeErrorKind {
     /// The host could not open or read the file (stops the file).
     Read,

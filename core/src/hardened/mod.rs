@@ -66,6 +66,7 @@ pub fn describe_mode(mode: Mode) -> &'static str {
 /// Why a row is in the results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Detection {
     /// The Sentinel rule returns it.
     #[default]
