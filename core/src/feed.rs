@@ -2,10 +2,11 @@
 //! [`RecordSink`]: the format is recognised from the first
 //! [`SNIFF_BYTES`] unless forced, then every chunk goes to the decoder.
 //!
-//! [`crate::scan::FileScan`] and [`crate::validation::observe::SignalScan`]
-//! drive the decoders the same way; a second pass that needs every record of
-//! a file (the process context of one row, [`crate::context`]) uses a
-//! [`Feed`] with its own sink rather than a decoder loop of its own.
+//! [`crate::validation::observe::SignalScan`] (the validation's watch) and
+//! the second pass for one row's process context ([`crate::context`]) each
+//! give a [`Feed`] their own sink rather than keeping a decoder loop of their
+//! own; [`crate::scan::FileScan`] drives the decoders the same way and keeps
+//! the file's account (bytes, the error) in its summary.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;

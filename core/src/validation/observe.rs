@@ -10,14 +10,13 @@
 //! rule's results never see these events, which the scan still counts as
 //! other events.
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::string::ToString;
-use alloc::vec::Vec;
 
 use crate::event::{basename, Position, ProcessEvent, Record, RecordClass, RecordSink, Skip};
+use crate::feed::Feed;
 use crate::format::winevent::{self, SECURITY_PROVIDER, SYSMON_PROVIDER};
-use crate::format::{sniff, Decoder, Format, SNIFF_BYTES};
+use crate::format::Format;
 
 /// Sysmon's network-connection event id.
 pub const SYSMON_NETWORK_CONNECTION: &str = "3";
@@ -214,74 +213,28 @@ impl RecordSink for Watch<'_> {
 }
 
 /// Feeds one file's bytes, chunk by chunk, through its format's decoder to
-/// an [`Observer`] (any chunking gives the same calls). Decoding errors end
-/// the observation quietly: the scan beside it reports them.
+/// an [`Observer`] (any chunking gives the same calls; the decoder loop is
+/// [`Feed`]'s). Decoding errors end the observation quietly: the scan beside
+/// it reports them.
 pub struct SignalScan {
-    decoder: Option<Box<dyn Decoder>>,
-    head: Vec<u8>,
-    failed: bool,
+    feed: Feed,
 }
 
 impl SignalScan {
     /// A scan of a file in `format`, or recognised from its content (`None`).
     pub fn new(format: Option<Format>) -> Self {
         SignalScan {
-            decoder: format.map(Format::decoder),
-            head: Vec::new(),
-            failed: false,
+            feed: Feed::new(format),
         }
     }
 
     /// The next bytes of the file.
     pub fn push(&mut self, chunk: &[u8], observer: &mut dyn Observer) {
-        if self.failed {
-            return;
-        }
-        if self.decoder.is_none() {
-            self.head.extend_from_slice(chunk);
-            if self.head.len() >= SNIFF_BYTES {
-                self.start(observer);
-            }
-            return;
-        }
-        self.run(observer, |d, sink| d.push(chunk, sink));
+        self.feed.push(chunk, &mut Watch { observer });
     }
 
     /// End of the file.
-    pub fn finish(mut self, observer: &mut dyn Observer) {
-        if self.decoder.is_none() && !self.failed {
-            self.start(observer);
-        }
-        self.run(observer, |d, sink| d.finish(sink));
-    }
-
-    fn start(&mut self, observer: &mut dyn Observer) {
-        let head = core::mem::take(&mut self.head);
-        match sniff(&head) {
-            Some(format) => {
-                self.decoder = Some(format.decoder());
-                self.run(observer, |d, sink| d.push(&head, sink));
-            }
-            None => self.failed = true,
-        }
-    }
-
-    fn run(
-        &mut self,
-        observer: &mut dyn Observer,
-        step: impl FnOnce(
-            &mut dyn Decoder,
-            &mut dyn RecordSink,
-        ) -> Result<(), crate::format::DecodeError>,
-    ) {
-        if self.failed {
-            return;
-        }
-        let Some(decoder) = self.decoder.as_deref_mut() else {
-            return;
-        };
-        if step(decoder, &mut Watch { observer }).is_err() {
-            self.failed = true;
-        }
+    pub fn finish(self, observer: &mut dyn Observer) {
+        self.feed.finish(&mut Watch { observer });
     }
 }
