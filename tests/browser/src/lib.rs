@@ -15,6 +15,7 @@ pub mod browser;
 pub mod contrast;
 pub mod dist;
 pub mod emulation;
+pub mod exports;
 pub mod page;
 pub mod paths;
 pub mod reference;

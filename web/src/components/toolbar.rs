@@ -99,30 +99,9 @@ pub fn toolbar() -> Html {
                 data-testid={format!("chip-{}", f.name)} title={f.meaning} {onclick}>{ f.name }</button>
         }
     });
-    let exporter = |json: bool| {
+    let exporter = |kind: export::Kind| {
         let ctx = ctx.clone();
-        Callback::from(move |_: MouseEvent| {
-            let st = ctx.state();
-            let names = st.file_names();
-            let hardened = st.config.mode == cmdhunt_core::tuning::Mode::Hardened;
-            let (text, name, mime) = if json {
-                (
-                    export::json_text(&st.rows, &st.shown, &names, hardened),
-                    "cmdhunt-results.json",
-                    "application/json",
-                )
-            } else {
-                (
-                    export::csv_text(&st.rows, &st.shown, &names, st.csv_cells(), hardened),
-                    "cmdhunt-results.csv",
-                    "text/csv",
-                )
-            };
-            drop(st);
-            if let Err(e) = browser::download(&text, name, mime) {
-                browser::show_banner(&format!("the export failed: {e:?}"));
-            }
-        })
+        Callback::from(move |_: MouseEvent| export::download(&ctx.state(), kind))
     };
     let on_raw = {
         let ctx = ctx.clone();
@@ -170,8 +149,12 @@ pub fn toolbar() -> Html {
                     <input type="checkbox" data-testid="csv-raw" checked={state.csv_raw} onchange={on_raw} />
                     { "raw CSV (no formula neutralisation)" }
                 </label>
-                <button type="button" data-testid="export-csv" onclick={exporter(false)}>{ "Export CSV" }</button>
-                <button type="button" data-testid="export-json" onclick={exporter(true)}>{ "Export JSON" }</button>
+                <button type="button" data-testid="export-csv" onclick={exporter(export::Kind::Csv)}
+                    title="The rows shown as CSV, and their context (window, filters, files, rule version) beside it as cmdhunt-results.meta.json">{ "Export CSV" }</button>
+                <button type="button" data-testid="export-json" onclick={exporter(export::Kind::Json)}
+                    title="The rows shown and their context in one JSON document">{ "Export JSON" }</button>
+                <button type="button" data-testid="export-xlsx" onclick={exporter(export::Kind::Xlsx)}
+                    title="An Excel workbook: the rows shown (sheet Rows, every cell text) and their context (sheet Context)">{ "Export XLSX" }</button>
             </div>
         </section>
     }

@@ -22,8 +22,8 @@ mod framing;
 mod grid;
 mod grouping;
 mod hardened;
-mod network;
 mod keyboard;
+mod network;
 mod no_simd;
 mod phone;
 mod search;
@@ -37,6 +37,7 @@ mod volume;
 mod why;
 mod window;
 mod worker_panic;
+mod xlsx;
 mod xss;
 
 use std::path::PathBuf;
