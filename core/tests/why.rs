@@ -112,3 +112,39 @@ fn groups_partition_the_rows_with_their_times() {
         .collect();
     assert!(heads.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// How long grouping and naming take for 40,000 rows (the export's rows
+/// repeated, every 7th with its own command line so groups are many):
+/// `cargo test --release -p cmdhunt-core --test why -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement"]
+fn grouping_and_why_of_40k_rows_timing() {
+    let bytes = read(&shared("defender/mde_proc_cs1.csv"));
+    let (_, rows) = scan_in(&bytes, "mde_proc_cs1.csv", None, 1 << 16);
+    let mut many = Vec::with_capacity(40_000);
+    for n in 0..40_000 {
+        let mut row = rows[n % rows.len()].clone();
+        if n % 7 == 0 {
+            row.event.process_command_line.push_str(&format!(" #{n}"));
+        }
+        many.push(row);
+    }
+    let order: Vec<usize> = (0..many.len()).collect();
+    let rule = CompiledRule::new();
+    let names = Names::of(&rule);
+    let best = |f: &dyn Fn() -> usize| {
+        (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let n = f();
+                (t.elapsed(), n)
+            })
+            .min()
+            .unwrap()
+    };
+    let (g, groups) = best(&|| group(&many, &order).len());
+    let (w, chars) = best(&|| many.iter().map(|r| names.why(r).text().len()).sum());
+    println!(
+        "40000 rows: group {g:?} ({groups} groups); why text of every row {w:?} ({chars} chars)"
+    );
+}
