@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cmdhunt scan [--window 24h|DURATION|all] [--anchor newest|now|RFC3339]
-//!              [--format table|csv|ndjson] [--csv-raw] [--input-format FORMAT] [--jobs N]
+//!              [--format table|csv|ndjson|xlsx] [--csv-raw] [--input-format FORMAT] [--jobs N]
 //!              [--config FILE] [--show-suppressed] [--mode parity|hardened] FILE...
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
@@ -49,7 +49,8 @@ Scan options:
   --window 24h|DURATION|all   Timestamp > ago(DURATION) (default 24h; e.g. 7d, 90m; 'all' = no filter)
   --anchor newest|now|TIME    where ago() counts from: the newest event in the input (default),
                               the current time, or an RFC 3339 time
-  --format table|csv|ndjson   output format on stdout (default table)
+  --format table|csv|ndjson|xlsx  output format on stdout (default table); xlsx: a workbook
+                              (sheets Rows and Context, every cell text), redirect it to a file
   --csv-raw                   CSV cells exactly as in the events; by default a cell starting with
                               = + - @ TAB or CR gets a leading ' so a spreadsheet cannot run it
   --input-format FORMAT       force a decoder (csv, evtx, xml, json, xlsx) instead of detection
@@ -75,6 +76,8 @@ pub enum OutputFormat {
     Csv,
     /// One JSON object per row.
     Ndjson,
+    /// An XLSX workbook (sheets Rows and Context, every cell text), as bytes.
+    Xlsx,
 }
 
 /// A parsed `cmdhunt scan` invocation.
@@ -285,7 +288,8 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                     "table" => OutputFormat::Table,
                     "csv" => OutputFormat::Csv,
                     "ndjson" => OutputFormat::Ndjson,
-                    _ => return Err(format!("--format: {v:?} is not table, csv or ndjson")),
+                    "xlsx" => OutputFormat::Xlsx,
+                    _ => return Err(format!("--format: {v:?} is not table, csv, ndjson or xlsx")),
                 };
             }
             "--input-format" => {

@@ -287,7 +287,21 @@ fn scan(a: &ScanArgs, now: Timestamp) -> io::Result<ExitCode> {
         csv_cells: a.csv_cells,
         hardened: hardened.is_some(),
     };
-    report::write_rows(&mut out, style, &rows, printed, &names, decor.as_ref())?;
+    if a.format == args::OutputFormat::Xlsx {
+        let context = report::scan_context(
+            &a.files,
+            &summaries,
+            window,
+            newest,
+            mode,
+            config.as_ref(),
+            printed.len(),
+            now,
+        );
+        report::write_xlsx(&mut out, &rows, printed, &names, style.hardened, &context)?;
+    } else {
+        report::write_rows(&mut out, style, &rows, printed, &names, decor.as_ref())?;
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {

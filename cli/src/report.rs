@@ -90,6 +90,11 @@ pub fn write_rows(
             }
         }
         OutputFormat::Table => write_table(out, rows, order, file_names, decor, hardened)?,
+        OutputFormat::Xlsx => {
+            return Err(io::Error::other(
+                "an XLSX export needs its context: write it with write_xlsx",
+            ))
+        }
     }
     out.flush()
 }
@@ -311,6 +316,83 @@ pub fn write_summary(err: &mut dyn Write, s: &FileSummary, in_window: usize) -> 
         )?;
     }
     Ok(())
+}
+
+/// The XLSX export (`--format xlsx`): the rows `order` picks as sheet Rows
+/// (the CSV's columns, exact text, never a formula) and `context` as sheet
+/// Context ([`cmdhunt_core::export_xlsx::export_workbook`]), written to `out`.
+pub fn write_xlsx(
+    out: &mut dyn Write,
+    rows: &[FlaggedRow],
+    order: &[usize],
+    file_names: &[String],
+    hardened: bool,
+    context: &cmdhunt_core::export_context::ExportContext,
+) -> io::Result<()> {
+    let name = |row: &FlaggedRow| file_names.get(row.file as usize).map_or("", String::as_str);
+    let bytes = cmdhunt_core::export_xlsx::export_workbook(
+        order.iter().filter_map(|&i| rows.get(i)),
+        name,
+        hardened,
+        context,
+    )
+    .map_err(io::Error::other)?;
+    out.write_all(&bytes)?;
+    out.flush()
+}
+
+/// What `cmdhunt scan` read, for the XLSX export's Context sheet: the files
+/// (`paths`, in order, with their `summaries`), the window, the mode, the
+/// config (if any), `rows` rows, made at `now`.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_context(
+    paths: &[std::path::PathBuf],
+    summaries: &[FileSummary],
+    window: cmdhunt_core::results::Window,
+    newest: Option<cmdhunt_core::time::Timestamp>,
+    mode: cmdhunt_core::tuning::Mode,
+    config: Option<&cmdhunt_core::tuning::Config>,
+    rows: usize,
+    now: cmdhunt_core::time::Timestamp,
+) -> cmdhunt_core::export_context::ExportContext {
+    use cmdhunt_core::export_context::{ExportContext, FileContext, RuleContext};
+    let files = summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| FileContext {
+            name: s.name.clone(),
+            size: paths
+                .get(i)
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(s.bytes, |m| m.len()),
+            format: s.format.map(|f| f.name().to_owned()),
+            records: s.records,
+            flagged: s.flagged,
+            state: match &s.error {
+                Some(e) => format!("stopped on an error: {}", e.message),
+                None => "complete".into(),
+            },
+        })
+        .collect();
+    let rule = match config {
+        Some(c) => RuleContext::tuned(
+            &c.patterns,
+            &c.parents,
+            Some(&c.to_json()),
+            c.allowlist.entries.len(),
+        ),
+        None => RuleContext::published(),
+    };
+    ExportContext {
+        generated_at: Some(now),
+        mode: mode.name().into(),
+        window,
+        newest,
+        filters: Vec::new(),
+        files,
+        rule,
+        rows,
+    }
 }
 
 #[cfg(test)]
