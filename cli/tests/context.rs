@@ -21,6 +21,8 @@ struct Event {
     time: Timestamp,
     pid: Option<u64>,
     parent_pid: Option<u64>,
+    guid: Option<String>,
+    parent_guid: Option<String>,
     image: String,
 }
 
@@ -36,6 +38,12 @@ impl RecordSink for All {
                 .find(|(k, _)| k == name)
                 .and_then(|(_, v)| v.parse().ok())
         };
+        let text = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.to_lowercase())
+        };
         let image = fields
             .iter()
             .find(|(k, _)| k == "Image")
@@ -47,6 +55,8 @@ impl RecordSink for All {
             time: r.timestamp().unwrap().unwrap(),
             pid: get("ProcessId"),
             parent_pid: get("ParentProcessId"),
+            guid: text("ProcessGuid"),
+            parent_guid: text("ParentProcessGuid"),
             image,
         });
     }
@@ -107,19 +117,21 @@ fn every_flagged_rows_context_is_the_logs_own_links() {
             got["parent"]["CommandLine"],
             row["InitiatingProcessCommandLine"]
         );
-        // The chain: each parent the latest creation of its id before its child.
+        // The chain: each parent the latest creation of its id before its
+        // child with the GUID its child names.
         let mut chain = Vec::new();
-        let (mut want, mut before) = (me.parent_pid, key(me));
+        let (mut want, mut before, mut guid) = (me.parent_pid, key(me), me.parent_guid.clone());
         while let Some(p) = want {
             let Some(hit) = all
                 .iter()
                 .filter(|e| e.creation && e.pid == Some(p) && key(e) < before)
+                .filter(|e| e.guid == guid)
                 .max_by_key(|e| key(e))
             else {
                 break;
             };
             chain.push(hit);
-            (want, before) = (hit.parent_pid, key(hit));
+            (want, before, guid) = (hit.parent_pid, key(hit), hit.parent_guid.clone());
         }
         assert_eq!(
             records(&got["chain"]),
@@ -143,6 +155,7 @@ fn every_flagged_rows_context_is_the_logs_own_links() {
         let mut children: Vec<&Event> = all
             .iter()
             .filter(|e| e.creation && e.parent_pid == me.pid && key(e) > key(me))
+            .filter(|e| e.parent_guid == me.guid)
             .filter(|e| again.is_none_or(|a| key(e) < a))
             .collect();
         children.sort_by_key(|e| key(e));

@@ -15,7 +15,11 @@
 //! Process ids are reused. A parent is the creation of the parent id on the
 //! same host that is the **latest before** its child (by time, then by
 //! record); a child is a creation whose parent id is the row's process id,
-//! after the row and before that id is created again on the host.
+//! after the row and before that id is created again on the host. Where the
+//! events also carry an identity pids do not repeat ([`OWN_IDENTITY_FIELDS`]:
+//! Sysmon's `ProcessGuid`, Defender's process creation time), a parent's
+//! identity must be the one its child names ([`PARENT_IDENTITY_FIELDS`]), so
+//! an older process that had the same pid is never taken for the parent.
 //!
 //! Memory is bounded whatever the file's size: at most [`KEPT_PER_PID`]
 //! creations before the row per process id, [`MAX_TRACKED_PIDS`] ids,
@@ -96,6 +100,17 @@ pub const GRANDPARENT_NAME_FIELDS: [&str; 2] = [
     "InitiatingProcessParentFileName",
     "InitiatingProcessParentProcessName",
 ];
+/// Fields giving a process's identity, which pids do not repeat: Sysmon's
+/// GUID, Defender's creation time (first found wins).
+pub const OWN_IDENTITY_FIELDS: [&str; 3] = [
+    "ProcessGuid",
+    "ProcessCreationTime",
+    "CreatedProcessCreationTime",
+];
+/// Fields giving the parent's identity as its child names it.
+pub const PARENT_IDENTITY_FIELDS: [&str; 2] =
+    ["ParentProcessGuid", "InitiatingProcessCreationTime"];
+
 /// Fields naming the process an event is about (basename taken).
 pub const IMAGE_FIELDS: [&str; 4] = [
     "Image",
@@ -155,6 +170,34 @@ pub fn process_ids(fields: &[(String, String)]) -> (Option<u64>, Option<u64>) {
     )
 }
 
+/// An identity as compared: a time (any form) as RFC 3339, else the text
+/// trimmed and lowercased (a GUID).
+fn identity(text: &str) -> String {
+    let t = text.trim();
+    match Timestamp::parse(t) {
+        Some(time) => format!("{time}"),
+        None => t.to_lowercase(),
+    }
+}
+
+/// A process creation's own identity and its parent's, from its fields
+/// ([`OWN_IDENTITY_FIELDS`], [`PARENT_IDENTITY_FIELDS`]).
+pub fn identities(fields: &[(String, String)]) -> (Option<String>, Option<String>) {
+    (
+        first(fields, &OWN_IDENTITY_FIELDS).map(identity),
+        first(fields, &PARENT_IDENTITY_FIELDS).map(identity),
+    )
+}
+
+/// Whether a process of identity `own` can be the one a child names as
+/// `wanted` (either unknown: yes).
+pub fn same_identity(wanted: Option<&str>, own: Option<&str>) -> bool {
+    match (wanted, own) {
+        (Some(w), Some(o)) => w == o,
+        _ => true,
+    }
+}
+
 /// At most [`MAX_TEXT`] bytes of `text` (cut on a character boundary, the
 /// number of bytes cut said at the end).
 pub fn clip(text: &str) -> String {
@@ -203,6 +246,10 @@ pub struct Subject {
     pub command_line: String,
     /// Its process id.
     pub pid: Option<u64>,
+    /// Its identity ([`OWN_IDENTITY_FIELDS`]), when the row carries one.
+    pub identity: Option<String>,
+    /// Its parent's identity ([`PARENT_IDENTITY_FIELDS`]), when the row carries one.
+    pub parent_identity: Option<String>,
     /// Its parent, from the row's fields.
     pub parent: Relative,
     /// Its grandparent, from the row's fields (Defender exports carry it).
@@ -223,7 +270,10 @@ impl Subject {
         fields: &[(String, String)],
     ) -> Subject {
         let (pid, parent_pid) = process_ids(fields);
+        let (identity, parent_identity) = identities(fields);
         Subject {
+            identity,
+            parent_identity,
             position,
             host: event.device_name.clone(),
             time: event.timestamp,
@@ -258,6 +308,10 @@ pub struct Process {
     pub pid: Option<u64>,
     /// Its parent's process id.
     pub parent_pid: Option<u64>,
+    /// Its identity ([`OWN_IDENTITY_FIELDS`]), when the event carries one.
+    pub identity: Option<String>,
+    /// Its parent's identity ([`PARENT_IDENTITY_FIELDS`]), when the event carries one.
+    pub parent_identity: Option<String>,
     /// Its image name.
     pub file_name: String,
     /// Its command line ([`clip`]ped).
@@ -449,11 +503,17 @@ impl Collector {
     ) {
         let Some(row) = self.key else { return };
         let (pid, parent_pid) = process_ids(fields);
+        let (identity, parent_identity) = identities(fields);
+        let child = parent_pid.is_some()
+            && parent_pid == self.subject.pid
+            && same_identity(parent_identity.as_deref(), self.subject.identity.as_deref());
         let process = || Process {
             position,
             time: key.0,
             pid,
             parent_pid,
+            identity: identity.clone(),
+            parent_identity: parent_identity.clone(),
             file_name: event.file_name.clone(),
             command_line: clip(&event.process_command_line),
             account_name: event.account_name.clone(),
@@ -467,7 +527,7 @@ impl Collector {
         if pid.is_some() && pid == self.subject.pid {
             self.reused_at = Some(self.reused_at.map_or(key, |k| k.min(key)));
         }
-        if parent_pid.is_some() && parent_pid == self.subject.pid {
+        if child {
             self.child_keys.push(key);
             self.children.insert(key, process());
             if self.children.len() > MAX_CHILDREN {
@@ -572,12 +632,18 @@ impl Collector {
             return (chain, ChainEnd::NoTime);
         };
         let mut pid = self.subject.parent.pid;
+        let mut wanted = self.subject.parent_identity.clone();
         loop {
             let Some(p) = pid else {
                 return (chain, ChainEnd::NoParentId);
             };
             let found = self.before.get(&p).map(|(kept, dropped)| {
-                kept.iter().rev().find(|(k, _)| *k < before).ok_or(*dropped)
+                kept.iter()
+                    .rev()
+                    .find(|(k, c)| {
+                        *k < before && same_identity(wanted.as_deref(), c.identity.as_deref())
+                    })
+                    .ok_or(*dropped)
             });
             match found {
                 Some(Ok((key, process))) => {
@@ -587,6 +653,7 @@ impl Collector {
                     }
                     before = *key;
                     pid = process.parent_pid;
+                    wanted = process.parent_identity.clone();
                 }
                 Some(Err(dropped)) => {
                     let incomplete = dropped || self.untracked > 0;

@@ -6,8 +6,8 @@
 mod common;
 
 use cmdhunt_core::context::{
-    process_ids, ChainEnd, ContextScan, ProcessContext, Subject, KEPT_PER_PID, MAX_CHILDREN,
-    MAX_NEARBY, NEARBY_SECONDS,
+    identities, process_ids, same_identity, ChainEnd, ContextScan, ProcessContext, Subject,
+    KEPT_PER_PID, MAX_CHILDREN, MAX_NEARBY, NEARBY_SECONDS,
 };
 use cmdhunt_core::event::{Position, Record, RecordClass, RecordSink, Skip};
 use cmdhunt_core::format::sniff;
@@ -23,6 +23,8 @@ struct Event {
     time: Option<Timestamp>,
     pid: Option<u64>,
     parent_pid: Option<u64>,
+    identity: Option<String>,
+    parent_identity: Option<String>,
 }
 
 #[derive(Default)]
@@ -37,6 +39,7 @@ impl RecordSink for All {
         } else {
             (None, None)
         };
+        let (identity, parent_identity) = identities(&fields);
         self.0.push(Event {
             position: record.position(),
             creation,
@@ -44,6 +47,8 @@ impl RecordSink for All {
             time: record.timestamp().ok().flatten(),
             pid,
             parent_pid,
+            identity,
+            parent_identity,
         });
     }
     fn skip(&mut self, _: Skip) {}
@@ -71,7 +76,8 @@ fn key(e: &Event) -> (Timestamp, u64) {
     (e.time.unwrap(), e.position.record)
 }
 
-fn oracle(events: &[Event], row: &FlaggedRow, pid: Option<u64>, parent: Option<u64>) -> Expected {
+fn oracle(events: &[Event], row: &FlaggedRow, s: &Subject) -> Expected {
+    let (pid, parent) = (s.pid, s.parent.pid);
     let host = row.event.device_name.to_lowercase();
     let row_key = (row.event.timestamp.unwrap(), row.position.record);
     let on_host: Vec<&Event> = events
@@ -81,10 +87,12 @@ fn oracle(events: &[Event], row: &FlaggedRow, pid: Option<u64>, parent: Option<u
     // The chain: each parent the latest creation of its id before its child.
     let mut chain = Vec::new();
     let (mut want, mut before) = (parent, row_key);
+    let mut named = s.parent_identity.clone();
     while let Some(p) = want {
         let hit = on_host
             .iter()
             .filter(|e| e.creation && e.pid == Some(p) && key(e) < before)
+            .filter(|e| same_identity(named.as_deref(), e.identity.as_deref()))
             .max_by_key(|e| key(e));
         let Some(hit) = hit else { break };
         chain.push(hit.position.record);
@@ -92,6 +100,7 @@ fn oracle(events: &[Event], row: &FlaggedRow, pid: Option<u64>, parent: Option<u
             break;
         }
         (want, before) = (hit.parent_pid, key(hit));
+        named = hit.parent_identity.clone();
     }
     // Children: after the row, before its pid is created again.
     let reused = on_host
@@ -102,6 +111,7 @@ fn oracle(events: &[Event], row: &FlaggedRow, pid: Option<u64>, parent: Option<u
     let mut children: Vec<&&Event> = on_host
         .iter()
         .filter(|e| e.creation && pid.is_some() && e.parent_pid == pid && key(e) > row_key)
+        .filter(|e| same_identity(e.parent_identity.as_deref(), s.identity.as_deref()))
         .filter(|e| reused.is_none_or(|r| key(e) < r))
         .collect();
     children.sort_by_key(|e| key(e));
@@ -146,7 +156,7 @@ fn check_file(path: &str, hardened: bool) -> (usize, usize, usize, usize) {
         let ctx = context_of(&bytes, row, 64 << 10);
         assert!(ctx.found, "{path} {}: the row itself was met", row.position);
         assert!(ctx.error.is_none());
-        let want = oracle(&events, row, subject.pid, subject.parent.pid);
+        let want = oracle(&events, row, &subject);
         let at = row.position;
         let chain: Vec<u64> = ctx.chain.iter().map(|p| p.position.record).collect();
         assert_eq!(chain, want.chain, "{path} {at}: chain");
@@ -460,4 +470,54 @@ fn a_file_that_is_not_the_rows_file_says_so() {
     assert!(!ctx.found);
     let ctx = context_of(b"\x00\x01garbage", &rows[0], 1 << 16);
     assert!(ctx.error.is_some() && !ctx.found);
+}
+
+#[test]
+fn a_parent_whose_identity_is_not_the_one_its_child_names_is_not_linked() {
+    // Defender names the parent's creation time: a process that had the
+    // parent's pid two days earlier is not the parent.
+    let path = "defender/mde_proc_cs1.csv";
+    let bytes = read(&shared(path));
+    let (_, rows) = scan_in(&bytes, path, None, 1 << 16);
+    let events = all_events(&bytes);
+    let mut rejected = 0;
+    for row in &rows {
+        let ctx = context_of(&bytes, row, 1 << 16);
+        let mut wanted = ctx.subject.parent_identity.clone();
+        for link in &ctx.chain {
+            assert!(
+                wanted.is_some() && link.identity == wanted,
+                "{}",
+                row.position
+            );
+            wanted = link.parent_identity.clone();
+        }
+        // Where the chain ends on a pid, an earlier creation of that pid on
+        // the host exists: the time rule alone would have linked it.
+        if let (ChainEnd::NotFound { pid, .. }, Some(last)) = (&ctx.chain_end, ctx.chain.last()) {
+            let host = row.event.device_name.to_lowercase();
+            let before = (last.time, last.position.record);
+            rejected += usize::from(events.iter().any(|e| {
+                e.creation
+                    && e.host == host
+                    && e.pid == Some(*pid)
+                    && e.time.is_some()
+                    && key(e) < before
+            }));
+        }
+    }
+    assert!(
+        rejected > 0,
+        "the export has a stale pid the identity rejects"
+    );
+    // A generated export: the same pid, the parent's time named by the child.
+    let header = "Timestamp,DeviceName,FileName,ProcessCommandLine,InitiatingProcessFileName,ProcessId,InitiatingProcessId,ProcessCreationTime,InitiatingProcessCreationTime\n";
+    let text = format!(
+        "{header}2024-05-01T09:00:00Z,ws1,winword.exe,w,x.exe,40,4,2024-05-01T09:00:00Z,\n\
+         2024-05-01T10:00:00Z,ws1,stale.exe,s,x.exe,40,4,2024-05-01T10:00:00Z,\n\
+         2024-05-01T10:00:05Z,ws1,cmd.exe,cmd /c reg add x,winword.exe,44,40,2024-05-01T10:00:05Z,2024-05-01 09:00:00.0000000+00:00\n"
+    );
+    let ctx = context_of_text(&text, 3);
+    let chain: Vec<&str> = ctx.chain.iter().map(|p| p.file_name.as_str()).collect();
+    assert_eq!(chain, ["winword.exe"]);
 }
