@@ -38,6 +38,30 @@ impl Rng {
     }
 }
 
+/// Random CSV-ish record bytes for the record splitter's kernels (the
+/// native ones in `format/csv/blocks.rs`, the wasm SIMD one in
+/// `web/tests/kernels.rs`, which includes this file): fields quoted or not,
+/// `""` escapes, quoted line breaks and commas, CRLF, stray quotes; lengths
+/// across several 64-byte blocks.
+pub fn random_record_bytes(rng: &mut Rng) -> impl Iterator<Item = u8> + '_ {
+    const PIECES: [&[u8]; 12] = [
+        b"ab",
+        b",",
+        b"\"",
+        b"\"\"",
+        b"\n",
+        b"\r\n",
+        b",\"x\ny\",",
+        b"cmd.exe /c",
+        b"\"q,\"",
+        b" ",
+        b"0123456789abcdef0123456789abcdef",
+        b"\",\"",
+    ];
+    let n = rng.below(40);
+    (0..n).flat_map(move |_| PIECES[rng.below(PIECES.len())].iter().copied())
+}
+
 /// A path in the real public event data the tests read (beside the
 /// checkout, never copied into it: README, "Layout").
 #[cfg(feature = "std")]

@@ -439,32 +439,6 @@ mod tests {
         }
     }
 
-    /// Random CSV-ish records: fields quoted or not, `""` escapes, quoted
-    /// line breaks and commas, CRLF, stray quotes; lengths across several
-    /// blocks.
-    pub(crate) fn random_record_bytes(rng: &mut crate::testing::Rng) -> alloc::vec::Vec<u8> {
-        let pieces: [&[u8]; 12] = [
-            b"ab",
-            b",",
-            b"\"",
-            b"\"\"",
-            b"\n",
-            b"\r\n",
-            b",\"x\ny\",",
-            b"cmd.exe /c",
-            b"\"q,\"",
-            b" ",
-            b"0123456789abcdef0123456789abcdef",
-            b"\",\"",
-        ];
-        let n = (rng.next() % 40) as usize;
-        let mut data = alloc::vec::Vec::new();
-        for _ in 0..n {
-            data.extend_from_slice(pieces[(rng.next() % pieces.len() as u64) as usize]);
-        }
-        data
-    }
-
     /// Every kernel compiled for this CPU gives the portable kernel's answer
     /// on random records (the wasm SIMD kernel is held to the same reference
     /// by web/tests/kernels.rs in Chromium).
@@ -473,7 +447,7 @@ mod tests {
         let mut rng = crate::testing::Rng(0x0dd_ba11_5eed_cafe);
         let mut decided = 0;
         for _ in 0..50_000 {
-            let data = random_record_bytes(&mut rng);
+            let data: alloc::vec::Vec<u8> = crate::testing::random_record_bytes(&mut rng).collect();
             // SAFETY: the portable kernel needs nothing; SSE2 is baseline.
             let (portable, sse2) = unsafe { (scan::<Portable>(&data), scan::<Sse2>(&data)) };
             let show = String::from_utf8_lossy(&data);
