@@ -3,7 +3,9 @@
 //! `why` text for that row (`cmdhunt_core::why`, the matcher's own needle
 //! names), in the table's order; each pattern chip's count is the core's and
 //! it shows exactly the core rows with that pattern; "parent only" and
-//! "pattern only" show exactly the rows whose one reason is of that kind.
+//! "pattern only" show exactly the rows whose one reason is of that kind;
+//! in hardened mode every row's `Matched` also names the hardened rules
+//! (the core's `FileScan::hardened` rows).
 
 use std::time::Duration;
 
@@ -178,6 +180,33 @@ async fn matched_column_and_chips_are_the_cores_why(page: &Page) -> Result<(), E
         press(page, &css, false).await?;
     }
     ensure_eq!(page.settled_count().await?, total, "every chip off");
+
+    // Hardened mode: Matched names the hardened rules that fired too.
+    let hardened = Reference::scan_hardened(std::slice::from_ref(&file))?;
+    page.choose_mode("hardened").await?;
+    let rows = hardened.select(&Window::All);
+    let n = page.settled_count().await?;
+    ensure_eq!(n, rows.len(), "rows in hardened mode");
+    let mut want: Vec<(Vec<String>, String)> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = cell_texts(r);
+            cells.push(r.detection.name().to_owned());
+            (cells, display_safe(&names.why(r).text()))
+        })
+        .collect();
+    ensure!(
+        want.iter().any(|(_, m)| m.starts_with("hardened: ")),
+        "the export has hardened-only rows"
+    );
+    want.sort();
+    let mut shown = shown_rows(page, n).await?;
+    shown.sort();
+    ensure_eq!(
+        shown,
+        want,
+        "hardened mode: every row's cells, Detection and Matched"
+    );
     Ok(())
 }
 
