@@ -29,51 +29,35 @@ impl Reference {
     /// Scan `paths` (file `i` gets index `i`).
     pub fn scan(paths: &[PathBuf]) -> Result<Reference, crate::Error> {
         let rule = CompiledRule::new();
-        let mut files = Vec::new();
-        let mut rows = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let name = crate::paths::file_name(path);
-            let index = u32::try_from(i)?;
-            let mut scan = FileScan::new(&rule, index, &name, None);
-            for chunk in bytes.chunks(CHUNK) {
-                scan.push(chunk);
-            }
-            let (summary, mut found) = scan.finish();
-            rows.append(&mut found);
-            files.push((name, summary));
-        }
-        Ok(Reference { files, rows })
+        Reference::scan_with(paths, |i, name| FileScan::new(&rule, i, name, None))
     }
 
     /// Scan `paths` as `cmdhunt scan --mode hardened` does: parity rows and
     /// hardened rows, labelled ([`FileScan::hardened`]).
     pub fn scan_hardened(paths: &[PathBuf]) -> Result<Reference, crate::Error> {
         let (rule, hardened) = (CompiledRule::new(), HardenedRules::new());
-        let mut files = Vec::new();
-        let mut rows = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let name = crate::paths::file_name(path);
-            let mut scan = FileScan::new(&rule, u32::try_from(i)?, &name, None).hardened(&hardened);
-            for chunk in bytes.chunks(CHUNK) {
-                scan.push(chunk);
-            }
-            let (summary, mut found) = scan.finish();
-            rows.append(&mut found);
-            files.push((name, summary));
-        }
-        Ok(Reference { files, rows })
+        Reference::scan_with(paths, |i, name| {
+            FileScan::new(&rule, i, name, None).hardened(&hardened)
+        })
     }
 
     /// Scan `paths` with a tuned rule (`cmdhunt scan --config` with edited lists).
     pub fn scan_tuned(paths: &[PathBuf], rule: &CompiledRule) -> Result<Reference, crate::Error> {
+        Reference::scan_with(paths, |i, name| FileScan::new(rule, i, name, None))
+    }
+
+    /// Scan each of `paths` in [`CHUNK`]-byte pieces with the scan `start`
+    /// makes for its index and name.
+    fn scan_with<'r>(
+        paths: &[PathBuf],
+        start: impl Fn(u32, &str) -> FileScan<'r>,
+    ) -> Result<Reference, crate::Error> {
         let mut files = Vec::new();
         let mut rows = Vec::new();
         for (i, path) in paths.iter().enumerate() {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let name = crate::paths::file_name(path);
-            let mut scan = FileScan::new(rule, u32::try_from(i)?, &name, None);
+            let mut scan = start(u32::try_from(i)?, &name);
             for chunk in bytes.chunks(CHUNK) {
                 scan.push(chunk);
             }
@@ -198,7 +182,9 @@ fn raw_key(row: &FlaggedRow, col: usize) -> String {
     }
 }
 
-/// Sort direction as `aria-sort` names it.
+/// Sort direction as `aria-sort` names it. Like the sort keys below, it is
+/// written here again rather than taken from the page's `view.rs`: the
+/// reference must not share the code it checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// `ascending`.
