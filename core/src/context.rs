@@ -355,6 +355,13 @@ pub enum ChainEnd {
         /// parent may be in the file after all.
         incomplete: bool,
     },
+    /// Creations of this parent id precede the child, but none has the
+    /// identity the child names: the parent started before the file begins
+    /// (or is not in it), and those were other processes with the same pid.
+    OtherIdentity {
+        /// The parent id looked for.
+        pid: u64,
+    },
     /// [`MAX_DEPTH`] levels were found.
     Depth,
 }
@@ -370,6 +377,9 @@ impl ChainEnd {
             }
             ChainEnd::NotFound { pid, incomplete: true } => format!(
                 "process {pid} is not among the creations kept (some were not kept: the file has too many)"
+            ),
+            ChainEnd::OtherIdentity { pid } => format!(
+                "process {pid} is created earlier in this file only as other processes (not the identity its child names)"
             ),
             ChainEnd::Depth => format!("stopped after {MAX_DEPTH} levels"),
         }
@@ -656,6 +666,10 @@ impl Collector {
                     wanted = process.parent_identity.clone();
                 }
                 Some(Err(dropped)) => {
+                    let kept = &self.before[&p].0;
+                    if !dropped && kept.iter().any(|(k, _)| *k < before) {
+                        return (chain, ChainEnd::OtherIdentity { pid: p });
+                    }
                     let incomplete = dropped || self.untracked > 0;
                     return (chain, ChainEnd::NotFound { pid: p, incomplete });
                 }

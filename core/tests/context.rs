@@ -494,7 +494,7 @@ fn a_parent_whose_identity_is_not_the_one_its_child_names_is_not_linked() {
         }
         // Where the chain ends on a pid, an earlier creation of that pid on
         // the host exists: the time rule alone would have linked it.
-        if let (ChainEnd::NotFound { pid, .. }, Some(last)) = (&ctx.chain_end, ctx.chain.last()) {
+        if let (ChainEnd::OtherIdentity { pid }, Some(last)) = (&ctx.chain_end, ctx.chain.last()) {
             let host = row.event.device_name.to_lowercase();
             let before = (last.time, last.position.record);
             rejected += usize::from(events.iter().any(|e| {
