@@ -1,8 +1,8 @@
 //! Issue 13, item 2: "Group identical". On `mde_proc_cs1.csv` (all time):
 //! the group lines' counts, first and last seen are the core's
 //! `grouping::group` of the rows in the table's order; a group opens on
-//! Enter (and on click) to exactly its rows; a flag chip regroups the rows it
-//! keeps. On the generated 40,000-record export: the number of groups and the
+//! Enter (and on click) to exactly its rows; a flag chip, a sort and the
+//! rule's window regroup the rows they keep, in their order. On the generated 40,000-record export: the number of groups and the
 //! first and last group lines (scrolling the virtual table) are the core's.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use cmdhunt_core::display::display_safe;
 use cmdhunt_core::grouping::{group, Group};
 use cmdhunt_core::results::{select, Window};
 use cmdhunt_e2e::page::Page;
-use cmdhunt_e2e::reference::{cell_texts, Reference};
+use cmdhunt_e2e::reference::{cell_texts, sorted, Direction, Reference};
 use cmdhunt_e2e::tmp::TempDir;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 use fantoccini::Locator;
@@ -210,6 +210,45 @@ async fn groups_are_the_cores_and_open_to_their_rows(page: &Page) -> Result<(), 
         "group lines under the chip"
     );
     page.toggle_chip("SuspiciousParent", false).await?;
+
+    // A sort: groups in the order of their first row under it (ties in
+    // the page's sort keep the rows' arrival order: the file's).
+    page.sort_by(1, "ascending").await?;
+    let by_device: Vec<usize> = sorted(
+        &reference.rows.iter().collect::<Vec<_>>(),
+        1,
+        Direction::Ascending,
+    )
+    .into_iter()
+    .filter_map(|r| reference.rows.iter().position(|x| std::ptr::eq(x, r)))
+    .collect();
+    let sorted_groups = group(&reference.rows, &by_device);
+    ensure_eq!(
+        lines_range(page, 0, sorted_groups.len()).await?,
+        expected(&reference, &sorted_groups),
+        "group lines sorted by DeviceName"
+    );
+    page.sort_by(0, "descending").await?;
+    // The rule's own window (24 h before the newest event).
+    page.choose_window("newest").await?;
+    let day = select(&reference.rows, &Window::default(), reference.newest());
+    ensure_eq!(
+        page.settled_count().await?,
+        day.len(),
+        "rows in the rule's window"
+    );
+    let day_groups = group(&reference.rows, &day);
+    ensure_eq!(
+        group_total(page).await?,
+        day_groups.len(),
+        "groups in the rule's window"
+    );
+    ensure_eq!(
+        lines_range(page, 0, day_groups.len()).await?,
+        expected(&reference, &day_groups),
+        "group lines in the rule's window"
+    );
+    page.choose_window("all").await?;
     set_grouping(page, false).await?;
     ensure!(
         page.texts("group-total").await?.is_empty(),
