@@ -241,7 +241,11 @@ mod dom {
             .and_then(|e| e.dyn_into::<HtmlElement>().ok());
         match row {
             Some(row) => {
-                let _ = row.focus();
+                // The table scrolls itself (vertically, above); the browser
+                // would also scroll a wide row sideways.
+                let options = web_sys::FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = row.focus_with_options(&options);
             }
             None if tries > 0 => crate::browser::later(16, move || try_focus(position, tries - 1)),
             None => {}

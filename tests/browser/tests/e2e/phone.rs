@@ -1,7 +1,8 @@
 //! Issue 13, item 6 (devices): at 390 px (a phone, mobile viewport) the
 //! page does not scroll sideways, and the results table shows each row's
 //! time in full and its command line at a readable width (over 150 px;
-//! it was 0 px), before and with the detail panel open.
+//! it was 0 px), both inside the table's box (no sideways scroll in the
+//! table either), before and with the detail panel open.
 
 use cmdhunt_e2e::emulation::{set_viewport, Viewport, PHONE_WIDTH};
 use cmdhunt_e2e::page::Page;
@@ -14,12 +15,15 @@ const d = document.documentElement;
 const row = document.querySelector('[data-testid="results"] tbody tr[data-testid="result-row"]');
 const w = sel => { const c = row && row.querySelector(sel); return c ? c.getBoundingClientRect().width : -1; };
 const time = row && row.querySelector('td.col-0');
+const scroller = document.querySelector('[data-testid="results-scroll"]');
+const inside = c => { if (!c || !scroller) return false; const a = c.getBoundingClientRect(), b = scroller.getBoundingClientRect(); return a.left >= b.left - 1 && a.right <= b.right + 1; };
 const wide = Array.from(document.querySelectorAll('body *'))
   .filter(e => e.getBoundingClientRect().right > d.clientWidth + 1 && !e.closest('.table-scroll, .table-wrap'))
   .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + Array.from(e.classList).join('.') + ' ' + Math.round(e.getBoundingClientRect().right));
 return { viewport: d.clientWidth, scroll_width: Math.max(d.scrollWidth, document.body.scrollWidth),
          time: w('td.col-0'), cmd: w('td.col-3'),
          time_cut: time ? time.scrollWidth > time.clientWidth + 1 : true,
+         in_view: inside(time) && inside(row && row.querySelector('td.col-3')),
          time_text: time ? `${time.textContent} (${time.scrollWidth} px of ${time.clientWidth})` : '', wide };
 "#;
 
@@ -53,6 +57,10 @@ fn check(layout: &Value, when: &str) -> Result<(), Error> {
         num("time"),
         layout["time_cut"],
         layout["time_text"]
+    );
+    ensure!(
+        layout["in_view"] == Value::Bool(true),
+        "{when}: the time and command line cells are not both inside the table's box (the table is wider than the phone)"
     );
     Ok(())
 }
