@@ -5,6 +5,7 @@
 //! brush stroke asks for.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use cmdhunt_core::histogram::{bin_index, bin_start, level_for, width_ticks, TimeHistogram};
 use cmdhunt_core::results;
@@ -14,7 +15,7 @@ use cmdhunt_core::why::Names;
 
 use crate::query::{Field, Matcher};
 use crate::state::{AppState, FileEntry};
-use crate::view::{passes_except_window, search_query};
+use crate::view::{passes_except_window, search_query, ViewSpec};
 use crate::window::WindowChoice;
 
 /// About this many bars across the data's time range.
@@ -152,22 +153,77 @@ pub fn brush_window(a: Timestamp, b: Timestamp) -> WindowChoice {
     }
 }
 
-/// The `n` most frequent values `key` gives the rows, counted ignoring
+/// The `n` most frequent values of `key` among the rows, counted ignoring
 /// case (each shown as its most frequent spelling), most frequent first,
-/// ties by name; a row can give several values (its patterns).
+/// ties by name.
 pub fn top<'r, I, K>(rows: I, key: K, n: usize) -> Vec<(String, usize)>
 where
     I: IntoIterator<Item = &'r FlaggedRow>,
-    K: Fn(&'r FlaggedRow) -> Vec<&'r str>,
+    K: Fn(&'r FlaggedRow) -> &'r str,
 {
-    // lowercase -> (count, spellings with their counts)
-    let mut counts: HashMap<String, (usize, BTreeMap<&'r str, usize>)> = HashMap::new();
+    // Exact spellings first (no allocation per row), then folded by case.
+    let mut exact: HashMap<&'r str, usize, BuildHasherDefault<Fx>> = HashMap::default();
     for row in rows {
-        for value in key(row) {
-            let entry = counts.entry(value.to_lowercase()).or_default();
-            entry.0 += 1;
-            *entry.1.entry(value).or_insert(0) += 1;
+        *exact.entry(key(row)).or_insert(0) += 1;
+    }
+    fold_top(exact.into_iter().collect(), n)
+}
+
+/// A fast non-cryptographic hasher for counting names (FxHash's mix, 8
+/// bytes at a time): no attacker gains from colliding a chart's counts.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The `n` patterns most rows have (a row counts for each of its
+/// patterns), by the bits of their verdicts, named from `names`.
+pub fn top_patterns<'r>(
+    rows: impl IntoIterator<Item = &'r FlaggedRow>,
+    names: &Names<'_>,
+    n: usize,
+) -> Vec<(String, usize)> {
+    let mut bits = [0usize; 32];
+    for row in rows {
+        let mut set = row.verdict.patterns;
+        while set != 0 {
+            bits[set.trailing_zeros() as usize] += 1;
+            set &= set - 1;
+        }
+    }
+    let exact: HashMap<&str, usize> = bits
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .filter_map(|(bit, &c)| Some((names.pattern(bit)?, c)))
+        .collect();
+    fold_top(exact, n)
+}
+
+/// Counts by exact value folded by case (each group shown as its most
+/// frequent spelling), the `n` largest, ties by name.
+fn fold_top(exact: HashMap<&str, usize>, n: usize) -> Vec<(String, usize)> {
+    // lowercase -> (count, spellings with their counts)
+    let mut counts: HashMap<String, (usize, BTreeMap<&str, usize>)> = HashMap::new();
+    for (value, c) in exact {
+        let entry = counts.entry(value.to_lowercase()).or_default();
+        entry.0 += c;
+        entry.1.insert(value, c);
     }
     let mut out: Vec<(String, usize)> = counts
         .into_values()
@@ -212,16 +268,36 @@ pub fn range_text(state: &AppState) -> String {
     }
 }
 
-/// What the timeline depends on besides the rows and filters (which move
-/// `view_version`): the files' accounts.
-pub fn timeline_key(state: &AppState) -> (u64, usize, u64) {
-    let done = state.files.iter().filter(|f| f.summary.is_some()).count();
-    let records = state
+/// When the charts are drawn again ([`charts_key`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartsKey {
+    /// The rows shown changed (`view_version`), when no file is being read.
+    settled: Option<u64>,
+    /// While files are read: every 2,048 rows and 65,536 records or so.
+    reading: Option<(usize, u64)>,
+    /// Files finished.
+    done: usize,
+    /// The filters (a change shows at once, even while reading).
+    spec: ViewSpec,
+}
+
+/// What the charts depend on: the rows shown and the files' accounts. While
+/// files are read, rows arrive every 100 ms; counting 100,000 of them each
+/// time would cost the page's main thread, so then the charts follow every
+/// 2,048 rows and 65,536 records (and every filter change).
+pub fn charts_key(state: &AppState) -> ChartsKey {
+    let reading = state.files.iter().any(|f| !f.is_settled());
+    let records: u64 = state
         .files
         .iter()
         .filter_map(|f| account(f).map(|s| s.records))
         .sum();
-    (state.view_version, done, records)
+    ChartsKey {
+        settled: (!reading).then_some(state.view_version),
+        reading: reading.then_some((state.rows.len() >> 11, records >> 16)),
+        done: state.files.iter().filter(|f| f.is_settled()).count(),
+        spec: state.spec.clone(),
+    }
 }
 
 /// The timeline of the current state: the flagged rows the chips, search
@@ -267,14 +343,12 @@ pub fn tops(state: &AppState) -> Vec<Vec<(String, usize)>> {
         .map(|(_, field)| {
             let rows = rows.iter().copied();
             match field {
-                Field::DeviceName => top(rows, |r| vec![r.event.device_name.as_str()], TOP),
-                Field::AccountName => top(rows, |r| vec![r.event.account_name.as_str()], TOP),
-                Field::InitiatingProcessFileName => top(
-                    rows,
-                    |r| vec![r.event.initiating_process_file_name.as_str()],
-                    TOP,
-                ),
-                _ => top(rows, |r| names.why(r).patterns, TOP),
+                Field::DeviceName => top(rows, |r| r.event.device_name.as_str(), TOP),
+                Field::AccountName => top(rows, |r| r.event.account_name.as_str(), TOP),
+                Field::InitiatingProcessFileName => {
+                    top(rows, |r| r.event.initiating_process_file_name.as_str(), TOP)
+                }
+                _ => top_patterns(rows, &names, TOP),
             }
         })
         .collect()
@@ -385,7 +459,7 @@ mod tests {
     fn top_counts_ignoring_case_and_keeps_ten() {
         let (_, mut rows) = scan_all(sample_csv(), 0, None);
         rows[0].event.device_name = rows[1].event.device_name.to_uppercase();
-        let hosts = top(&rows, |r| vec![r.event.device_name.as_str()], TOP);
+        let hosts = top(&rows, |r| r.event.device_name.as_str(), TOP);
         assert!(hosts.len() <= TOP);
         assert!(hosts.windows(2).all(|w| w[0].1 >= w[1].1));
         for (name, n) in &hosts {
@@ -395,8 +469,23 @@ mod tests {
                 .count();
             assert_eq!(*n, want, "{name}");
         }
-        let two = top(&rows, |r| vec![r.event.device_name.as_str()], 2);
+        let two = top(&rows, |r| r.event.device_name.as_str(), 2);
         assert_eq!(two, hosts[..2.min(hosts.len())].to_vec());
+        // Patterns: each row counts for each of its patterns, as `why` names them.
+        let names = Names::from_lists(&[] as &[&str], &[] as &[&str]);
+        assert!(
+            top_patterns(&rows, &names, TOP).is_empty(),
+            "no names, no bars"
+        );
+        let rule = cmdhunt_core::matcher::CompiledRule::new();
+        let names = Names::of(&rule);
+        for (pattern, n) in top_patterns(&rows, &names, TOP) {
+            let want = rows
+                .iter()
+                .filter(|r| names.why(r).patterns.contains(&pattern.as_str()))
+                .count();
+            assert_eq!(n, want, "{pattern}");
+        }
     }
 }
 
@@ -427,6 +516,33 @@ mod state_tests {
         }
         st.apply(Action::SetWindow(WindowChoice::All, 0.0));
         st
+    }
+
+    /// `cargo test --release -p cmdhunt-web --lib -- --ignored charts_on_100k --nocapture`
+    #[test]
+    #[ignore = "a timing, not a check"]
+    fn charts_on_100k_rows() {
+        let mut st = loaded("sample.csv");
+        let base = st.rows.clone();
+        while st.rows.len() < 100_000 {
+            st.rows.extend(base.iter().cloned());
+        }
+        st.shown = (0..st.rows.len()).collect();
+        for _ in 0..3 {
+            let t0 = std::time::Instant::now();
+            let tops = tops(&st);
+            let t1 = std::time::Instant::now();
+            let t = timeline_of(&st);
+            let t2 = std::time::Instant::now();
+            println!(
+                "{} rows: tops {:.1} ms, timeline {:.1} ms ({} host bars, {} bins)",
+                st.rows.len(),
+                (t1 - t0).as_secs_f64() * 1e3,
+                (t2 - t1).as_secs_f64() * 1e3,
+                tops[0].len(),
+                t.map_or(0, |t| t.bins.len())
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use cmdhunt_core::display::display_safe;
 use yew::prelude::*;
 
-use crate::charts::{tops, BAR_CHARTS};
+use crate::charts::{charts_key, tops, BAR_CHARTS};
 use crate::components::app::Ctx;
 use crate::query::{self, Field, Op};
 use crate::state::Action;
@@ -17,10 +17,10 @@ use crate::state::Action;
 #[function_component(TopBars)]
 pub fn top_bars() -> Html {
     let ctx = use_context::<Ctx>();
-    let version = ctx.as_ref().map(|c| c.state().view_version);
+    let key = ctx.as_ref().map(|c| charts_key(&c.state()));
     let data: Rc<Vec<Vec<(String, usize)>>> = {
         let ctx = ctx.clone();
-        use_memo(version, move |_| {
+        use_memo(key, move |_| {
             ctx.as_ref().map(|c| tops(&c.state())).unwrap_or_default()
         })
     };

@@ -15,7 +15,7 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::charts::{self as model, timeline_key, timeline_of, Timeline as Model};
+use crate::charts::{self as model, charts_key, timeline_of, Timeline as Model};
 use crate::components::app::Ctx;
 use crate::state::Action;
 use crate::window::span_text;
@@ -41,7 +41,7 @@ pub fn timeline() -> Html {
     let ctx = use_context::<Ctx>();
     let drag = use_state(|| None::<(f64, f64)>);
     let plot = use_node_ref();
-    let memo_key = ctx.as_ref().map(|c| timeline_key(&c.state()));
+    let memo_key = ctx.as_ref().map(|c| charts_key(&c.state()));
     let model: Rc<Option<Model>> = {
         let ctx = ctx.clone();
         use_memo(memo_key, move |_| {
