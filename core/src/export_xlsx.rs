@@ -14,19 +14,17 @@
 //! the Context sheet says how many cells were.
 //!
 //! The container is a zip archive with stored (uncompressed) entries,
-//! written with the `zip` crate the XLSX reader already uses: no
-//! compression code is added to the page. `core/tests/export_xlsx.rs`
-//! reads workbooks back with calamine.
+//! written here ([`stored_zip`], with its own CRC-32): the `zip` crate's
+//! writer would have added about 200 KB of code to the page's wasm (its
+//! `write` module's functions, measured by symbol in the unoptimised
+//! build), this one a few KB. `core/tests/export_xlsx.rs` reads workbooks
+//! back with calamine.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
-use std::io::{Cursor, Write};
-
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use crate::export::{csv_header, DETECTION_CSV_HEADER};
 use crate::export_context::ExportContext;
@@ -185,27 +183,104 @@ pub fn workbook(sheets: &[Sheet]) -> Result<(Vec<u8>, usize), XlsxWriteError> {
         <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>\
         </Relationships>\n";
 
-    let err = |e: &dyn core::fmt::Display| XlsxWriteError(e.to_string());
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .large_file(false);
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let put = |zip: &mut ZipWriter<Cursor<Vec<u8>>>, name: &str, text: &str| {
-        zip.start_file(name, options).map_err(|e| err(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| err(&e))
-    };
-    put(&mut zip, "[Content_Types].xml", &types)?;
-    put(&mut zip, "_rels/.rels", root_rels)?;
-    put(&mut zip, "xl/workbook.xml", &book)?;
-    put(&mut zip, "xl/_rels/workbook.xml.rels", &rels)?;
+    let mut parts: Vec<(String, String)> = vec![
+        ("[Content_Types].xml".into(), types),
+        ("_rels/.rels".into(), root_rels.into()),
+        ("xl/workbook.xml".into(), book),
+        ("xl/_rels/workbook.xml.rels".into(), rels),
+    ];
     let mut cut = 0;
     for (i, sheet) in sheets.iter().enumerate() {
         let (xml, c) = sheet_xml(sheet);
         cut += c;
-        put(&mut zip, &format!("xl/worksheets/sheet{}.xml", i + 1), &xml)?;
+        parts.push((format!("xl/worksheets/sheet{}.xml", i + 1), xml));
     }
-    let bytes = zip.finish().map_err(|e| err(&e))?.into_inner();
+    let entries: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    let bytes = stored_zip(&entries)?;
     Ok((bytes, cut))
+}
+
+/// The CRC-32 (IEEE, as zip uses) of `bytes`.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [0u32; 256];
+        for (n, slot) in t.iter_mut().enumerate() {
+            let mut c = n as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+            *slot = c;
+        }
+        t
+    });
+    !bytes.iter().fold(!0u32, |c, &b| {
+        table[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
+    })
+}
+
+/// A zip archive of `entries` (name, bytes), every entry stored (method 0),
+/// names flagged UTF-8, dated 1980-01-01 (the same bytes every time). No
+/// zip64: the archive must stay under 4 GiB and 65,535 entries.
+pub fn stored_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, XlsxWriteError> {
+    const DATE_1980_01_01: u16 = (1 << 5) | 1;
+    let too_large = || XlsxWriteError("over 4 GiB: too large for a zip without zip64".into());
+    let u32_of = |n: usize| u32::try_from(n).map_err(|_| too_large());
+    let count =
+        u16::try_from(entries.len()).map_err(|_| XlsxWriteError("over 65,535 entries".into()))?;
+    let mut out: Vec<u8> = Vec::new();
+    let mut central: Vec<u8> = Vec::new();
+    let put16 = |v: &mut Vec<u8>, n: u16| v.extend_from_slice(&n.to_le_bytes());
+    let put32 = |v: &mut Vec<u8>, n: u32| v.extend_from_slice(&n.to_le_bytes());
+    for (name, data) in entries {
+        let offset = u32_of(out.len())?;
+        let (crc, size) = (crc32(data), u32_of(data.len())?);
+        let name_len = u16::try_from(name.len()).map_err(|_| too_large())?;
+        // Local file header.
+        put32(&mut out, 0x0403_4b50);
+        for n in [20, 0x0800, 0, 0, DATE_1980_01_01] {
+            put16(&mut out, n);
+        }
+        for n in [crc, size, size] {
+            put32(&mut out, n);
+        }
+        put16(&mut out, name_len);
+        put16(&mut out, 0);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // Its central directory record.
+        put32(&mut central, 0x0201_4b50);
+        for n in [20, 20, 0x0800, 0, 0, DATE_1980_01_01] {
+            put16(&mut central, n);
+        }
+        for n in [crc, size, size] {
+            put32(&mut central, n);
+        }
+        for n in [name_len, 0, 0, 0, 0] {
+            put16(&mut central, n);
+        }
+        put32(&mut central, 0);
+        put32(&mut central, offset);
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (central_offset, central_size) = (u32_of(out.len())?, u32_of(central.len())?);
+    out.extend_from_slice(&central);
+    put32(&mut out, 0x0605_4b50);
+    for n in [0, 0, count, count] {
+        put16(&mut out, n);
+    }
+    put32(&mut out, central_size);
+    put32(&mut out, central_offset);
+    put16(&mut out, 0);
+    u32_of(out.len())?;
+    Ok(out)
 }
 
 /// The "Rows" sheet's header: the CSV export's columns (with hardened
@@ -292,6 +367,19 @@ pub fn export_workbook<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crc32_is_zips() {
+        // (input, CRC-32): the standard check value and two more.
+        let cases: [(&[u8], u32); 3] = [
+            (b"123456789", 0xCBF4_3926),
+            (b"", 0),
+            (b"The quick brown fox jumps over the lazy dog", 0x414F_A339),
+        ];
+        for (input, crc) in cases {
+            assert_eq!(crc32(input), crc, "{input:?}");
+        }
+    }
 
     #[test]
     fn columns_are_named_as_excel_names_them() {
