@@ -80,15 +80,18 @@ async fn check_row(
     row: &FlaggedRow,
     shot: Option<&str>,
 ) -> Result<(), Error> {
-    page.set_value("search", search).await?;
-    page.until("one row", Duration::from_secs(10), || async {
-        Ok((page.flagged_count().await? == 1).then_some(()))
-    })
-    .await?;
-    page.until("the row", Duration::from_secs(10), || async {
-        Ok((page.texts("result-row").await?.len() == 1).then_some(()))
-    })
-    .await?;
+    // A search that leaves the row alone; empty: the first row shown.
+    if !search.is_empty() {
+        page.set_value("search", search).await?;
+        page.until("one row", Duration::from_secs(10), || async {
+            Ok((page.flagged_count().await? == 1).then_some(()))
+        })
+        .await?;
+        page.until("the row", Duration::from_secs(10), || async {
+            Ok((page.texts("result-row").await?.len() == 1).then_some(()))
+        })
+        .await?;
+    }
     page.click("result-row").await?;
     let want = core_context(bytes, row);
     // At once: the row's own fields.
@@ -192,7 +195,22 @@ async fn context_section_is_the_cores_context(page: &Page) -> Result<(), Error> 
         ctx.children_cut > 0 && ctx.nearby_cut > 0,
         "the sweep's context is cut"
     );
-    check_row(page, "for /l", &bytes, sweep, None).await
+    check_row(page, "for /l", &bytes, sweep, None).await?;
+    // A Defender export names the grandparent in the row itself
+    // (InitiatingProcessParent*): shown before any second read.
+    page.reopen().await?;
+    let file = super::mde_proc();
+    let bytes = std::fs::read(&file)?;
+    let reference = Reference::scan_one(&file)?;
+    page.upload(std::slice::from_ref(&file)).await?;
+    page.wait_files(1).await?;
+    page.choose_window("all").await?;
+    let newest = reference.select(&Window::All)[0];
+    ensure!(
+        !Subject::of(newest).grandparent.file_name.is_empty(),
+        "the Defender row names its grandparent"
+    );
+    check_row(page, "", &bytes, newest, None).await
 }
 
 on_both_targets!(context_section_is_the_cores_context);
