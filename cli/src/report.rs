@@ -58,6 +58,9 @@ pub fn write_rows(
     } = style;
     match format {
         OutputFormat::Ndjson => {
+            // `Why` (last key): the row's reasons named from the lists in use.
+            let published = cmdhunt_core::matcher::CompiledRule::new();
+            let names = cmdhunt_core::why::Names::of(decor.map_or(&published, |d| d.rule));
             for &i in order {
                 let mut line = match decor {
                     Some(d) => d.json_line(&rows[i], i, name(&rows[i])),
@@ -66,6 +69,7 @@ pub fn write_rows(
                 if hardened {
                     line = export::json_with_detection(line, &rows[i]);
                 }
+                line = cmdhunt_core::why::with_why(line, &names.why(&rows[i]));
                 writeln!(out, "{line}")?;
             }
         }

@@ -129,6 +129,20 @@ pub fn reason(row: &FlaggedRow) -> Reason {
 }
 
 impl Reason {
+    /// The kind's stable name (the CLI's NDJSON `Why.reason`):
+    /// `pattern_only`, `parent_only`, `pattern_and_parent`, `mixed`,
+    /// `hardened_only`, `nothing`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::PatternOnly => "pattern_only",
+            Reason::ParentOnly => "parent_only",
+            Reason::PatternAndParent => "pattern_and_parent",
+            Reason::Mixed => "mixed",
+            Reason::HardenedOnly => "hardened_only",
+            Reason::Nothing => "nothing",
+        }
+    }
+
     /// The kind for a row with patterns, parents and hardened rules or not.
     pub fn of(patterns: bool, parents: bool, hardened: bool) -> Reason {
         match (patterns, parents, hardened) {
@@ -171,7 +185,8 @@ impl Why<'_> {
     }
 
     /// The row as a JSON object (no newline): `{"patterns":[..],
-    /// "parents":[..],"hardened":[..]}`, the CLI's NDJSON `Why` value.
+    /// "parents":[..],"hardened":[..],"reason":".."}`, the CLI's NDJSON
+    /// `Why` value ([`Reason::name`]).
     pub fn json(&self) -> String {
         let list = |names: &[&str]| -> String {
             let quoted: Vec<String> = names
@@ -181,12 +196,35 @@ impl Why<'_> {
             alloc::format!("[{}]", quoted.join(","))
         };
         alloc::format!(
-            "{{\"patterns\":{},\"parents\":{},\"hardened\":{}}}",
+            "{{\"patterns\":{},\"parents\":{},\"hardened\":{},\"reason\":\"{}\"}}",
             list(&self.patterns),
             list(&self.parents),
-            list(&self.hardened)
+            list(&self.hardened),
+            self.reason().name()
         )
     }
+}
+
+/// A JSON object line (an NDJSON row) with `"Why": why.json()` appended as
+/// its last key; text that is not a JSON object is returned as it was.
+///
+/// ```
+/// use cmdhunt_core::why::{with_why, Why};
+/// let why = Why { patterns: vec!["reg add"], ..Why::default() };
+/// assert_eq!(
+///     with_why(r#"{"a":1}"#.into(), &why),
+///     r#"{"a":1,"Why":{"patterns":["reg add"],"parents":[],"hardened":[],"reason":"pattern_only"}}"#
+/// );
+/// ```
+pub fn with_why(mut line: String, why: &Why<'_>) -> String {
+    if !line.ends_with('}') {
+        return line;
+    }
+    line.pop();
+    line.push_str(",\"Why\":");
+    line.push_str(&why.json());
+    line.push('}');
+    line
 }
 
 #[cfg(test)]
@@ -259,7 +297,7 @@ mod tests {
         assert_eq!(why.text(), "hardened: reg-modify");
         assert_eq!(
             why.json(),
-            r#"{"patterns":[],"parents":[],"hardened":["reg-modify"]}"#
+            r#"{"patterns":[],"parents":[],"hardened":["reg-modify"],"reason":"hardened_only"}"#
         );
     }
 
