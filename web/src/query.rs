@@ -387,6 +387,9 @@ pub struct Matcher<'a> {
     query: &'a Query,
     context: &'a Context,
     names: Names<'a>,
+    /// Per term: could its value occur in a time's text (digits, `-:.tz`)?
+    /// The time is formatted for a row only then.
+    timelike: Vec<bool>,
 }
 
 impl<'a> Matcher<'a> {
@@ -396,6 +399,11 @@ impl<'a> Matcher<'a> {
             query,
             context,
             names: Names::from_lists(&context.patterns, &context.parents),
+            timelike: query
+                .terms
+                .iter()
+                .map(|t| t.value.bytes().all(|b| b"0123456789-:.tz".contains(&b)))
+                .collect(),
         }
     }
 
@@ -404,10 +412,11 @@ impl<'a> Matcher<'a> {
         self.query
             .terms
             .iter()
-            .all(|t| self.term(t, row) != t.negated)
+            .zip(&self.timelike)
+            .all(|(t, &timelike)| self.term(t, timelike, row) != t.negated)
     }
 
-    fn term(&self, t: &Term, row: &FlaggedRow) -> bool {
+    fn term(&self, t: &Term, timelike: bool, row: &FlaggedRow) -> bool {
         let e = &row.event;
         let file = self
             .context
@@ -418,7 +427,7 @@ impl<'a> Matcher<'a> {
         let test = |text: &str| compare(text, &t.value, t.op);
         match t.field {
             None => {
-                test(&time())
+                (timelike && test(&time()))
                     || [
                         &e.device_name,
                         &e.account_name,
@@ -430,7 +439,7 @@ impl<'a> Matcher<'a> {
                     .any(|s| test(s))
                     || test(file)
             }
-            Some(Field::Timestamp) => test(&time()),
+            Some(Field::Timestamp) => timelike && test(&time()),
             Some(Field::DeviceName) => test(&e.device_name),
             Some(Field::AccountName) => test(&e.account_name),
             Some(Field::ProcessCommandLine) => test(&e.process_command_line),
