@@ -29,8 +29,8 @@
 //! [`merge_all`] folds the parts.
 //!
 //! EVTX logs are split on chunk boundaries into up to eight ranges by
-//! [`evtx`] (whose docs show the protocol in code); its parts merge with
-//! [`merge_all`] as these do.
+//! [`evtx`] (whose docs show the protocol in code), JSON lines with clean
+//! lines by [`json`]; their parts merge with [`merge_all`] as these do.
 //!
 //! What stays single-worker, and why:
 //!
@@ -38,17 +38,15 @@
 //!   looks back at earlier records; EVTX checks it at the seam instead, with
 //!   [`FileScan::parents_not_found`]), UTF-16 CSV (byte offsets are not text
 //!   offsets).
-//! - JSON lines: a line start is easy to find, but the seam cannot be
-//!   validated from outside the decoder. Whether the first range ends
-//!   between top-level values depends on the JSON scanner's own rules (a raw
-//!   line break ends a broken string, stray top-level text runs to the line's
-//!   end), and how a later broken line is recovered depends on state from
-//!   every earlier line (whether each top-level object so far sat on one
-//!   line, how many closed, the last significant byte): a fresh decoder at
-//!   the boundary can read a broken record differently from the whole scan.
-//!   A sound split needs the decoder to expose that state at a byte offset
-//!   (a hook in `format/json/scanner.rs`), and a tracker like [`RangeScan`]'s
-//!   quote state would duplicate the scanner.
+//! - JSON lines are split by [`json`] only where the lines are *clean* (one
+//!   whole object per line, no string broken by a line break, no stray
+//!   text, no Log Analytics table): the JSON scanner's state between lines is
+//!   not exposed, and after an unclean line it depends on every earlier line
+//!   (whether each top-level object so far sat on one line, how many closed,
+//!   the last significant byte) and some skip reasons name line numbers, so
+//!   from the first unclean line on one scanner reads to the end. A hook in
+//!   `format/json/scanner.rs` exposing that state would let unclean files
+//!   split too.
 //! - JSON arrays and API envelopes (`Results`, Log Analytics `tables`): a
 //!   later range does not know which container it is in, and a table's
 //!   `columns` may come after its `rows`.
@@ -61,6 +59,7 @@ use alloc::vec::Vec;
 
 #[cfg(feature = "std")]
 pub mod evtx;
+pub mod json;
 
 use memchr::memchr;
 

@@ -100,26 +100,36 @@ fn split_scan(
         assert_eq!(range.bytes(), end - start);
         scans.push((range, start, end));
     }
+    // The seams in order. Every accepted scanner stays open: one that reads
+    // on through a range and then no longer stands alone (a 4688 parent it
+    // did not find) is dropped, and the one before it reads on in its place.
     let mut seams = Seams::default();
-    let mut parts: Vec<RangePart> = Vec::new();
-    let mut scans = scans.into_iter();
-    let (mut live, _, _) = scans.next().expect("a first range");
+    let mut stack: Vec<(EvtxRangeScan<'_>, u64)> = Vec::new();
     for (range, start, end) in scans {
-        if range.stands_alone() {
-            seams.held += 1;
-            parts.push(live.finish());
-            live = range;
-        } else {
-            seams.rescanned += 1;
+        if start == 0 || range.stands_alone() {
+            if start > 0 {
+                seams.held += 1;
+            }
+            stack.push((range, end));
+            continue;
+        }
+        seams.rescanned += 1;
+        loop {
+            let (top, top_end) = stack.last_mut().expect("the first range");
             feed(
-                &mut |c| live.push(c),
-                &data[start as usize..end as usize],
+                &mut |c| top.push(c),
+                &data[*top_end as usize..end as usize],
                 rng,
                 max,
             );
+            *top_end = end;
+            if top.stands_alone() {
+                break;
+            }
+            stack.pop();
         }
     }
-    parts.push(live.finish());
+    let parts: Vec<RangePart> = stack.into_iter().map(|(s, _)| s.finish()).collect();
     for part in &parts[1..] {
         seams.later_rows += part.rows.len();
         seams.later_skips += part.summary.skips.len();

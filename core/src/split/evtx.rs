@@ -26,8 +26,10 @@
 //!   not find it ([`FileScan::parents_not_found`]) may have missed one before
 //!   its start: its seam fails ([`EvtxRangeScan::stands_alone`]) and the
 //!   range before reads on through it (the rescan), as a CSV seam inside a
-//!   quoted field does. Sysmon logs and Security logs that name the parent
-//!   (Windows 10 and later) never need it.
+//!   quoted field does. A later range that reads on may then miss a parent
+//!   itself: it stops standing alone, and the range before *it* reads on
+//!   through both (the first range's scanner always can). Sysmon logs and
+//!   Security logs that name the parent (Windows 10 and later) never need it.
 //!
 //! Nothing in the file header makes a split unsound, so [`plan`] refuses
 //! only what is not an EVTX file (no `ElfFile` magic, a header cut short) and
@@ -40,13 +42,15 @@
 //! 2. Range 0 is scanned by [`EvtxRangeScan::first`]; range `i > 0` by
 //!    [`EvtxRangeScan::after`] (fed the file header and its zero blocks,
 //!    then its bytes). Ranges are independent: scan them at once.
-//! 3. Seams in order: keep the scanner `L` of the last range accepted (range
-//!    0's at first), unfinished. If range `i` [stands
-//!    alone](EvtxRangeScan::stands_alone), finish `L` into a part and make
-//!    range `i`'s scanner `L`; otherwise drop range `i`'s work and push its
-//!    bytes to `L` (the rescan). Finish the last `L`.
-//! 4. [`super::merge_all`] folds the parts, in file order, into the whole
-//!    file's summary and rows.
+//! 3. Seams in order, with a stack of accepted scanners, all kept open
+//!    (range 0's at the bottom). If range `i` [stands
+//!    alone](EvtxRangeScan::stands_alone), push its scanner. Otherwise drop
+//!    range `i`'s work, and let the top scanner read on from its end through
+//!    range `i` (the rescan); if it then no longer stands alone, drop it too
+//!    and let the next one down read on through both, until one stands
+//!    (range 0's always does).
+//! 4. Finish the stack's scanners, bottom up, into parts;
+//!    [`super::merge_all`] folds them into the whole file's summary and rows.
 //!
 //! ```
 //! # fn demo(file: &[u8]) -> Option<()> {
@@ -75,19 +79,25 @@
 //!         (range, start, end)
 //!     })
 //!     .collect();
-//! // The seams, in order.
-//! let mut parts = Vec::new();
-//! let mut scans = scans.drain(..);
-//! let (mut live, _, _) = scans.next()?;
-//! for (range, start, end) in scans {
-//!     if range.stands_alone() {
-//!         parts.push(live.finish());
-//!         live = range;
-//!     } else {
-//!         live.push(&file[start as usize..end as usize]); // the rescan
+//! // The seams, in order: accepted scanners stay open until the end.
+//! let mut stack: Vec<(evtx::EvtxRangeScan, u64)> = Vec::new();
+//! for (range, start, end) in scans.drain(..) {
+//!     if start == 0 || range.stands_alone() {
+//!         stack.push((range, end));
+//!         continue;
+//!     }
+//!     loop {
+//!         // The rescan: the top scanner reads on through this range.
+//!         let (top, top_end) = stack.last_mut()?;
+//!         top.push(&file[*top_end as usize..end as usize]);
+//!         *top_end = end;
+//!         if top.stands_alone() {
+//!             break;
+//!         }
+//!         stack.pop(); // it missed a parent: the one before reads on
 //!     }
 //! }
-//! parts.push(live.finish());
+//! let parts = stack.into_iter().map(|(s, _)| s.finish()).collect();
 //! let (summary, rows) = merge_all(parts)?;
 //! # let _ = (summary, rows);
 //! # Some(())
