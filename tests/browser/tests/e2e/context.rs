@@ -210,7 +210,44 @@ async fn context_section_is_the_cores_context(page: &Page) -> Result<(), Error> 
         !Subject::of(newest).grandparent.file_name.is_empty(),
         "the Defender row names its grandparent"
     );
-    check_row(page, "", &bytes, newest, None).await
+    check_row(page, "", &bytes, newest, None).await?;
+    vanished(page).await
+}
+
+/// A file deleted after it was scanned: the second read says why it
+/// stopped, and that it did not meet the row.
+async fn vanished(page: &Page) -> Result<(), Error> {
+    page.reopen().await?;
+    let dir = cmdhunt_e2e::tmp::TempDir::new("context")?;
+    let copy = dir.write("vanishing.evtx", &std::fs::read(super::sysmon_evtx())?)?;
+    page.upload(std::slice::from_ref(&copy)).await?;
+    page.wait_files(1).await?;
+    page.choose_window("all").await?;
+    std::fs::remove_file(&copy)?;
+    page.click("result-row").await?;
+    page.until("the context section", Duration::from_secs(10), || async {
+        Ok((!page.texts("context-load").await?.is_empty()).then_some(()))
+    })
+    .await?;
+    page.click("context-load").await?;
+    let errors = page
+        .until("the read error", Duration::from_secs(60), || async {
+            let e = page.texts("context-error").await?;
+            Ok((!e.is_empty()).then_some(e))
+        })
+        .await?;
+    ensure!(
+        errors
+            .iter()
+            .any(|e| e.contains("could not be read") && e.contains("NotFoundError")),
+        "the error names the cause: {errors:?}"
+    );
+    ensure_eq!(
+        page.texts("context-missing").await?.len(),
+        1,
+        "the row was not met"
+    );
+    Ok(())
 }
 
 on_both_targets!(context_section_is_the_cores_context);
