@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""The detail panel's process context on a big file (issue 13, item 4).
+
+Serves DIST (default `dist/`), drops FILE on the page in headless Chromium
+(web/perf/chromedriver.py, the no-network flags), waits for the scan, opens
+the newest flagged row's detail and clicks "Chain, nearby events and
+children": prints the scan's time, the second read's time (click to the
+section's answer) and the renderer's peak memory (VmHWM, which holds the
+page's and its workers' wasm memory) after the scan and after the second
+read, ROUNDS times (a fresh browser each).
+
+    cargo xtask dist
+    cargo run --release -p cmdhunt-bench -- gen --size 1GB --out /tmp/x1g.csv
+    python3 web/perf/contextbench.py /tmp/x1g.csv [ROUNDS] [DIST]
+"""
+import os
+import sys
+import time
+
+import functools
+import http.server
+import threading
+
+from chromedriver import ELEMENT, call, running, session
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# In the page: time from the input's change event to a final file status.
+PAGE_HOOK = """
+window.__t0 = 0; window.__done = 0;
+document.addEventListener('change', () => { if (!window.__t0) window.__t0 = performance.now(); }, true);
+new MutationObserver(() => {
+  const e = document.querySelector('[data-testid=file-status]');
+  const t = e ? e.textContent : '';
+  if (window.__t0 && !window.__done && t && t !== 'queued' && !t.startsWith('reading')) {
+    window.__done = performance.now();
+  }
+}).observe(document.body, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def serve(dist):
+    """Serve `dist` on a free loopback port."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=dist)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def wait(js, script, limit=600):
+    start = time.time()
+    while time.time() - start < limit:
+        value = js(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    sys.exit("timed out: " + script)
+
+
+def upload(base, s, selector, path):
+    el = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})[ELEMENT]
+    call(base, "POST", s + "/element/%s/value" % el, {"text": path})
+
+
+def renderer_peak_mb():
+    """Peak RSS (VmHWM) of the largest renderer of the Chromium this script
+    started (its profile directory is named cmdhunt-chromium-*), in MB."""
+    peak = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/status" % pid) as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if b"cmdhunt-chromium-" in cmd and b"--type=renderer" in cmd:
+            peak = max(peak, int(status.get("VmHWM", "0 kB").split()[0]))
+    return peak / 1024
+
+SELECT_ALL = """const s = document.querySelector('[data-testid=window-select]');
+s.value = 'all'; s.dispatchEvent(new Event('change', { bubbles: true })); return true;"""
+
+
+def once(base, url, path):
+    with session(base, ["--window-size=1400,1000"]) as (s, js):
+        call(base, "POST", s + "/url", {"url": url + "index.html"})
+        wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
+        js(PAGE_HOOK)
+        upload(base, s, "[data-testid=file-input]", path)
+        wait(js, "return window.__done > 0", limit=1200)
+        scan_ms = js("return window.__done - window.__t0")
+        scan_peak = renderer_peak_mb()
+        js(SELECT_ALL)
+        wait(js, "return document.querySelector('[data-testid=result-row]') !== null")
+        js("document.querySelector('[data-testid=result-row]').click(); return true;")
+        wait(js, "return document.querySelector('[data-testid=context-load]') !== null")
+        js("window.__c0 = performance.now();"
+           "new MutationObserver(() => { if (!window.__c1 && document.querySelector("
+           "'[data-testid=context-found], [data-testid=context-error]')) window.__c1 = performance.now(); })"
+           ".observe(document.body, { subtree: true, childList: true });"
+           "document.querySelector('[data-testid=context-load]').click(); return true;")
+        wait(js, "return window.__c1 > 0", limit=1200)
+        context_ms = js("return window.__c1 - window.__c0")
+        counts = js("return Array.from(document.querySelectorAll("
+                    "'[data-testid=context-chain-end], [data-testid=context-children-count],"
+                    " [data-testid=context-nearby-count], [data-testid=context-read]'), e => e.textContent)")
+        peak = renderer_peak_mb()
+        return scan_ms, context_ms, scan_peak, peak, counts
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    path = os.path.abspath(sys.argv[1])
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    dist = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else os.path.join(ROOT, "dist")
+    server = serve(dist)
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    print("%s: %.0f MB, load %s" % (path, os.path.getsize(path) / 1e6, os.getloadavg()))
+    with running() as base:
+        for i in range(rounds):
+            scan_ms, context_ms, scan_peak, peak, counts = once(base, url, path)
+            print("round %d: scan %.0f ms, second read %.0f ms; renderer peak %.0f MB after the scan,"
+                  " %.0f MB after the second read; %s" % (i + 1, scan_ms, context_ms, scan_peak, peak,
+                                                          " | ".join(counts)))
+            time.sleep(1)
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
