@@ -7,7 +7,7 @@
 //! cmdhunt rule [--config FILE] [--as kql|sigma]
 //! cmdhunt config [--presets]
 //! cmdhunt validate [--format table|json] [--input-format FORMAT] [--config FILE] FILE...
-//! cmdhunt context --record N [--format text|json] [--input-format FORMAT] FILE
+//! cmdhunt context --record N [--format text|json] [--input-format FORMAT] [--config FILE] FILE
 //! ```
 
 use std::ffi::OsString;
@@ -38,10 +38,11 @@ Usage:
                                    signal in the telemetry, and did the rule fire (or why not);
                                    --config: the tuned lists, and rows the allowlist suppresses
                                    do not count as fired
-  cmdhunt context --record N [--format text|json] [--input-format FORMAT] FILE
+  cmdhunt context --record N [--format text|json] [--input-format FORMAT] [--config FILE] FILE
                                    the process context of the flagged row at record N (its
                                    Source.record): parent and grandparent, the chain linked by
-                                   process ids, its children, the host's events within 5 minutes
+                                   process ids, its children, the host's events within 5 minutes;
+                                   --config: the tuned lists the row was flagged with
   cmdhunt mapping                  print which export fields feed which rule column
   cmdhunt --version | --help
 

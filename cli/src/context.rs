@@ -29,6 +29,8 @@ pub struct ContextArgs {
     pub json: bool,
     /// Forced input format.
     pub input_format: Option<Format>,
+    /// `--config FILE`: the tuned lists the row was flagged with.
+    pub config: Option<PathBuf>,
     /// The file (read twice: not standard input).
     pub file: PathBuf,
 }
@@ -36,6 +38,7 @@ pub struct ContextArgs {
 /// Parse `context`'s arguments.
 pub fn parse(args: &[String]) -> Result<ContextArgs, String> {
     let (mut record, mut json, mut input_format, mut file) = (None, false, None, None);
+    let mut config = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         if !arg.starts_with("--") {
@@ -72,6 +75,7 @@ pub fn parse(args: &[String]) -> Result<ContextArgs, String> {
                     format!("--input-format: {v:?} is not csv, evtx, xml, json or xlsx")
                 })?)
             }
+            "--config" => config = Some(PathBuf::from(v)),
             _ => return Err(format!("unknown option {name} for context")),
         }
     }
@@ -83,18 +87,24 @@ pub fn parse(args: &[String]) -> Result<ContextArgs, String> {
         record: record.ok_or("context needs --record N (the row's Source.record)")?,
         json,
         input_format,
+        config,
         file,
     })
 }
 
 /// The flagged row at record `n` of `path` (in either mode: hardened rows
-/// include every parity row), or why there is none.
-fn find_row(path: &Path, n: u64, format: Option<Format>) -> Result<FlaggedRow, String> {
-    let rule = CompiledRule::new();
+/// include every parity row; `rule`: the published or the tuned one), or
+/// why there is none.
+fn find_row(
+    path: &Path,
+    n: u64,
+    format: Option<Format>,
+    rule: &CompiledRule,
+) -> Result<FlaggedRow, String> {
     let rules = HardenedRules::new();
     let name = path.display().to_string();
     let mut find = Find {
-        scan: FileScan::new(&rule, 0, &name, format).hardened(&rules),
+        scan: FileScan::new(rule, 0, &name, format).hardened(&rules),
         record: n,
         row: None,
     };
@@ -151,7 +161,14 @@ impl input::Feed for Find<'_> {
 
 /// Run `cmdhunt context`.
 pub fn run(a: &ContextArgs) -> io::Result<ExitCode> {
-    let row = match find_row(&a.file, a.record, a.input_format) {
+    let rule = match crate::tuned::load_rule(a.config.as_deref()) {
+        Ok((_, rule)) => rule,
+        Err(e) => {
+            eprintln!("cmdhunt: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let row = match find_row(&a.file, a.record, a.input_format, &rule) {
         Ok(row) => row,
         Err(e) => {
             eprintln!("cmdhunt: {e}");

@@ -252,3 +252,60 @@ fn the_text_names_the_chain_and_children_and_bad_requests_say_why() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_row_only_a_tuned_list_flags_is_found_with_its_config() {
+    // Add "gsecdump" to SuspiciousPatterns: the Atomic run's `cmd.exe /c
+    // "gsecdump -a"` becomes a row; its context needs the same config.
+    let config = stdout(&cmdhunt(&["config"])).replacen(
+        "\"SuspiciousPatterns\": [",
+        "\"SuspiciousPatterns\": [\n    \"gsecdump\",",
+        1,
+    );
+    let path = std::env::temp_dir().join(format!("cmdhunt-context-{}.json", std::process::id()));
+    std::fs::write(&path, config).unwrap();
+    let path = path.display().to_string();
+    let tuned = cmdhunt(&[
+        "scan",
+        "--window",
+        "all",
+        "--format",
+        "ndjson",
+        "--config",
+        &path,
+        &shared(LOG),
+    ]);
+    let published = json_lines(&cmdhunt(&[
+        "scan",
+        "--window",
+        "all",
+        "--format",
+        "ndjson",
+        &shared(LOG),
+    ]));
+    let extra: Vec<Value> = json_lines(&tuned)
+        .into_iter()
+        .filter(|r| !published.iter().any(|p| p["Source"] == r["Source"]))
+        .collect();
+    assert!(!extra.is_empty(), "the tuned list flags more rows");
+    let n = extra[0]["Source"]["record"].as_u64().unwrap().to_string();
+    let without = cmdhunt(&["context", "--record", &n, &shared(LOG)]);
+    assert_eq!(without.status.code(), Some(1), "{}", stderr(&without));
+    let with = cmdhunt(&[
+        "context",
+        "--record",
+        &n,
+        "--config",
+        &path,
+        "--format",
+        "json",
+        &shared(LOG),
+    ]);
+    assert!(with.status.success(), "{}", stderr(&with));
+    let got: Value = serde_json::from_str(&stdout(&with)).unwrap();
+    assert_eq!(
+        got["row"]["ProcessCommandLine"],
+        extra[0]["ProcessCommandLine"]
+    );
+    let _ = std::fs::remove_file(&path);
+}
