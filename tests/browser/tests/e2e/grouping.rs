@@ -277,7 +277,24 @@ async fn groups_are_the_cores_and_open_to_their_rows(page: &Page) -> Result<(), 
         "generated rows, all time"
     );
     let groups = group(&big_ref.rows, &order);
-    set_grouping(page, true).await?;
+    // Time from the click to the second frame after it (grouping, render, layout).
+    let ms = page
+        .browser
+        .client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const t = performance.now();
+               document.querySelector('[data-testid="group-toggle"]').click();
+               requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t)));"#,
+            vec![],
+        )
+        .await?;
+    eprintln!(
+        "[{}] grouping {} rows into {} groups: {ms} ms to the second frame",
+        page.label(),
+        order.len(),
+        groups.len()
+    );
     ensure_eq!(group_total(page).await?, groups.len(), "generated: groups");
     let want = expected(&big_ref, &groups);
     let edge = 20.min(groups.len());
