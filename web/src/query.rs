@@ -37,6 +37,7 @@
 use cmdhunt_core::display::{display_safe, needs_escape};
 use cmdhunt_core::rule::{FLAGS, SUSPICIOUS_PARENTS, SUSPICIOUS_PATTERNS};
 use cmdhunt_core::scan::FlaggedRow;
+use cmdhunt_core::time::Timestamp;
 use cmdhunt_core::tuning::Config;
 use cmdhunt_core::why::Names;
 
@@ -355,6 +356,8 @@ pub struct Context {
     pub patterns: Vec<String>,
     /// `SuspiciousParents` in use.
     pub parents: Vec<String>,
+    /// The grid shows local times: a time is matched as shown that way too.
+    pub local_time: bool,
 }
 
 impl Default for Context {
@@ -370,6 +373,7 @@ impl Default for Context {
                 .iter()
                 .map(|n| n.value.to_owned())
                 .collect(),
+            local_time: false,
         }
     }
 }
@@ -379,6 +383,25 @@ impl Context {
     pub fn set_lists(&mut self, config: &Config) {
         self.patterns.clone_from(&config.patterns);
         self.parents.clone_from(&config.parents);
+    }
+
+    /// Follow the grid's local-time choice; returns whether it changed.
+    pub fn set_local_time(&mut self, on: bool) -> bool {
+        std::mem::replace(&mut self.local_time, on) != on
+    }
+}
+
+/// Minutes east of UTC of the browser's time zone at `t` (0 off the browser).
+fn east_minutes(t: Timestamp) -> i32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&crate::columns::unix_ms(t).into());
+        -(date.get_timezone_offset() as i32)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = t;
+        0
     }
 }
 
@@ -402,7 +425,7 @@ impl<'a> Matcher<'a> {
             timelike: query
                 .terms
                 .iter()
-                .map(|t| t.value.bytes().all(|b| b"0123456789-:.tz".contains(&b)))
+                .map(|t| t.value.bytes().all(|b| b"0123456789-+:.tz".contains(&b)))
                 .collect(),
         }
     }
@@ -423,11 +446,19 @@ impl<'a> Matcher<'a> {
             .files
             .get(row.file as usize)
             .map_or("", String::as_str);
-        let time = || e.timestamp.map(|t| t.to_string()).unwrap_or_default();
         let test = |text: &str| compare(text, &t.value, t.op);
+        // The time as the grid shows it: UTC, and local when it shows local times.
+        let time = || match e.timestamp {
+            None => test(""),
+            Some(ts) => {
+                test(&ts.to_string())
+                    || (self.context.local_time
+                        && test(&crate::columns::local_text(ts, east_minutes(ts))))
+            }
+        };
         match t.field {
             None => {
-                (timelike && test(&time()))
+                (timelike && time())
                     || [
                         &e.device_name,
                         &e.account_name,
@@ -439,7 +470,7 @@ impl<'a> Matcher<'a> {
                     .any(|s| test(s))
                     || test(file)
             }
-            Some(Field::Timestamp) => timelike && test(&time()),
+            Some(Field::Timestamp) => timelike && time(),
             Some(Field::DeviceName) => test(&e.device_name),
             Some(Field::AccountName) => test(&e.account_name),
             Some(Field::ProcessCommandLine) => test(&e.process_command_line),
@@ -704,6 +735,25 @@ mod tests {
         ] {
             assert_eq!(count(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn with_local_time_a_time_matches_as_shown_too() {
+        let (_, rows) = scan_all(sample_csv(), 0, None);
+        let t = rows[0].event.timestamp.expect("time");
+        let mut context = Context::default();
+        // Natively the zone is UTC: the local text ends in +00:00, not Z.
+        let local = crate::columns::local_text(t, 0);
+        assert!(local.ends_with("+00:00"), "{local}");
+        let q = parse(&format!("time:{local}")).expect("query");
+        assert!(!Matcher::new(&q, &context).matches(&rows[0]));
+        assert!(context.set_local_time(true) && !context.set_local_time(true));
+        assert!(Matcher::new(&q, &context).matches(&rows[0]));
+        let utc = parse(&format!("time={t}")).expect("query");
+        assert!(
+            Matcher::new(&utc, &context).matches(&rows[0]),
+            "UTC still matches"
+        );
     }
 
     #[test]

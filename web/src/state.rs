@@ -464,7 +464,8 @@ impl AppState {
             Action::Grid(change) => {
                 self.grid.apply(change);
                 self.view_version += 1;
-                refresh = false;
+                // The search matches times as the grid shows them.
+                refresh = self.spec.context.set_local_time(self.grid.local_time);
             }
             Action::SetValidate(on) => {
                 self.validate = on;
