@@ -1,9 +1,10 @@
 //! The search box's little language, parsed and evaluated here (pure, tested
 //! natively; [`crate::view`] applies it to every row).
 //!
-//! - `word` or `"two words"`: a row whose time (as the table shows it,
-//!   RFC 3339 UTC), device, account, command line, parent, parent command
-//!   line or file name contains it, ignoring case;
+//! - `word` or `"two words"`: a row whose time (as the table shows it:
+//!   RFC 3339 UTC, and local with its offset when the grid shows local
+//!   times), device, account, command line, parent, parent command line or
+//!   file name contains it, ignoring case;
 //! - `field:value` (or `field:"a value"`): that field contains the value;
 //! - `field=value`: that field *is* the value, ignoring case (what a chart
 //!   bar adds, so a click keeps exactly that host);
