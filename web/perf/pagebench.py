@@ -7,12 +7,22 @@ no-network flags), and times, ROUNDS times alternated, best of each:
 
 * `page`: the page, from the file input's change event to the file's status
   leaving "queued"/"reading" (a MutationObserver in the page, so polling
-  does not round the time);
+  does not round the time); a CSV of 64 MiB or more is read by two workers
+  (web/src/split_job.rs);
+* `page-whole`: the same page opened with `#split-threshold=` above the
+  file's size, so one worker reads it whole (as before issue 15);
 * `read-1`: one worker reading the same file's `File.stream()` whole (and
   copying each chunk, as the page's worker copies into wasm memory);
 * `read-2`: two workers reading the two halves (`File.slice`) at once;
+* `read-4`: four workers reading the four quarters at once;
 * `cli`: `target/release/cmdhunt scan --window all --format csv FILE` (wall
   time; another binary with CMDHUNT_CLI=path).
+
+For the page runs it also reports the page's peak memory: the peak resident
+set (`VmHWM` in /proc/PID/status) of the renderer process that ran the page,
+which holds the page's wasm memory and its workers' (dedicated workers are
+threads of the page's renderer in Chromium), and of all the browser's
+processes together at the end (`VmRSS`, summed). Printed as `peak MB`.
 
     cargo build --release -p cmdhunt-cli && cargo xtask dist
     cargo run --release -p cmdhunt-bench -- gen --size 300MB --out /tmp/x.csv
@@ -119,9 +129,33 @@ def upload(base, s, selector, path):
     call(base, "POST", s + "/element/%s/value" % el, {"text": path})
 
 
-def page_once(base, url, path):
-    with session(base, ["--window-size=1280,900"]) as (s, js):
-        call(base, "POST", s + "/url", {"url": url + "index.html"})
+def browser_memory():
+    """(peak RSS of the largest renderer, RSS of all the browser's processes), MB:
+    the processes of the Chromium this script started (its profile directory
+    is named cmdhunt-chromium-*; Chromium rewrites its argv into one string)."""
+    peak, total = 0, 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/status" % pid) as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if b"cmdhunt-chromium-" not in cmd:
+            continue
+        kb = lambda key: int(status.get(key, "0 kB").split()[0])
+        total += kb("VmRSS")
+        if b"--type=renderer" in cmd:
+            peak = max(peak, kb("VmHWM"))
+    return peak / 1024, total / 1024
+
+
+def page_once(base, url, path, fragment=""):
+    with session(base, ["--window-size=1280,900"] + os.environ.get("CHROMIUM_ARGS", "").split()) as (s, js):
+        call(base, "POST", s + "/url", {"url": url + "index.html" + fragment})
         wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
         js(PAGE_HOOK)
         upload(base, s, "[data-testid=file-input]", path)
@@ -130,7 +164,9 @@ def page_once(base, url, path):
         status = js("return window.__status")
         shown = js("const e = document.querySelector('[data-testid=flagged-count]');"
                    "return e ? e.textContent : ''")
-        return ms, "%s, %s" % (status, shown)
+        peak, total = browser_memory()
+        MEMORY.setdefault(url + fragment, []).append((peak, total))
+        return ms, "%s, %s rows; renderer peak %.0f MB, browser %.0f MB" % (status, shown, peak, total)
 
 
 def read_once(base, url, path, parts):
@@ -147,6 +183,10 @@ def cli_once(path):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
     ms = (time.perf_counter() - start) * 1000
     return ms, "%d output lines" % (out.count(b"\n") - 1)
+
+
+#: Per page run: (renderer peak, browser total) in MB, by page URL.
+MEMORY = {}
 
 
 def main():
@@ -172,8 +212,13 @@ def main():
                 pages = [("page" if len(dists) == 1 else "page:" + os.path.basename(d),
                           lambda i=i: page_once(base, url + "%d/" % i, path))
                          for i, d in enumerate(dists)]
+                if os.environ.get("WHOLE", "1") != "0":
+                    # The first page read by one worker, whatever the size.
+                    pages.append(("page-whole", lambda: page_once(
+                        base, url + "0/", path, "#split-threshold=%d" % (size + 1))))
                 for name, run in pages + [("read-1", lambda: read_once(base, url, path, 1)),
                                   ("read-2", lambda: read_once(base, url, path, 2)),
+                                  ("read-4", lambda: read_once(base, url, path, 4)),
                                           ("cli", lambda: cli_once(path))]:
                     ms, note = run()
                     best.setdefault(name, []).append(ms)
@@ -190,6 +235,10 @@ def main():
     for name, _ in pages:
         print("  %s / read-1 = %.2f, %s / read-2 = %.2f"
               % (name, min(best[name]) / min(best["read-1"]), name, min(best[name]) / min(best["read-2"])))
+    for page, runs in MEMORY.items():
+        print("  memory %s: renderer peak %.0f-%.0f MB, all browser processes %.0f-%.0f MB"
+              % (page.split("/", 3)[-1] or "page", min(p for p, _ in runs), max(p for p, _ in runs),
+                 min(t for _, t in runs), max(t for _, t in runs)))
 
 
 main()

@@ -231,16 +231,39 @@ fn receive(
     range: usize,
     data: JsValue,
 ) {
+    // A file's last message is applied at once, not at the next tick: the
+    // file is done (and its workers free) up to a tick sooner.
+    let last = is_done_frame(&data);
     let delay = {
         let mut sh = shared.borrow_mut();
         sh.queue.push_back((job, range, data));
-        if sh.scheduled {
+        if sh.scheduled && !last {
             return;
         }
         sh.scheduled = true;
-        (sh.last_flush_ms + FLUSH_INTERVAL_MS - crate::browser::now_ms()).max(0.0)
+        if last {
+            0.0
+        } else {
+            (sh.last_flush_ms + FLUSH_INTERVAL_MS - crate::browser::now_ms()).max(0.0)
+        }
     };
     schedule_flush(shared, dispatch, delay);
+}
+
+/// Whether `data` is a `Done` frame (its JSON starts `{"Done"`), read
+/// without decoding it.
+fn is_done_frame(data: &JsValue) -> bool {
+    const DONE: &[u8] = b"{\"Done\"";
+    let Some(bytes) = data.dyn_ref::<Uint8Array>() else {
+        return false;
+    };
+    let end = 4 + DONE.len() as u32;
+    if bytes.length() < end {
+        return false;
+    }
+    let mut head = [0u8; DONE.len()];
+    bytes.subarray(4, end).copy_to(&mut head);
+    head == DONE
 }
 
 fn schedule_flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>, delay_ms: f64) {
