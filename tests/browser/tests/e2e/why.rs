@@ -5,7 +5,8 @@
 //! it shows exactly the core rows with that pattern; "parent only" and
 //! "pattern only" show exactly the rows whose one reason is of that kind;
 //! in hardened mode every row's `Matched` also names the hardened rules
-//! (the core's `FileScan::hardened` rows).
+//! (the core's `FileScan::hardened` rows); with a `#config=` link whose
+//! pattern list is reordered, `Matched` names the config's needles.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use cmdhunt_core::display::display_safe;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::Window;
 use cmdhunt_core::scan::FlaggedRow;
+use cmdhunt_core::tuning::Config;
 use cmdhunt_core::why::{reason, Names, Reason};
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::{cell_texts, Reference};
@@ -54,6 +56,19 @@ fn expected(names: &Names<'_>, rows: &[&FlaggedRow]) -> Vec<(Vec<String>, String
     rows.iter()
         .map(|r| (cell_texts(r), display_safe(&names.why(r).text())))
         .collect()
+}
+
+/// `config` as a `#config=` fragment (percent-encoded JSON).
+fn fragment(config: &Config) -> String {
+    let mut out = String::from("#config=");
+    for b in config.to_json().bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Click the element matching `css` and wait until its `aria-pressed` is `on`.
@@ -206,6 +221,34 @@ async fn matched_column_and_chips_are_the_cores_why(page: &Page) -> Result<(), E
         shown,
         want,
         "hardened mode: every row's cells, Detection and Matched"
+    );
+
+    // A config's own lists (the first pattern moved last, so every
+    // pattern's bit moves) name their needles: Matched = the core's why
+    // with the config's compiled rule.
+    let mut config = Config::default();
+    config.patterns.rotate_left(1);
+    let config = Config::parse(&config.to_json())?;
+    let moved = config.patterns.last().cloned().unwrap_or_default();
+    page.reopen_with_fragment(&fragment(&config)).await?;
+    page.until("the linked lists", Duration::from_secs(10), || async {
+        let listed = page.texts("rule-patterns").await?.join("\n");
+        Ok(listed.trim_end().ends_with(moved.as_str()).then_some(()))
+    })
+    .await?;
+    page.upload(std::slice::from_ref(&file)).await?;
+    page.choose_window("all").await?;
+    let rule = config.compile().map_err(|e| e.to_string())?;
+    let tuned = Reference::scan_tuned(std::slice::from_ref(&file), &rule)?;
+    let rows = tuned.select(&Window::All);
+    let n = page.settled_count().await?;
+    ensure_eq!(n, rows.len(), "rows with the config's lists");
+    let tuned_names = Names::of(&rule);
+    let want = expected(&tuned_names, &rows);
+    ensure_eq!(
+        shown_rows(page, n).await?,
+        want,
+        "Matched with the config's lists"
     );
     Ok(())
 }
