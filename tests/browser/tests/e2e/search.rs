@@ -1,8 +1,9 @@
 //! The search box's language against the core: two real files read (so
 //! file names differ), all time; each query's row count = the core rows
 //! kept by the same rule, written here from the rows' own fields (not the
-//! page's code): a word matches the time as the table shows it (RFC 3339),
-//! a text column or the file name, ignoring case; `field:value` contains,
+//! page's code): a word matches the time as the table shows it (RFC 3339
+//! UTC; with the grid's local-time toggle on, also the browser's zone, here
+//! Asia/Kolkata), a text column or the file name, ignoring case; `field:value` contains,
 //! `field=value` is (ignoring case), `-term` excludes; terms AND together. A
 //! bad query shows its error under the box and filters nothing.
 
@@ -10,9 +11,17 @@ use std::time::Duration;
 
 use cmdhunt_core::results::Window;
 use cmdhunt_core::scan::FlaggedRow;
+use cmdhunt_core::time::{Timestamp, TICKS_PER_SEC};
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
+use serde_json::json;
+
+/// The time as the grid shows it in Asia/Kolkata (+05:30, no daylight saving).
+fn local(t: Timestamp) -> String {
+    let text = Timestamp(t.0 + 330 * 60 * TICKS_PER_SEC).to_string();
+    format!("{}+05:30", text.strip_suffix('Z').unwrap_or(&text))
+}
 
 /// What a plain word is looked for in: the time as shown, the five text
 /// columns and the file name.
@@ -62,6 +71,13 @@ async fn shows(page: &Page, query: &str, want: usize) -> Result<(), Error> {
 async fn search_language_matches_the_core(page: &Page) -> Result<(), Error> {
     let files = [super::mde_proc(), super::sysmon_evtx()];
     let reference = Reference::scan(&files)?;
+    // A zone without daylight saving, for the local-time part.
+    page.browser
+        .cdp(
+            "Emulation.setTimezoneOverride",
+            json!({ "timezoneId": "Asia/Kolkata" }),
+        )
+        .await?;
     page.upload(&files).await?;
     page.wait_files(2).await?;
     page.choose_window("all").await?;
@@ -144,6 +160,34 @@ async fn search_language_matches_the_core(page: &Page) -> Result<(), Error> {
         combined,
     )
     .await?;
+
+    // Local time as shown: with the grid's toggle on, the +05:30 text matches too.
+    let t = mde_row.event.timestamp.ok_or("time")?;
+    let local_hour = local(t)[..13].to_owned();
+    let utc_only = count(&reference, |r| has_word(&reference, r, &local_hour));
+    let with_local = count(&reference, |r| {
+        has_word(&reference, r, &local_hour)
+            || r.event
+                .timestamp
+                .is_some_and(|t| contains(&local(t), &local_hour))
+    });
+    ensure!(
+        with_local > utc_only,
+        "the local hour {local_hour} should find more rows than its UTC text ({with_local} vs {utc_only})"
+    );
+    shows(page, &local_hour, utc_only).await?;
+    page.click("local-time-toggle").await?;
+    ensure_eq!(
+        page.settled_count().await?,
+        with_local,
+        "local hour {local_hour:?} with local time shown"
+    );
+    page.click("local-time-toggle").await?;
+    ensure_eq!(
+        page.settled_count().await?,
+        utc_only,
+        "local hour {local_hour:?} with UTC shown again"
+    );
 
     // A bad query: the error under the box, the rows not filtered by it.
     page.set_value("search", "hots:srv").await?;
