@@ -15,6 +15,8 @@
 //! scanned on `k` threads (each fed 64 KiB slices), the seams checked and
 //! the parts merged; the merged result must equal the whole scan's. The
 //! best time of each is printed. `--write FILE` also saves the log built.
+//! `--json FILE` times a JSON lines file instead: whole, as one range with
+//! the clean-line check, and its `k` ranges alone (`split::json`).
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -132,6 +134,78 @@ fn ranges_in_turn(rule: &CompiledRule, data: &[u8], k: usize) -> Vec<Duration> {
         .collect()
 }
 
+/// `--json FILE`: a JSON lines file scanned whole, then as one range with
+/// the clean-line check (its cost), then its `k` ranges alone in turn.
+fn json(rule: &CompiledRule, path: &str, rounds: usize, ks: &[usize]) {
+    use cmdhunt_core::split::json::{plan, JsonRangeScan};
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let head = &data[..data.len().min(cmdhunt_core::split::HEAD_BYTES)];
+    let mut best = (Duration::MAX, Duration::MAX);
+    let mut clean = false;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        drop(whole(rule, &data));
+        best.0 = best.0.min(t.elapsed());
+        let p = plan(head, &[(0, &data[..])], data.len() as u64).expect("JSON lines");
+        let t = Instant::now();
+        let mut range = JsonRangeScan::first(FileScan::new(rule, 0, "big.json", None), &p);
+        for c in data.chunks(CHUNK) {
+            range.push(c);
+        }
+        clean = range.clean();
+        drop(range.finish());
+        best.1 = best.1.min(t.elapsed());
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "JSON lines {path}: {} bytes, clean: {clean}; whole scan {:.0} ms, with the clean-line check {:.0} ms (+{:.0}%), best of {rounds}",
+        data.len(),
+        ms(best.0),
+        ms(best.1),
+        (best.1.as_secs_f64() / best.0.as_secs_f64() - 1.0) * 100.0
+    );
+    for &k in ks {
+        let windows: Vec<(u64, &[u8])> = (1..k)
+            .map(|i| {
+                let at = data.len() * i / k;
+                (at as u64, &data[at..])
+            })
+            .collect();
+        let p = plan(head, &windows, data.len() as u64).expect("JSON lines");
+        let starts: Vec<usize> = [0]
+            .into_iter()
+            .chain(p.starts.iter().map(|&s| s as usize))
+            .collect();
+        let ends: Vec<usize> = starts[1..].iter().copied().chain([data.len()]).collect();
+        let mut longest = Duration::ZERO;
+        let mut all_alone = true;
+        for (&start, &end) in starts.iter().zip(&ends) {
+            let mut fastest = Duration::MAX;
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let mut range = if start == 0 {
+                    JsonRangeScan::first(FileScan::new(rule, 0, "big.json", None), &p)
+                } else {
+                    let scan = FileScan::new(rule, 0, "big.json", Some(Format::Json));
+                    JsonRangeScan::after(scan, start as u64)
+                };
+                for c in data[start..end].chunks(CHUNK) {
+                    range.push(c);
+                }
+                all_alone &= range.stands_alone() && range.clean();
+                drop(range.finish());
+                fastest = fastest.min(t.elapsed());
+            }
+            longest = longest.max(fastest);
+        }
+        println!(
+            "  {k} ranges alone, the longest: {:.0} ms ({:.2}x faster than the whole scan), every seam holds: {all_alone}",
+            ms(longest),
+            best.0.as_secs_f64() / longest.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let size: usize = arg(&mut args, "--size").map_or(256, |s| s.parse().expect("--size MB"));
@@ -142,6 +216,10 @@ fn main() {
             .collect()
     });
     let write = arg(&mut args, "--write");
+    if let Some(path) = arg(&mut args, "--json") {
+        json(&CompiledRule::new(), &path, rounds, &ks);
+        return;
+    }
     let paths: Vec<PathBuf> = if args.is_empty() {
         let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
         DEFAULT_LOGS.iter().map(|p| shared.join(p)).collect()

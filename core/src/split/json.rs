@@ -103,6 +103,18 @@ pub fn plan(head: &[u8], windows: &[(u64, &[u8])], size: u64) -> Option<JsonPlan
     (!starts.is_empty()).then_some(JsonPlan { bom, starts })
 }
 
+/// The bytes that matter inside a line's object, outside strings.
+static INSIDE_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let special = *b"\"{}[]\n\0";
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Where the line being read stands (outside strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Line {
@@ -160,6 +172,16 @@ impl Lines {
             if self.in_string {
                 i = self.string(data, i);
                 continue;
+            }
+            if self.line == Line::Inside {
+                // Inside the object only strings, brackets, line breaks and
+                // NUL matter: step over the rest.
+                while i < data.len() && !INSIDE_SPECIAL[data[i] as usize] {
+                    i += 1;
+                }
+                if i == data.len() {
+                    break;
+                }
             }
             let b = data[i];
             match (b, self.line) {
@@ -238,12 +260,11 @@ impl Lines {
 
     fn string_part(&mut self, part: &[u8]) {
         if let Some((text, len)) = self.key.as_mut() {
-            for &b in part {
-                if *len < text.len() {
-                    text[*len] = b;
-                }
-                *len += 1;
+            let room = text.len().saturating_sub(*len).min(part.len());
+            if room > 0 {
+                text[*len..*len + room].copy_from_slice(&part[..room]);
             }
+            *len += part.len();
         }
     }
 
