@@ -20,7 +20,6 @@ use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, Reco
 use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
 use crate::hardened::{self, Detection, HardenedHit, HardenedRules};
 use crate::histogram::TimeHistogram;
-use crate::histogram::TimeHistogram;
 use crate::matcher::{CompiledRule, Verdict};
 use crate::time::Timestamp;
 
@@ -76,8 +75,6 @@ pub struct FileSummary {
     pub other_events: BTreeMap<String, u64>,
     /// Process creations whose `FileName` is `cmd.exe`.
     pub shell: u64,
-    /// Their times, binned ([`TimeHistogram`]: bounded memory), for the page's timeline.
-    pub shell_times: TimeHistogram,
     /// Their times, binned ([`TimeHistogram`]: bounded memory), for the page's timeline.
     pub shell_times: TimeHistogram,
     /// Rows the rule returns for this file before the time window.
@@ -278,7 +275,6 @@ impl RecordSink for Analyzer<'_> {
                 {
                     self.summary.shell += 1;
                     self.summary.shell_times.add(timestamp);
-                    self.summary.shell_times.add(timestamp);
                     return;
                 }
             }
@@ -290,7 +286,6 @@ impl RecordSink for Analyzer<'_> {
         }
         let s = &mut self.summary;
         s.shell += 1;
-        s.shell_times.add(timestamp);
         s.shell_times.add(timestamp);
         let verdict = self.rule.verdict(
             &event.process_command_line,
