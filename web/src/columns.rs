@@ -1,6 +1,7 @@
 //! The grid's own settings (issue 13, item 5's grid half): group identical
 //! rows, times in the browser's local zone, wrapped cells, and which columns
-//! show (the column chooser, kept in `localStorage` under [`STORAGE_KEY`]).
+//! show (the column chooser, kept in `localStorage` under [`STORAGE_KEY`];
+//! local time and wrap under [`PREFS_KEY`]).
 //! None of them changes the rows or the exports (which stay UTC, all
 //! columns). Pure, tested natively.
 
@@ -16,6 +17,10 @@ pub const MATCHED: &str = "Matched";
 
 /// Where the hidden columns are kept (a JSON array of column names).
 pub const STORAGE_KEY: &str = "cmdhunt.columns";
+
+/// Where the local-time and wrap choices are kept (`{"local_time":
+/// bool, "wrap": bool}`).
+pub const PREFS_KEY: &str = "cmdhunt.grid";
 
 /// A row's height with cells on one line (pixels).
 pub const ROW_HEIGHT: u32 = 30;
@@ -59,6 +64,35 @@ pub enum GridAction {
     ToggleColumn(String),
     /// The hidden columns, as stored.
     SetHidden(BTreeSet<String>),
+    /// The local-time and wrap choices, as stored.
+    SetPrefs {
+        /// Local time.
+        local_time: bool,
+        /// Wrap long cells.
+        wrap: bool,
+    },
+}
+
+/// The stored form of the local-time and wrap choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Prefs {
+    local_time: bool,
+    wrap: bool,
+}
+
+/// The stored text of the local-time and wrap choices.
+pub fn prefs_json(local_time: bool, wrap: bool) -> String {
+    serde_json::to_string(&Prefs { local_time, wrap }).unwrap_or_else(|_| "{}".into())
+}
+
+/// The local-time and wrap choices from their stored text.
+pub fn parse_prefs(text: &str) -> Result<GridAction, String> {
+    let p: Prefs = serde_json::from_str(text)
+        .map_err(|e| format!("{PREFS_KEY}: not the grid's choices: {e}"))?;
+    Ok(GridAction::SetPrefs {
+        local_time: p.local_time,
+        wrap: p.wrap,
+    })
 }
 
 impl Grid {
@@ -82,6 +116,10 @@ impl Grid {
                 }
             }
             GridAction::SetHidden(hidden) => self.hidden = hidden,
+            GridAction::SetPrefs { local_time, wrap } => {
+                self.local_time = local_time;
+                self.wrap = wrap;
+            }
         }
     }
 
@@ -206,6 +244,16 @@ mod tests {
         assert!(parse_hidden("{").is_err());
         grid.apply(GridAction::ToggleColumn("DeviceName".into()));
         assert!(grid.shows("DeviceName"));
+    }
+
+    #[test]
+    fn prefs_round_trip() {
+        let mut grid = Grid::default();
+        grid.apply(parse_prefs(&prefs_json(true, false)).unwrap());
+        assert!(grid.local_time && !grid.wrap);
+        grid.apply(parse_prefs(&prefs_json(false, true)).unwrap());
+        assert!(!grid.local_time && grid.wrap);
+        assert!(parse_prefs("[]").is_err());
     }
 
     #[test]

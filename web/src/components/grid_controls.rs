@@ -1,7 +1,8 @@
 //! The grid's controls above the table ([`crate::columns`]): "Group
 //! identical" (with the number of groups), local time, wrap, and the column
-//! chooser. The hidden columns are read from `localStorage` once and written
-//! back on every change, like the tuning config.
+//! chooser. The hidden columns and the local-time and wrap choices are read
+//! from `localStorage` once and written back on every change, like the
+//! tuning config.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +11,10 @@ use yew::prelude::*;
 
 use super::app::Ctx;
 use crate::browser;
-use crate::columns::{chooser_columns, offset_text, parse_hidden, GridAction, STORAGE_KEY};
+use crate::columns::{
+    chooser_columns, offset_text, parse_hidden, parse_prefs, prefs_json, GridAction, PREFS_KEY,
+    STORAGE_KEY,
+};
 use crate::state::Action;
 
 /// The controls' props.
@@ -20,7 +24,23 @@ pub struct GridControlsProps {
     pub groups: Option<usize>,
 }
 
-/// A checkbox dispatching `make(checked)`.
+/// Keep the local-time and wrap choices after `action` in `localStorage`.
+fn store_prefs(ctx: &Ctx, action: &GridAction) {
+    let (mut local_time, mut wrap) = {
+        let state = ctx.state();
+        (state.grid.local_time, state.grid.wrap)
+    };
+    match action {
+        GridAction::LocalTime(on) => local_time = *on,
+        GridAction::Wrap(on) => wrap = *on,
+        _ => return,
+    }
+    if let Err(e) = browser::storage_set(PREFS_KEY, &prefs_json(local_time, wrap)) {
+        web_sys::console::warn_1(&e);
+    }
+}
+
+/// A checkbox dispatching `make(checked)` (local time and wrap are kept).
 fn toggle(
     ctx: &Ctx,
     testid: &'static str,
@@ -33,7 +53,9 @@ fn toggle(
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let i: HtmlInputElement = e.target_unchecked_into();
-            ctx.dispatch(Action::Grid(make(i.checked())));
+            let action = make(i.checked());
+            store_prefs(&ctx, &action);
+            ctx.dispatch(Action::Grid(action));
         })
     };
     html! {
@@ -63,6 +85,9 @@ pub fn grid_controls(props: &GridControlsProps) -> Html {
         use_effect_with((), move |_| {
             if let Some(Ok(hidden)) = browser::storage_get(STORAGE_KEY).map(|t| parse_hidden(&t)) {
                 ctx.dispatch(Action::Grid(GridAction::SetHidden(hidden)));
+            }
+            if let Some(Ok(prefs)) = browser::storage_get(PREFS_KEY).map(|t| parse_prefs(&t)) {
+                ctx.dispatch(Action::Grid(prefs));
             }
         });
     }

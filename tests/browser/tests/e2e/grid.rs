@@ -3,7 +3,8 @@
 //!   `Emulation.setTimezoneOverride`), every Timestamp cell reads the core's
 //!   time shifted by +05:30 with that offset; off again, the core's UTC text;
 //! - the column chooser hides a column (header and cells) and it stays
-//!   hidden after a reload (localStorage); shown again, it is back;
+//!   hidden after a reload (localStorage), as do local time and wrap;
+//!   shown again, it is back;
 //! - wrap: the table gets `wrap` and the command line's computed
 //!   `white-space` becomes `normal` (`nowrap` again when off);
 //! - with the detail panel open in a 1100 px window the command-line column
@@ -106,10 +107,34 @@ async fn grid_settings(page: &Page) -> Result<(), Error> {
         without,
         "cells with DeviceName hidden"
     );
+    // Local time and wrap on: kept across the reload too.
+    click(page, "local-time-toggle").await?;
+    click(page, "wrap-toggle").await?;
     page.reopen().await?;
     page.upload(std::slice::from_ref(&file)).await?;
     page.choose_window("all").await?;
     ensure_eq!(page.settled_count().await?, n, "rows after the reload");
+    let kept = page
+        .js(
+            r#"const on = id => document.querySelector(`[data-testid="${id}"]`).checked;
+               return [on('local-time-toggle'), on('wrap-toggle'),
+                       document.querySelector('[data-testid="results"]').classList.contains('wrap')];"#,
+            vec![],
+        )
+        .await?;
+    ensure_eq!(
+        kept,
+        json!([true, true, true]),
+        "local time and wrap after a reload"
+    );
+    let first = page.rows_range(0, 1).await?;
+    ensure_eq!(
+        first.first().map(|c| c[0].clone()),
+        want.first().cloned(),
+        "the first time, local after the reload"
+    );
+    click(page, "local-time-toggle").await?;
+    click(page, "wrap-toggle").await?;
     let names: Vec<String> = page.headers().await?.into_iter().map(|(h, _)| h).collect();
     ensure!(
         !names.iter().any(|h| h == "DeviceName"),
