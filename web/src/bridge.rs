@@ -28,11 +28,13 @@ use std::rc::Rc;
 
 use cmdhunt_core::format::Format;
 use cmdhunt_core::split::{self, Plan};
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Event, File, MessageEvent, Worker};
+use web_sys::{File, MessageEvent, Worker};
 
 use crate::protocol::{self, FieldBlock, FromWorker, ScanRange, ScanRules, ToWorker, CHUNK_BYTES};
 use crate::split_job::{SplitJob, SplitOut};
@@ -64,19 +66,22 @@ fn decode_frame(bytes: &Uint8Array) -> Result<FromWorker, String> {
     Ok(message)
 }
 
-/// A running worker and the closures that must outlive it.
+/// A running worker and its listeners (removed when dropped, with the
+/// worker terminated).
 struct Running {
     worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
+    _listeners: [EventListener; 2],
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
         self.worker.terminate();
     }
+}
+
+/// Run `f` in a task of its own, `delay_ms` from now.
+fn later(delay_ms: f64, f: impl FnOnce() + 'static) {
+    Timeout::new(delay_ms.max(0.0) as u32, f).forget();
 }
 
 /// A run to start: what [`AppState::jobs_to_start`] names, with what the worker needs.
@@ -268,7 +273,7 @@ fn is_done_frame(data: &JsValue) -> bool {
 
 fn schedule_flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>, delay_ms: f64) {
     let (sh, d) = (shared.clone(), dispatch.clone());
-    crate::browser::later(delay_ms as i32, move || flush(&sh, &d));
+    later(delay_ms, move || flush(&sh, &d));
 }
 
 /// The message `data` from the worker of `job`, decoded.
@@ -332,7 +337,7 @@ fn flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
         }
     }
     let (sh, d) = (shared.clone(), dispatch.clone());
-    crate::browser::later(0, move || apply(&sh, &d, actions));
+    later(0.0, move || apply(&sh, &d, actions));
 }
 
 /// Apply decoded messages in arrival order (one Yew render follows), then
@@ -545,23 +550,24 @@ fn spawn(
     let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
     let (d, sh) = (dispatch.clone(), shared.clone());
     // Only queued here: decoding and applying happen in a flush.
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        receive(&sh, &d, job, range, event.data());
+    let on_message = EventListener::new(&worker, "message", move |event| {
+        if let Some(event) = event.dyn_ref::<MessageEvent>() {
+            receive(&sh, &d, job, range, event.data());
+        }
     });
     let d = dispatch.clone();
-    let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+    let options = EventListenerOptions::enable_prevent_default();
+    let on_error = EventListener::new_with_options(&worker, "error", options, move |event| {
         event.prevent_default();
         // An ErrorEvent (uncaught error, wasm trap) has a message; a
         // script that failed to load gives a plain Event.
-        let detail = Reflect::get(&event, &JsValue::from_str("message"))
+        let detail = Reflect::get(event, &JsValue::from_str("message"))
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_else(|| "its script could not be loaded".into());
         let message = format!("the worker stopped: {detail}");
         d(Action::WorkerFailed { job, message });
     });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let envelope = Object::new();
     let set = |k: &str, v: &JsValue| Reflect::set(&envelope, &JsValue::from_str(k), v);
     set("module", &wasm_bindgen::module())
@@ -573,7 +579,6 @@ fn spawn(
         .map_err(|e| format!("could not send the file to its worker: {e:?}"))?;
     Ok(Running {
         worker,
-        _on_message: on_message,
-        _on_error: on_error,
+        _listeners: [on_message, on_error],
     })
 }
