@@ -3,7 +3,7 @@
 //! visible text on the page reaches WCAG's 4.5:1 (3:1 for large text)
 //! against its effective background, in the light theme, the dark theme
 //! (`prefers-color-scheme: dark`) and at 390 px, light and dark
-//! ([`cmdhunt_e2e::contrast`]). The grey "false" of the flag cells was
+//! ([`cmdhunt_e2e::contrast`]), then with a flag chip pressed. The grey "false" of the flag cells was
 //! 3.74:1 (#7b8591 on white) before the theme's fix.
 
 use cmdhunt_e2e::contrast::{self, offenders};
@@ -54,7 +54,20 @@ async fn every_text_reaches_its_contrast(page: &Page) -> Result<(), Error> {
             }
         }
     }
+    // A flag chip on (its pressed colours), both themes.
     set_viewport(page, Viewport::Desktop).await?;
+    page.toggle_chip("SuspiciousParent", true).await?;
+    for theme in Theme::BOTH {
+        set_theme(page, theme).await?;
+        let found = offenders(page).await?;
+        if !found.is_empty() {
+            failures.push(format!(
+                "{} theme, a chip on:\n{}",
+                theme.name(),
+                contrast::report(&found)
+            ));
+        }
+    }
     set_theme(page, Theme::Light).await?;
     ensure!(
         failures.is_empty(),
