@@ -79,12 +79,25 @@ async fn the_page_renders_its_hooks_headers_and_the_rule() {
     let input = one(&root, "input[data-testid=file-input]");
     assert_eq!(input.get_attribute("type").as_deref(), Some("file"));
     assert!(input.has_attribute("multiple"));
-    let heads = all(&root, "table[data-testid=results] thead th");
+    // The 11 projected columns, in KQL order; the page's own extras
+    // (`Matched`, a group's count and first seen) carry `data-extra`.
+    let heads = all(
+        &root,
+        "table[data-testid=results] thead th:not([data-extra])",
+    );
     let names: Vec<String> = heads
         .iter()
         .map(|h| h.text_content().unwrap_or_default().replace(" ▼", ""))
         .collect();
     assert_eq!(names, PROJECTED_COLUMNS);
+    let matched = one(
+        &root,
+        "table[data-testid=results] thead th[data-extra=matched]",
+    );
+    assert_eq!(
+        matched.text_content().as_deref().map(str::trim),
+        Some("Matched")
+    );
     let sorts: Vec<String> = heads
         .iter()
         .map(|h| h.get_attribute("aria-sort").unwrap_or_default())
