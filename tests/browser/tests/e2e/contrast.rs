@@ -3,13 +3,30 @@
 //! visible text on the page reaches WCAG's 4.5:1 (3:1 for large text)
 //! against its effective background, in the light theme, the dark theme
 //! (`prefers-color-scheme: dark`) and at 390 px, light and dark
-//! ([`cmdhunt_e2e::contrast`]), then with a flag chip pressed. The grey "false" of the flag cells was
+//! ([`cmdhunt_e2e::contrast`]); then, desktop, light and dark, with a flag
+//! chip pressed, with identical rows grouped, and in hardened mode. The grey "false" of the flag cells was
 //! 3.74:1 (#7b8591 on white) before the theme's fix.
 
 use cmdhunt_e2e::contrast::{self, offenders};
 use cmdhunt_e2e::emulation::{set_theme, set_viewport, Theme, Viewport};
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::{ensure, on_both_targets, scene, Error};
+
+/// Check the page in both themes (desktop), adding what fails to `failures`.
+async fn check_both(page: &Page, what: &str, failures: &mut Vec<String>) -> Result<(), Error> {
+    for theme in Theme::BOTH {
+        set_theme(page, theme).await?;
+        let found = offenders(page).await?;
+        if !found.is_empty() {
+            failures.push(format!(
+                "{} theme, {what}:\n{}",
+                theme.name(),
+                contrast::report(&found)
+            ));
+        }
+    }
+    Ok(())
+}
 
 async fn every_text_reaches_its_contrast(page: &Page) -> Result<(), Error> {
     scene::triage(page).await?;
@@ -54,20 +71,28 @@ async fn every_text_reaches_its_contrast(page: &Page) -> Result<(), Error> {
             }
         }
     }
-    // A flag chip on (its pressed colours), both themes.
+    // More states, both themes: a flag chip pressed; identical rows
+    // grouped; hardened mode (its Detection badges and detail).
     set_viewport(page, Viewport::Desktop).await?;
     page.toggle_chip("SuspiciousParent", true).await?;
-    for theme in Theme::BOTH {
-        set_theme(page, theme).await?;
-        let found = offenders(page).await?;
-        if !found.is_empty() {
-            failures.push(format!(
-                "{} theme, a chip on:\n{}",
-                theme.name(),
-                contrast::report(&found)
-            ));
-        }
-    }
+    check_both(page, "a chip on", &mut failures).await?;
+    page.toggle_chip("SuspiciousParent", false).await?;
+    page.click("group-toggle").await?;
+    page.render_barrier().await?;
+    ensure!(
+        !page.texts("group-row").await?.is_empty(),
+        "the table should show group lines"
+    );
+    check_both(page, "rows grouped", &mut failures).await?;
+    page.click("group-toggle").await?;
+    page.choose_mode("hardened").await?;
+    scene::open_first_row(page).await?;
+    ensure!(
+        !page.texts("detection").await?.is_empty()
+            && !page.texts("detail-hardened").await?.is_empty(),
+        "the table should show Detection cells and the detail its hardened part"
+    );
+    check_both(page, "hardened mode", &mut failures).await?;
     set_theme(page, Theme::Light).await?;
     ensure!(
         failures.is_empty(),
