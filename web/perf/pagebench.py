@@ -28,6 +28,7 @@ processes together at the end (`VmRSS`, summed). Printed as `peak MB`.
     cargo run --release -p cmdhunt-bench -- gen --size 300MB --out /tmp/x.csv
     python3 web/perf/pagebench.py /tmp/x.csv [ROUNDS] [DIST...]
 
+SKIP=read-4,cli leaves those out; WHOLE=0 leaves out page-whole.
 Several DIST directories (say a build with and one without `+simd128`) are
 each timed as `page:NAME` (NAME: the directory's name), alternated with the
 rest in every round.
@@ -220,6 +221,8 @@ def main():
                                   ("read-2", lambda: read_once(base, url, path, 2)),
                                   ("read-4", lambda: read_once(base, url, path, 4)),
                                           ("cli", lambda: cli_once(path))]:
+                    if name in os.environ.get("SKIP", "").split(","):
+                        continue
                     ms, note = run()
                     best.setdefault(name, []).append(ms)
                     print(json.dumps({"round": r, "what": name, "ms": round(ms), "note": note}),
@@ -232,7 +235,7 @@ def main():
         ms = min(times)
         print("  %-18s %7.0f ms  %6.0f MB/s  (all: %s)"
               % (name, ms, size / 1e3 / ms, " ".join("%.0f" % t for t in times)))
-    for name, _ in pages:
+    for name, _ in pages if "read-1" in best and "read-2" in best else []:
         print("  %s / read-1 = %.2f, %s / read-2 = %.2f"
               % (name, min(best[name]) / min(best["read-1"]), name, min(best[name]) / min(best["read-2"])))
     for page, runs in MEMORY.items():
