@@ -28,104 +28,45 @@
 //! assert!(!report.tests[1].rule.fired);
 //! ```
 
-use cmdhunt_core::event::Position;
-use cmdhunt_core::scan::FileSummary;
+use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::time::Timestamp;
 use cmdhunt_core::tuning::Allowlist;
 #[cfg(doc)]
 use cmdhunt_core::validation::FileValidation;
-use cmdhunt_core::validation::{Evidence, FileResult, Report, Seen, SignalSeen, TESTS};
+use cmdhunt_core::validation::{FileResult, Report, Seen, TESTS};
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{FieldBlock, RowDto};
-
-/// An [`Evidence`] on the wire: file number, position, text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvidenceDto {
-    /// The file's number as the worker knew it (the page renumbers).
-    pub file: u64,
-    /// Where in the file.
-    pub pos: Position,
-    /// What it said.
-    pub text: String,
-}
-
-/// A [`SignalSeen`] on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SignalSeenDto {
-    /// Events that are the signal.
-    pub count: u64,
-    /// The first of them.
-    pub first: Option<EvidenceDto>,
-    /// Events that nearly are.
-    pub near: u64,
-    /// The first near one.
-    pub near_first: Option<EvidenceDto>,
-}
-
 /// What one file's [`FileValidation`] gave, as the page needs it: the
-/// signals seen ([`Seen`]) and the rows carrying a test's flag (their
-/// original fields are not sent: the table never shows them).
+/// signals seen ([`Seen`], the core's own type on the wire) and the rows
+/// carrying a test's flag (their original fields are not sent: the table
+/// never shows them).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ValidationDto {
-    /// `[test][signal]`, as [`TESTS`].
-    pub signals: Vec<Vec<SignalSeenDto>>,
-    /// Per test, the cmd.exe command lines with its keywords.
-    pub samples: Vec<Vec<EvidenceDto>>,
+    /// The signals and samples, their evidence numbered as the worker knew
+    /// the file (the page renumbers).
+    pub seen: Seen,
     /// The rule's rows (no time window) with one of the tests' flags.
-    pub rows: Vec<RowDto>,
-}
-
-fn evidence_to(e: &Evidence) -> EvidenceDto {
-    EvidenceDto {
-        file: e.file as u64,
-        pos: e.position,
-        text: e.text.clone(),
-    }
-}
-
-/// The evidence, said to come from file `index` (its place in the report).
-fn evidence_from(e: EvidenceDto, index: usize) -> Evidence {
-    Evidence {
-        file: index,
-        position: e.pos,
-        text: e.text,
-    }
+    pub rows: Vec<FlaggedRow>,
 }
 
 impl ValidationDto {
     /// The wire form of `result`.
     pub fn new(result: &FileResult) -> Self {
-        let mut block = FieldBlock::default();
         ValidationDto {
-            signals: result
-                .seen
-                .signals
-                .iter()
-                .map(|test| {
-                    test.iter()
-                        .map(|s| SignalSeenDto {
-                            count: s.count,
-                            first: s.first.as_ref().map(evidence_to),
-                            near: s.near,
-                            near_first: s.near_first.as_ref().map(evidence_to),
-                        })
-                        .collect()
-                })
-                .collect(),
-            samples: result
-                .seen
-                .samples
-                .iter()
-                .map(|s| s.iter().map(evidence_to).collect())
-                .collect(),
+            seen: result.seen.clone(),
             rows: result
                 .rows
                 .iter()
                 .filter(|r| TESTS.iter().any(|t| r.verdict.flags.0[t.flag]))
-                .map(|r| RowDto {
-                    fields: (0, 0),
-                    ..RowDto::new(r, &mut block)
+                .map(|r| FlaggedRow {
+                    // Field by field: cloning `r` would copy its fields only to drop them.
+                    event: r.event.clone(),
+                    verdict: r.verdict,
+                    detection: r.detection,
+                    hardened: r.hardened.clone(),
+                    file: r.file,
+                    position: r.position,
+                    fields: Vec::new(),
                 })
                 .collect(),
         }
@@ -135,9 +76,10 @@ impl ValidationDto {
     /// `name`. A result that does not have the shape of [`TESTS`] (one entry
     /// per test and per expected signal) is an error, never a panic.
     pub fn into_result(self, index: usize, name: &str) -> Result<FileResult, String> {
-        let shaped = self.signals.len() == TESTS.len()
-            && self.samples.len() == TESTS.len()
-            && self
+        let mut seen = self.seen;
+        let shaped = seen.signals.len() == TESTS.len()
+            && seen.samples.len() == TESTS.len()
+            && seen
                 .signals
                 .iter()
                 .zip(TESTS.iter())
@@ -147,25 +89,16 @@ impl ValidationDto {
                 "{name}: the validation result does not have the four tests' shape"
             ));
         }
-        let signals = self
+        // The evidence, said to come from file `index` (its place in the report).
+        let evidence = seen
             .signals
-            .into_iter()
-            .map(|test| {
-                test.into_iter()
-                    .map(|s| SignalSeen {
-                        count: s.count,
-                        first: s.first.map(|e| evidence_from(e, index)),
-                        near: s.near,
-                        near_first: s.near_first.map(|e| evidence_from(e, index)),
-                    })
-                    .collect()
-            })
-            .collect();
-        let samples = self
-            .samples
-            .into_iter()
-            .map(|s| s.into_iter().map(|e| evidence_from(e, index)).collect())
-            .collect();
+            .iter_mut()
+            .flatten()
+            .flat_map(|s| s.first.iter_mut().chain(s.near_first.iter_mut()))
+            .chain(seen.samples.iter_mut().flatten());
+        for e in evidence {
+            e.file = index;
+        }
         Ok(FileResult {
             summary: FileSummary {
                 name: name.to_owned(),
@@ -174,12 +107,12 @@ impl ValidationDto {
             rows: self
                 .rows
                 .into_iter()
-                .map(|r| cmdhunt_core::scan::FlaggedRow {
+                .map(|r| FlaggedRow {
                     file: index as u32,
-                    ..r.into_row()
+                    ..r
                 })
                 .collect(),
-            seen: Seen { signals, samples },
+            seen,
         })
     }
 }
@@ -432,7 +365,7 @@ mod tests {
         let mut short =
             ValidationDto::new(&FileValidation::new(&CompiledRule::new(), 0, "e", None).finish());
         assert!(short.clone().into_result(0, "e").is_ok());
-        short.signals[0].pop();
+        short.seen.signals[0].pop();
         assert!(short.into_result(0, "e").is_err());
     }
 }

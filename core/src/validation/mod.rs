@@ -171,6 +171,7 @@ pub const TESTS: [AtomicTest; 4] = [
 /// Where a signal was seen: the file (index among those validated), the
 /// record, and a short text (command line, task name, destination).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Evidence {
     /// Index of the file.
     pub file: usize,
@@ -182,6 +183,7 @@ pub struct Evidence {
 
 /// What one file showed for one expected signal.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignalSeen {
     /// Events that are the signal.
     pub count: u64,
@@ -197,6 +199,7 @@ pub struct SignalSeen {
 /// What one file showed: per test, per expected signal; and per test the
 /// first cmd.exe command line with the test's keywords.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Seen {
     /// `[test][signal]`, as [`TESTS`].
     pub signals: Vec<Vec<SignalSeen>>,
