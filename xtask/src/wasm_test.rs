@@ -7,24 +7,17 @@ use std::process::Command;
 
 use crate::tools;
 
-/// Chromium's arguments for tests (see shared/notes/toolchain.md).
+/// Chromium's arguments for tests: the e2e crate's
+/// (`tests/browser/chromium-args.txt`, see shared/notes/toolchain.md) and
+/// the profile.
 pub fn chrome_args(profile_dir: &Path) -> Vec<String> {
-    [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-features=NetworkTimeServiceQuerying",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile_dir.display())])
-    .collect()
+    include_str!("../../tests/browser/chromium-args.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .chain([format!("--user-data-dir={}", profile_dir.display())])
+        .collect()
 }
 
 /// Run `cargo test -p cmdhunt-web --target wasm32-unknown-unknown` in Chromium.
@@ -70,4 +63,20 @@ pub fn wasm_test(root: &Path) -> Result<(), String> {
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &caps)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_flags_are_read_without_their_comments() {
+        let args = chrome_args(Path::new("/p"));
+        assert!(args.iter().all(|a| a.starts_with("--")), "{args:?}");
+        assert_eq!(args[0], "--headless");
+        assert!(args.contains(&"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1".into()));
+        assert!(args.contains(&"--disable-background-networking".into()));
+        assert_eq!(args.last().map(String::as_str), Some("--user-data-dir=/p"));
+        assert_eq!(args.len(), 11);
+    }
 }

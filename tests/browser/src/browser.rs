@@ -25,27 +25,18 @@ fn chromedriver_path() -> String {
     std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
 }
 
-/// Chromium's flags: headless, and no traffic of Chromium's own (every host
-/// but 127.0.0.1 resolves to nothing).
+/// Chromium's flags: the shared ones (`tests/browser/chromium-args.txt`:
+/// headless, and no traffic of Chromium's own, every host but 127.0.0.1
+/// resolving to nothing), the window's size, and the profile.
 pub fn chromium_args(profile: &Path) -> Vec<String> {
-    [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-features=NetworkTimeServiceQuerying",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile.display())])
-    .collect()
+    include_str!("../chromium-args.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .chain(["--window-size=1400,1000", "--disable-dev-shm-usage"])
+        .map(str::to_owned)
+        .chain([format!("--user-data-dir={}", profile.display())])
+        .collect()
 }
 
 fn free_port() -> Result<u16, crate::Error> {
