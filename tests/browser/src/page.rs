@@ -575,3 +575,17 @@ impl Page {
         Ok(())
     }
 }
+
+/// `config` as a `#config=` fragment (percent-encoded JSON), for
+/// [`Page::reopen_with_fragment`].
+pub fn config_fragment(config: &cmdhunt_core::tuning::Config) -> String {
+    let mut out = String::from("#config=");
+    for b in config.to_json().bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

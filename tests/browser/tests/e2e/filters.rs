@@ -12,27 +12,6 @@ use cmdhunt_core::time::{Duration as Span, Timestamp};
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, Error};
-use serde_json::json;
-
-/// Set an input's value as a user would leave it, firing `input` and `change`.
-async fn set_value(page: &Page, testid: &str, value: &str) -> Result<(), Error> {
-    let found = page
-        .js(
-            r#"const e = document.querySelector(`[data-testid="${arguments[0]}"]`);
-               if (!e) return false;
-               e.value = arguments[1];
-               e.dispatchEvent(new Event('input', { bubbles: true }));
-               e.dispatchEvent(new Event('change', { bubbles: true }));
-               return true;"#,
-            vec![json!(testid), json!(value)],
-        )
-        .await?;
-    ensure!(
-        found == json!(true),
-        "the page has no data-testid=\"{testid}\""
-    );
-    Ok(())
-}
 
 /// Rows (all time) whose device, account, command line, parent or parent
 /// command line contains `query`, ignoring case.
@@ -60,7 +39,7 @@ async fn custom_window(page: &Page, reference: &Reference) -> Result<(), Error> 
     page.choose_window("custom").await?;
     let mut counts = Vec::new();
     for (duration, secs) in [("6h", 6 * 3600), ("36h", 36 * 3600), ("3d", 3 * 86_400)] {
-        set_value(page, "window-duration", duration).await?;
+        page.set_value("window-duration", duration).await?;
         let window = Window::Last {
             duration: Span::from_secs(secs),
             anchor: Anchor::Newest,
@@ -81,8 +60,8 @@ async fn custom_window(page: &Page, reference: &Reference) -> Result<(), Error> 
     // Anchored at a time (UTC, as a datetime-local input writes it).
     let anchor = "2021-06-23T15:20";
     let at = Timestamp::parse("2021-06-23T15:20:00Z").ok_or("anchor time")?;
-    set_value(page, "window-duration", "12h").await?;
-    set_value(page, "window-anchor", anchor).await?;
+    page.set_value("window-duration", "12h").await?;
+    page.set_value("window-anchor", anchor).await?;
     let window = Window::Last {
         duration: Span::from_secs(12 * 3600),
         anchor: Anchor::At(at),
@@ -94,7 +73,7 @@ async fn custom_window(page: &Page, reference: &Reference) -> Result<(), Error> 
         "the anchor should change the rows ({want} vs {counts:?})"
     );
 
-    set_value(page, "window-duration", "soon").await?;
+    page.set_value("window-duration", "soon").await?;
     let error = page
         .until("the window error", Duration::from_secs(10), || async {
             Ok(page.texts("window-error").await?.into_iter().next())
@@ -124,7 +103,7 @@ async fn search(page: &Page, reference: &Reference) -> Result<(), Error> {
         );
     }
     input.clear().await?;
-    set_value(page, "search", "").await?;
+    page.set_value("search", "").await?;
     ensure_eq!(
         page.settled_count().await?,
         reference.count_all_time(),

@@ -9,7 +9,7 @@
 use cmdhunt_core::results::Window;
 use cmdhunt_core::time::Timestamp;
 use cmdhunt_core::tuning::{kql, sigma, Config, Field};
-use cmdhunt_e2e::page::Page;
+use cmdhunt_e2e::page::{config_fragment, Page};
 use cmdhunt_e2e::reference::{cell_texts, Reference};
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 
@@ -163,19 +163,6 @@ async fn allowlist_suppresses_counts_persists_and_round_trips(page: &Page) -> Re
 
 on_both_targets!(allowlist_suppresses_counts_persists_and_round_trips);
 
-/// `config` as a `#config=` fragment (percent-encoded JSON).
-fn fragment(config: &Config) -> String {
-    let mut out = String::from("#config=");
-    for b in config.to_json().bytes() {
-        if b.is_ascii_alphanumeric() {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 pub(crate) mod link {
     use super::*;
 
@@ -184,7 +171,7 @@ pub(crate) mod link {
         config.patterns.push("whoami /all".into());
         config.parents.retain(|p| p != "winword.exe");
         let config = Config::parse(&config.to_json())?;
-        page.reopen_with_fragment(&fragment(&config)).await?;
+        page.reopen_with_fragment(&config_fragment(&config)).await?;
         page.until(
             "the linked config",
             std::time::Duration::from_secs(10),

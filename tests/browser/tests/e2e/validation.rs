@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cmdhunt_core::display::display_safe;
 use cmdhunt_core::validation::Report;
-use cmdhunt_e2e::page::Page;
+use cmdhunt_e2e::page::{config_fragment, Page};
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, paths, reference, Error};
 use serde_json::Value;
 
@@ -185,19 +185,6 @@ mod config {
         "reason": "deployment scripts create tasks",
         "when": [{"field": "ProcessCommandLine", "match": "has", "value": "schtasks"}]}]}"#;
 
-    /// `config` as a `#config=` fragment (percent-encoded JSON).
-    fn fragment(config: &Config) -> String {
-        let mut out = String::from("#config=");
-        for b in config.to_json().bytes() {
-            if b.is_ascii_alphanumeric() {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    }
-
     /// A page opened with the config's link, validation switched on before
     /// the logs are dropped (each file validated as it is first scanned):
     /// the table and JSON = `cmdhunt validate --config` on the same files:
@@ -219,7 +206,7 @@ mod config {
                 .contains("deploy-tasks"),
             "{test3:?}"
         );
-        page.reopen_with_fragment(&fragment(&config)).await?;
+        page.reopen_with_fragment(&config_fragment(&config)).await?;
         page.until("the linked config", Duration::from_secs(10), || async {
             Ok((page.texts("allow-id").await? == vec!["deploy-tasks".to_owned()]).then_some(()))
         })

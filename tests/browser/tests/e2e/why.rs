@@ -16,7 +16,7 @@ use cmdhunt_core::results::Window;
 use cmdhunt_core::scan::FlaggedRow;
 use cmdhunt_core::tuning::Config;
 use cmdhunt_core::why::{reason, Names, Reason};
-use cmdhunt_e2e::page::Page;
+use cmdhunt_e2e::page::{config_fragment, Page};
 use cmdhunt_e2e::reference::{cell_texts, Reference};
 use cmdhunt_e2e::{ensure, ensure_eq, on_both_targets, Error};
 use fantoccini::Locator;
@@ -56,19 +56,6 @@ fn expected(names: &Names<'_>, rows: &[&FlaggedRow]) -> Vec<(Vec<String>, String
     rows.iter()
         .map(|r| (cell_texts(r), display_safe(&names.why(r).text())))
         .collect()
-}
-
-/// `config` as a `#config=` fragment (percent-encoded JSON).
-fn fragment(config: &Config) -> String {
-    let mut out = String::from("#config=");
-    for b in config.to_json().bytes() {
-        if b.is_ascii_alphanumeric() {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Click the element matching `css` and wait until its `aria-pressed` is `on`.
@@ -230,7 +217,7 @@ async fn matched_column_and_chips_are_the_cores_why(page: &Page) -> Result<(), E
     config.patterns.rotate_left(1);
     let config = Config::parse(&config.to_json())?;
     let moved = config.patterns.last().cloned().unwrap_or_default();
-    page.reopen_with_fragment(&fragment(&config)).await?;
+    page.reopen_with_fragment(&config_fragment(&config)).await?;
     page.until("the linked lists", Duration::from_secs(10), || async {
         let listed = page.texts("rule-patterns").await?.join("\n");
         Ok(listed.trim_end().ends_with(moved.as_str()).then_some(()))
