@@ -11,8 +11,8 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::event::{Position, RecordSink};
-use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
+use crate::event::RecordSink;
+use crate::format::{sniff_or_error, DecodeError, Decoder, Format, SNIFF_BYTES};
 
 /// One file's decoder, fed chunk by chunk (any chunking gives the same
 /// records). The first decoding error stops it; it is kept ([`Feed::error`]).
@@ -71,23 +71,13 @@ impl Feed {
 
     fn start(&mut self, sink: &mut dyn RecordSink) {
         let head = core::mem::take(&mut self.head);
-        match sniff(&head) {
-            Some(format) => {
+        match sniff_or_error(&head) {
+            Ok(format) => {
                 self.format = Some(format);
                 self.decoder = Some(format.decoder());
                 self.run(sink, |d, s| d.push(&head, s));
             }
-            None => {
-                let (kind, message) = if head.iter().all(u8::is_ascii_whitespace) {
-                    (DecodeErrorKind::Empty, "the file is empty")
-                } else {
-                    (
-                        DecodeErrorKind::UnrecognisedFormat,
-                        "unrecognised format: not CSV, EVTX, XML, JSON or XLSX",
-                    )
-                };
-                self.error = Some(DecodeError::new(kind, Position::default(), message));
-            }
+            Err(error) => self.error = Some(error),
         }
     }
 

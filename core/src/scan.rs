@@ -17,7 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::event::{Position, ProcessEvent, ProcessIds, Record, RecordClass, RecordSink, Skip};
-use crate::format::{sniff, DecodeError, DecodeErrorKind, Decoder, Format, SNIFF_BYTES};
+use crate::format::{sniff_or_error, DecodeError, Decoder, Format, SNIFF_BYTES};
 use crate::hardened::{self, Detection, HardenedHit, HardenedRules};
 use crate::histogram::TimeHistogram;
 use crate::matcher::{CompiledRule, Verdict};
@@ -458,23 +458,13 @@ impl<'r> FileScan<'r> {
 
     fn start_decoder(&mut self) {
         let head = core::mem::take(&mut self.head);
-        match sniff(&head) {
-            Some(format) => {
+        match sniff_or_error(&head) {
+            Ok(format) => {
                 self.analyzer.summary.format = Some(format);
                 self.decoder = Some(format.decoder());
                 self.run(|d, sink| d.push(&head, sink));
             }
-            None => {
-                let (kind, message) = if head.iter().all(u8::is_ascii_whitespace) {
-                    (DecodeErrorKind::Empty, "the file is empty")
-                } else {
-                    (
-                        DecodeErrorKind::UnrecognisedFormat,
-                        "unrecognised format: not CSV, EVTX, XML, JSON or XLSX",
-                    )
-                };
-                self.fail(DecodeError::new(kind, Position::default(), message));
-            }
+            Err(error) => self.fail(error),
         }
     }
 

@@ -154,6 +154,22 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     first_line.contains(&b',').then_some(Format::Csv)
 }
 
+/// [`sniff`], or the error the file stops on when it finds nothing: the
+/// file is empty (white space only), or in no format cmdhunt reads.
+pub fn sniff_or_error(head: &[u8]) -> Result<Format, DecodeError> {
+    sniff(head).ok_or_else(|| {
+        let (kind, message) = if head.iter().all(u8::is_ascii_whitespace) {
+            (DecodeErrorKind::Empty, "the file is empty")
+        } else {
+            (
+                DecodeErrorKind::UnrecognisedFormat,
+                "unrecognised format: not CSV, EVTX, XML, JSON or XLSX",
+            )
+        };
+        DecodeError::new(kind, Position::default(), message)
+    })
+}
+
 /// Is `line` an evtx_dump record separator (`Record 12`)?
 pub fn is_record_separator(line: &[u8]) -> bool {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
