@@ -36,6 +36,8 @@ use cmdhunt_core::validation::FileValidation;
 use cmdhunt_core::validation::{FileResult, Report, Seen, TESTS};
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::{FieldBlock, RowDto};
+
 /// What one file's [`FileValidation`] gave, as the page needs it: the
 /// signals seen ([`Seen`], the core's own type on the wire) and the rows
 /// carrying a test's flag (their original fields are not sent: the table
@@ -52,22 +54,15 @@ pub struct ValidationDto {
 impl ValidationDto {
     /// The wire form of `result`.
     pub fn new(result: &FileResult) -> Self {
+        // The rows' fields go to a block that is dropped: they are not sent.
+        let mut block = FieldBlock::default();
         ValidationDto {
             seen: result.seen.clone(),
             rows: result
                 .rows
                 .iter()
                 .filter(|r| TESTS.iter().any(|t| r.verdict.flags.0[t.flag]))
-                .map(|r| FlaggedRow {
-                    // Field by field: cloning `r` would copy its fields only to drop them.
-                    event: r.event.clone(),
-                    verdict: r.verdict,
-                    detection: r.detection,
-                    hardened: r.hardened.clone(),
-                    file: r.file,
-                    position: r.position,
-                    fields: Vec::new(),
-                })
+                .map(|r| RowDto::new(r, &mut block).into_row())
                 .collect(),
         }
     }
