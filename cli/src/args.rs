@@ -208,6 +208,15 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
     }
 }
 
+/// The format `--input-format` names (`scan`, `validate`, `context`), or
+/// the error listing every name.
+pub(crate) fn input_format_named(v: &str) -> Result<Format, String> {
+    Format::from_name(v).ok_or_else(|| {
+        let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+        format!("--input-format: {v:?} is not one of {}", names.join(", "))
+    })
+}
+
 fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
     let mut window_arg: Option<Option<Duration>> = None; // Some(None) = all
     let mut anchor = AnchorArg::Newest;
@@ -294,11 +303,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
                 };
             }
             "--input-format" => {
-                let v = value()?;
-                input_format = Some(Format::from_name(&v).ok_or_else(|| {
-                    let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-                    format!("--input-format: {v:?} is not one of {}", names.join(", "))
-                })?);
+                input_format = Some(input_format_named(&value()?)?);
             }
             "--mode" => {
                 let v = value()?;
@@ -393,11 +398,7 @@ fn parse_validate(args: &[String]) -> Result<Command, String> {
                     _ => return Err(format!("--format: {v:?} is not table or json")),
                 }
             }
-            "--input-format" => {
-                input_format = Some(Format::from_name(&v).ok_or_else(|| {
-                    format!("--input-format: {v:?} is not csv, evtx, xml, json or xlsx")
-                })?)
-            }
+            "--input-format" => input_format = Some(input_format_named(&v)?),
             "--config" => config = Some(PathBuf::from(v)),
             _ => return Err(format!("unknown option {name} for validate")),
         }
@@ -465,6 +466,22 @@ mod tests {
             Ok(Command::Scan(a)) => a,
             other => panic!("{s}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn input_format_is_read_alike_by_scan_and_validate() {
+        for f in Format::ALL {
+            let a = scan(&format!("scan --input-format {} x", f.name()));
+            assert_eq!(a.input_format, Some(f));
+            match p(&format!("validate --input-format={} x", f.name())) {
+                Ok(Command::Validate(v)) => assert_eq!(v.input_format, Some(f)),
+                other => panic!("{other:?}"),
+            }
+        }
+        let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+        let want = format!("--input-format: \"pdf\" is not one of {}", names.join(", "));
+        assert_eq!(p("scan --input-format pdf x").err(), Some(want.clone()));
+        assert_eq!(p("validate --input-format pdf x").err(), Some(want));
     }
 
     #[test]

@@ -70,11 +70,7 @@ pub fn parse(args: &[String]) -> Result<ContextArgs, String> {
                     _ => return Err(format!("--format: {v:?} is not text or json")),
                 }
             }
-            "--input-format" => {
-                input_format = Some(Format::from_name(&v).ok_or_else(|| {
-                    format!("--input-format: {v:?} is not csv, evtx, xml, json or xlsx")
-                })?)
-            }
+            "--input-format" => input_format = Some(crate::args::input_format_named(&v)?),
             "--config" => config = Some(PathBuf::from(v)),
             _ => return Err(format!("unknown option {name} for context")),
         }
