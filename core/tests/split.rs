@@ -13,48 +13,15 @@ mod common;
 #[path = "../../bench/src/gen.rs"]
 mod gen;
 
+use common::split::{feed, fresh, whole, Scan};
 use common::{read, shared, Rng};
 
 use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::split::{
     merge, merge_all, plan, plan_n, Plan, RangeScan, HEAD_BYTES, WINDOW_BYTES,
 };
-
-type Scan = (FileSummary, Vec<FlaggedRow>);
-
-/// A fresh scan as the page sets one up (all fields kept, hardened rules
-/// when given).
-fn fresh<'r>(
-    rule: &'r CompiledRule,
-    hardened: Option<&'r HardenedRules>,
-    format: Option<Format>,
-) -> FileScan<'r> {
-    let scan = FileScan::new(rule, 3, "big.csv", format);
-    match hardened {
-        Some(h) => scan.hardened(h),
-        None => scan,
-    }
-}
-
-/// Push `data` in random chunks of at most `max` bytes.
-fn feed(push: &mut dyn FnMut(&[u8]), data: &[u8], rng: &mut Rng, max: usize) {
-    let mut at = 0;
-    while at < data.len() {
-        let end = (at + rng.below(max) + 1).min(data.len());
-        push(&data[at..end]);
-        at = end;
-    }
-}
-
-/// The whole file in one scan.
-fn whole(rule: &CompiledRule, hardened: Option<&HardenedRules>, data: &[u8]) -> Scan {
-    let mut scan = fresh(rule, hardened, None);
-    scan.push(data);
-    scan.finish()
-}
 
 /// The page's two-worker protocol, sequentially: plan at `middle`, scan the
 /// ranges, check the seam; on a mismatch the first range reads on to the

@@ -10,52 +10,17 @@
 
 mod common;
 
+use common::split::{feed, fresh, whole, Scan};
 use common::{evtx_files, read, shared, Rng};
 
 use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::split::evtx::{is_chunk_start, plan, EvtxRangeScan, HEADER_BYTES};
 use cmdhunt_core::split::{merge_all, RangePart};
 
-type Scan = (FileSummary, Vec<FlaggedRow>);
-
 const HEADER: u64 = 4096;
 const CHUNK: u64 = 65536;
-
-/// A fresh scan as the page sets one up (all fields kept, hardened rules
-/// when given).
-fn fresh<'r>(
-    rule: &'r CompiledRule,
-    hardened: Option<&'r HardenedRules>,
-    format: Option<Format>,
-) -> FileScan<'r> {
-    let scan = FileScan::new(rule, 2, "big.evtx", format);
-    match hardened {
-        Some(h) => scan.hardened(h),
-        None => scan,
-    }
-}
-
-/// Push `data` in random slices of at most `max` bytes.
-fn feed(push: &mut dyn FnMut(&[u8]), data: &[u8], rng: &mut Rng, max: usize) {
-    let mut at = 0;
-    while at < data.len() {
-        let end = (at + rng.below(max) + 1).min(data.len());
-        push(&data[at..end]);
-        at = end;
-    }
-}
-
-/// The whole file in one scan.
-fn whole(rule: &CompiledRule, hardened: Option<&HardenedRules>, data: &[u8]) -> Scan {
-    let mut scan = fresh(rule, hardened, None);
-    for c in data.chunks(64 << 10) {
-        scan.push(c);
-    }
-    scan.finish()
-}
 
 /// What one split scan did besides its result.
 #[derive(Debug, Default, Clone, Copy)]

@@ -12,45 +12,14 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::split::{feed, fresh, whole, Scan};
 use common::{read, shared, Rng};
 
 use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::split::json::{plan, JsonRangeScan};
 use cmdhunt_core::split::{merge_all, HEAD_BYTES, WINDOW_BYTES};
-
-type Scan = (FileSummary, Vec<FlaggedRow>);
-
-fn fresh<'r>(
-    rule: &'r CompiledRule,
-    hardened: Option<&'r HardenedRules>,
-    format: Option<Format>,
-) -> FileScan<'r> {
-    let scan = FileScan::new(rule, 1, "big.json", format);
-    match hardened {
-        Some(h) => scan.hardened(h),
-        None => scan,
-    }
-}
-
-fn feed(push: &mut dyn FnMut(&[u8]), data: &[u8], rng: &mut Rng, max: usize) {
-    let mut at = 0;
-    while at < data.len() {
-        let end = (at + rng.below(max) + 1).min(data.len());
-        push(&data[at..end]);
-        at = end;
-    }
-}
-
-fn whole(rule: &CompiledRule, hardened: Option<&HardenedRules>, data: &[u8]) -> Scan {
-    let mut scan = fresh(rule, hardened, None);
-    for c in data.chunks(64 << 10) {
-        scan.push(c);
-    }
-    scan.finish()
-}
 
 /// (seams held, seams rescanned, rows and skips from later parts)
 type Seams = (usize, usize, usize);

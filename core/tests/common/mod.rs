@@ -10,6 +10,8 @@ use std::path::Path;
 mod testing;
 pub use testing::{evtx_files, shared, Rng};
 
+pub mod split;
+
 use flate2::Crc;
 
 use cmdhunt_core::event::{Position, Record, RecordClass, RecordSink, Skip};
