@@ -167,6 +167,15 @@ pub fn visible_rows_where(
     keep
 }
 
+/// Put `indices` in the order of `keyed` (each index with its key), sorted
+/// by key, then by index.
+fn order_by<K: Ord>(indices: &mut [usize], mut keyed: Vec<(K, usize)>) {
+    keyed.sort_unstable();
+    for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
+        *slot = i;
+    }
+}
+
 /// Sort `indices` of `rows` by `sort`: empty values (a null `Timestamp`, an
 /// empty string) last in both directions, ties in row order (so, for
 /// indices in row order, the sort is stable).
@@ -177,30 +186,22 @@ pub fn sort_rows(rows: &[FlaggedRow], indices: &mut [usize], sort: Sort) {
     let desc = sort.direction == Direction::Descending;
     let col = sort.column;
     if col == Column::TIMESTAMP {
-        let mut keyed: Vec<(bool, i64, usize)> = indices
+        let keyed: Vec<((bool, i64), usize)> = indices
             .iter()
             .map(|&i| match rows[i].event.timestamp {
-                Some(t) if desc => (false, t.0.saturating_neg(), i),
-                Some(t) => (false, t.0, i),
-                None => (true, 0, i),
+                Some(t) if desc => ((false, t.0.saturating_neg()), i),
+                Some(t) => ((false, t.0), i),
+                None => ((true, 0), i),
             })
             .collect();
-        keyed.sort_unstable();
-        indices
-            .iter_mut()
-            .zip(keyed)
-            .for_each(|(slot, k)| *slot = k.2);
+        order_by(indices, keyed);
     } else if let Some(f) = col.flag() {
         // `true` first when descending.
-        let mut keyed: Vec<(bool, usize)> = indices
+        let keyed: Vec<(bool, usize)> = indices
             .iter()
             .map(|&i| (rows[i].verdict.flags.0[f] != desc, i))
             .collect();
-        keyed.sort_unstable();
-        indices
-            .iter_mut()
-            .zip(keyed)
-            .for_each(|(slot, k)| *slot = k.1);
+        order_by(indices, keyed);
     } else {
         // Rank the distinct values once (few for names, many for command
         // lines), then sort small integer keys.
@@ -229,16 +230,12 @@ pub fn sort_rows(rows: &[FlaggedRow], indices: &mut [usize], sort: Sort) {
         for (r, (_, id)) in order.iter().enumerate() {
             rank[*id as usize] = r as u32;
         }
-        let mut keyed: Vec<(u32, usize)> = value_ids
+        let keyed: Vec<(u32, usize)> = value_ids
             .iter()
             .zip(indices.iter())
             .map(|(&id, &i)| (rank[id as usize], i))
             .collect();
-        keyed.sort_unstable();
-        indices
-            .iter_mut()
-            .zip(keyed)
-            .for_each(|(slot, k)| *slot = k.1);
+        order_by(indices, keyed);
     }
 }
 
