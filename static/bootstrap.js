@@ -12,7 +12,13 @@
 // opaque origin, and Chromium refuses module workers from its Blob URLs.
 if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
   self.onmessage = async (event) => {
-    self.onmessage = null;
+    // The only later message: the page's word on a split EVTX log's seam
+    // ({ readOn }), which may come while this worker still reads.
+    let decide;
+    const decision = new Promise((resolve) => {
+      decide = resolve;
+    });
+    self.onmessage = (e) => decide(e.data);
     const { module, msg, file } = event.data;
     // A wasm trap: a Rust panic (its hook has already posted Panicked with
     // the panic message) or an abort without one (out of memory). Report it
@@ -108,11 +114,16 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       // (the seam); if not, it reads on to the end and the page drops the
       // other range's work (the rescan).
       let readOn;
+      let waits;
       try {
         readOn = scan.end_range();
+        waits = scan.waits_for_seam();
       } catch (e) {
         return trapped(e);
       }
+      // An EVTX log's first range: the range after it says whether it
+      // stands alone; if not, this one reads on through it.
+      if (waits) readOn = Boolean((await decision)?.readOn);
       if (readOn && !(await feed(file.slice(range.end)))) return;
     } else if (!(await feed(file))) {
       return;

@@ -131,13 +131,15 @@ impl JobStart {
             && self
                 .format
                 .as_deref()
-                .is_none_or(|f| Format::from_name(f) == Some(Format::Csv))
+                .is_none_or(|f| matches!(Format::from_name(f), Some(Format::Csv | Format::Evtx)))
     }
 
     /// The start message for this run (`range`: one range of a split file).
     fn message(&self, range: Option<ScanRange>) -> Result<String, String> {
-        // A later range is CSV: its decoder starts after the sniffed bytes.
+        // A later range's format is forced: its decoder starts after the
+        // sniffed bytes.
         let format = match range {
+            Some(r) if r.start > 0 && r.evtx => Some(Format::Evtx.name().to_owned()),
             Some(r) if r.start > 0 => Some(Format::Csv.name().to_owned()),
             _ => self.format.clone(),
         };
@@ -316,6 +318,19 @@ fn actions_of(sh: &mut Shared, job: u32, range: usize, data: &JsValue, out: &mut
                     workers.truncate(1);
                 }
             }
+            SplitOut::Decide(read_on) => {
+                // The first range's worker waits for it (an EVTX log).
+                let first = sh.running.get(&job).and_then(|w| w.first());
+                let word = Object::new();
+                let posted = Reflect::set(&word, &"readOn".into(), &read_on.into())
+                    .ok()
+                    .zip(first)
+                    .map(|(_, w)| w.worker.post_message(&word));
+                if let Some(Err(e)) = posted {
+                    let message = format!("could not tell the first worker where to stop: {e:?}");
+                    out.push(Action::WorkerFailed { job, message });
+                }
+            }
         }
     }
 }
@@ -364,18 +379,46 @@ async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
     Some(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Where to split `file` ([`split::plan`] over its first bytes and a window
-/// at fraction `at` of it, the middle by default), with its header's bytes;
-/// `None`: read it whole.
-async fn plan_of(file: &File, at: f64) -> Option<(Plan, Vec<u8>)> {
+/// Where a file is cut in two.
+struct Cut {
+    /// The second range's first byte.
+    boundary: u64,
+    /// The bytes a later range's decoder reads first: a CSV's header
+    /// record, an EVTX log's 4 KiB file header.
+    header: Vec<u8>,
+    /// Length of the CSV's byte-order mark.
+    bom: u32,
+    /// An EVTX log (cut on a chunk boundary).
+    evtx: bool,
+}
+
+/// Where to cut `file`: an EVTX log on the chunk boundary nearest its
+/// middle ([`split::evtx::plan`]), a CSV at the first line start after
+/// fraction `at` of it, the middle by default ([`split::plan`] over its first
+/// bytes and a window there); `None`: read it whole.
+async fn plan_of(file: &File, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
     let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64)).await?;
+    if head.starts_with(b"ElfFile\0") {
+        let header = head.get(..split::evtx::HEADER_BYTES)?;
+        let plan = split::evtx::plan(header, size, 2)?;
+        return Some(Cut {
+            boundary: *plan.starts.get(1)?,
+            header: header.to_vec(),
+            bom: 0,
+            evtx: true,
+        });
+    }
     let window_start = ((size as f64 * at) as u64).saturating_sub(1);
     let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
     let window = read_range(file, window_start, window_end).await?;
-    let plan = split::plan(&head, &window, window_start, size)?;
-    let header = head.get(..plan.header_end)?.to_vec();
-    Some((plan, header))
+    let plan: Plan = split::plan(&head, &window, window_start, size)?;
+    Some(Cut {
+        boundary: plan.boundary,
+        header: head.get(..plan.header_end)?.to_vec(),
+        bom: plan.bom as u32,
+        evtx: false,
+    })
 }
 
 /// The File handles (by file id) and the live workers, their messages and
@@ -460,9 +503,7 @@ impl Workers {
                         return; // cancelled or cleared meanwhile
                     }
                     let started = match plan {
-                        Some((plan, header)) => {
-                            start_split(&shared, &start, &file, plan, &header, &dispatch)
-                        }
+                        Some(cut) => start_split(&shared, &start, &file, cut, &dispatch),
                         None => start_whole(&shared, &start, &file, &dispatch),
                     };
                     if let Err(message) = started {
@@ -504,30 +545,33 @@ fn start_split(
     shared: &SharedRef,
     start: &JobStart,
     file: &File,
-    plan: Plan,
-    header: &[u8],
+    cut: Cut,
     dispatch: &Rc<dyn Fn(Action)>,
 ) -> Result<(), String> {
     let size = file.size() as u64;
-    let (header_end, bom) = (plan.header_end as u64, plan.bom as u32);
+    let (header_end, bom, evtx) = (cut.header.len() as u64, cut.bom, cut.evtx);
     let ranges = [
         ScanRange {
             start: 0,
-            end: plan.boundary,
+            end: cut.boundary,
             header_end,
             bom,
+            evtx,
         },
         ScanRange {
-            start: plan.boundary,
+            start: cut.boundary,
             end: size,
             header_end,
             bom,
+            evtx,
         },
     ];
-    shared.borrow_mut().splits.insert(
-        start.job,
-        SplitJob::new(start.job, size, plan.boundary, header),
-    );
+    let job = if evtx {
+        SplitJob::evtx(start.job, size, cut.boundary)
+    } else {
+        SplitJob::new(start.job, size, cut.boundary, &cut.header)
+    };
+    shared.borrow_mut().splits.insert(start.job, job);
     let mut workers = Vec::with_capacity(ranges.len());
     for (i, range) in ranges.into_iter().enumerate() {
         let msg = start.message(Some(range))?;

@@ -110,6 +110,12 @@ pub struct ScanRange {
     pub header_end: u64,
     /// Length of the UTF-8 byte-order mark (0 or 3).
     pub bom: u32,
+    /// An EVTX log cut on chunk boundaries ([`cmdhunt_core::split::evtx`]);
+    /// `header_end` is then its 4 KiB file header. The first range waits,
+    /// after its bytes, for the page to say whether to read on (a later
+    /// range that did not stand alone).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub evtx: bool,
 }
 
 /// `SuspiciousPatterns` and `SuspiciousParents`, in that order.
@@ -606,6 +612,7 @@ mod tests {
                 end: 200,
                 header_end: 10,
                 bom: 3,
+                evtx: true,
             }),
         };
         assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));

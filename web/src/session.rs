@@ -9,6 +9,7 @@ use cmdhunt_core::format::{DecodeError, DecodeErrorKind, Format};
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
+use cmdhunt_core::split::evtx::EvtxRangeScan;
 use cmdhunt_core::split::{Plan, RangeScan};
 use cmdhunt_core::validation::FileValidation;
 
@@ -31,6 +32,7 @@ pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
 enum Scanner<'r> {
     Whole(FileScan<'r>),
     Range(RangeScan<'r>),
+    Evtx(EvtxRangeScan<'r>),
 }
 
 impl<'r> Scanner<'r> {
@@ -38,6 +40,7 @@ impl<'r> Scanner<'r> {
         match self {
             Scanner::Whole(s) => s.push(chunk),
             Scanner::Range(s) => s.push(chunk),
+            Scanner::Evtx(s) => s.push(chunk),
         }
     }
 
@@ -45,6 +48,7 @@ impl<'r> Scanner<'r> {
         match self {
             Scanner::Whole(s) => s.summary(),
             Scanner::Range(s) => s.summary(),
+            Scanner::Evtx(s) => s.summary(),
         }
     }
 
@@ -52,6 +56,7 @@ impl<'r> Scanner<'r> {
         match self {
             Scanner::Whole(s) => s.take_rows(),
             Scanner::Range(s) => s.take_rows(),
+            Scanner::Evtx(s) => s.take_rows(),
         }
     }
 
@@ -59,6 +64,10 @@ impl<'r> Scanner<'r> {
         match self {
             Scanner::Whole(s) => s.finish(),
             Scanner::Range(s) => {
+                let part = s.finish();
+                (part.summary, part.rows)
+            }
+            Scanner::Evtx(s) => {
                 let part = s.finish();
                 (part.summary, part.rows)
             }
@@ -141,21 +150,49 @@ impl<'r> ScanSession<'r> {
         ScanSession { scan, ..self }
     }
 
+    /// Scan only the first range of an EVTX log cut on chunk boundaries
+    /// ([`EvtxRangeScan::first`]). Call before any `push`.
+    pub fn evtx_first_range(self) -> Self {
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Evtx(EvtxRangeScan::first(s)),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
+    /// Scan a later range of an EVTX log, from chunk boundary `start`
+    /// ([`EvtxRangeScan::after`]): `header` is the file's 4 KiB header; the
+    /// session should force the EVTX format. An error when `start` is not a
+    /// chunk boundary or `header` not an EVTX header. Call before any `push`.
+    pub fn evtx_later_range(self, header: &[u8], start: u64) -> Result<Self, String> {
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Evtx(
+                EvtxRangeScan::after(s, header, start)
+                    .ok_or_else(|| format!("byte {start} is not an EVTX chunk boundary"))?,
+            ),
+            range => range,
+        };
+        Ok(ScanSession { scan, ..self })
+    }
+
     /// The range's last byte was pushed: a [`FromWorker::RangeRead`] (the
     /// range's line breaks; for the first range, whether the seam held),
     /// and whether to read on to the end of the file (the first range's
     /// seam did not hold: the rescan). For a whole-file session, nothing.
     pub fn end_range(&mut self) -> (Vec<FromWorker>, bool) {
-        let Scanner::Range(s) = &self.scan else {
-            return (Vec::new(), false);
+        let (newlines, held, read_on) = match &self.scan {
+            Scanner::Whole(_) => return (Vec::new(), false),
+            Scanner::Range(s) => (s.newlines(), s.at_record_start(), !s.at_record_start()),
+            // An EVTX range's seam is the range *after* it: the page says
+            // whether the first reads on (`WorkerScan::end_range`).
+            Scanner::Evtx(s) => (0, s.stands_alone(), false),
         };
-        let held = s.at_record_start();
         let message = FromWorker::RangeRead {
             job: self.job,
-            newlines: s.newlines(),
+            newlines,
             held,
         };
-        (vec![message], !held)
+        (vec![message], read_on)
     }
 
     /// Feed the next slice; returns, when due, the waiting rows and then the

@@ -26,6 +26,13 @@
 //!   first range's messages are then the whole file's.
 //! * The file's one progress bar: [`SplitOut::Read`] after every message, the
 //!   bytes both workers have read.
+//!
+//! An EVTX log ([`SplitJob::evtx`], [`cmdhunt_core::split::evtx`]) is cut on
+//! a chunk boundary; its seam is judged by the *second* range (it stands
+//! alone unless it looked up a 4688 parent it did not find), so the first
+//! range's worker waits after its bytes for [`SplitOut::Decide`]: read on
+//! (the second's work dropped) or finish. Its later range's positions need
+//! no byte or line shift, only the first range's records.
 
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::split::{self, RangePart, Shift};
@@ -44,6 +51,10 @@ pub enum SplitOut {
     /// Stop the second range's worker: its work is not needed (the seam did
     /// not hold, or the first range ended the file's scan).
     StopSecond,
+    /// Tell the first range's worker of a split EVTX log, which waits after
+    /// its range, whether to read on to the end (`true`: the second range
+    /// did not stand alone, and its work is dropped).
+    Decide(bool),
 }
 
 /// The page's account of one file read as two ranges.
@@ -73,6 +84,10 @@ pub struct SplitJob {
     second_account: Option<FileSummary>,
     /// The second range's final summary.
     second_done: Option<FileSummary>,
+    /// An EVTX log: the second range judges the seam.
+    evtx: bool,
+    /// The first range's worker was told whether to read on (EVTX).
+    decided: bool,
 }
 
 impl SplitJob {
@@ -94,6 +109,21 @@ impl SplitJob {
             held: Vec::new(),
             second_account: None,
             second_done: None,
+            evtx: false,
+            decided: false,
+        }
+    }
+
+    /// An EVTX log of `size` bytes cut at chunk boundary `boundary`: the
+    /// second range's decoder was fed the file header and a zero block per
+    /// earlier chunk, which stand for the bytes before it (its byte offsets
+    /// are the file's).
+    pub fn evtx(job: u32, size: u64, boundary: u64) -> Self {
+        SplitJob {
+            prefix: boundary,
+            prefix_newlines: 0,
+            evtx: true,
+            ..SplitJob::new(job, size, boundary, &[])
         }
     }
 
@@ -139,12 +169,7 @@ impl SplitJob {
                 if held {
                     self.first_newlines = Some(newlines);
                 } else {
-                    // The rescan: the first worker reads on to the end.
-                    self.rescan = true;
-                    self.held.clear();
-                    self.second_account = None;
-                    self.second_done = None;
-                    out.push(SplitOut::StopSecond);
+                    self.rescan(out);
                 }
             }
             FromWorker::Done { summary, .. } if self.first_newlines.is_some() && !self.rescan => {
@@ -197,7 +222,35 @@ impl SplitJob {
         }
     }
 
+    /// The seam did not hold: the first worker reads on to the end, the
+    /// second's work is dropped.
+    fn rescan(&mut self, out: &mut Vec<SplitOut>) {
+        self.rescan = true;
+        self.first_newlines = None;
+        self.held.clear();
+        self.second_account = None;
+        self.second_done = None;
+        out.push(SplitOut::StopSecond);
+    }
+
     fn second(&mut self, message: FromWorker, out: &mut Vec<SplitOut>) {
+        match message {
+            FromWorker::RangeRead { held, .. } if self.evtx && !self.decided => {
+                self.decided = true;
+                if !held {
+                    self.rescan(out);
+                }
+                out.push(SplitOut::Decide(!held));
+                return;
+            }
+            FromWorker::Done { .. } if self.evtx && !self.decided => {
+                // Ended before its range's end (a read failure): its error
+                // is the file's after the first range; let that finish.
+                self.decided = true;
+                out.push(SplitOut::Decide(false));
+            }
+            _ => {}
+        }
         match message {
             FromWorker::Progress { .. } => {
                 let account = account(&message);
@@ -462,7 +515,7 @@ mod tests {
                     }
                 }
                 SplitOut::Read(n) => assert!(n <= bytes.len() as u64, "{name}"),
-                SplitOut::StopSecond => {}
+                SplitOut::StopSecond | SplitOut::Decide(_) => {}
             }
         }
         assert_eq!(done.as_ref(), Some(&want), "{name}: summary");
@@ -602,7 +655,7 @@ mod tests {
                     bytes: *bytes,
                     now_ms: 1.0,
                 }),
-                SplitOut::StopSecond => {}
+                SplitOut::StopSecond | SplitOut::Decide(_) => {}
             }
         }
         state.apply(Action::Cancel(0));
@@ -688,5 +741,131 @@ mod tests {
             seen_held && seen_merged,
             "cancels while held ({seen_held}) and after the merge ({seen_merged})"
         );
+    }
+
+    /// What range `range`'s worker of an EVTX log cut at `boundary` sends
+    /// (the first reading on when `read_on`), in 64 KiB pieces.
+    fn evtx_messages(bytes: &[u8], boundary: u64, range: usize, read_on: bool) -> Vec<FromWorker> {
+        let rule = CompiledRule::new();
+        let b = boundary as usize;
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
+            for c in data.chunks(65_536) {
+                t += 1000.0;
+                out.extend(s.push(c, t));
+            }
+        };
+        let mut s = if range == 0 {
+            ScanSession::new(&rule, JOB, 0, "test", None)
+                .expect("session")
+                .evtx_first_range()
+        } else {
+            ScanSession::new(&rule, JOB, 0, "test", Some("evtx"))
+                .expect("session")
+                .evtx_later_range(&bytes[..split::evtx::HEADER_BYTES], boundary)
+                .expect("a chunk boundary")
+        };
+        let (start, end) = if range == 0 { (0, b) } else { (b, bytes.len()) };
+        feed(&mut s, &bytes[start..end], &mut out);
+        out.extend(s.end_range().0);
+        if range == 0 && read_on {
+            feed(&mut s, &bytes[b..], &mut out);
+        }
+        out.extend(s.finish());
+        out
+    }
+
+    /// The two ranges of an EVTX log through a [`SplitJob`], the first
+    /// range's messages after its `RangeRead` held back until the job has
+    /// decided (as its worker waits), in the order `prefer` gives.
+    fn through_split_evtx(
+        bytes: &[u8],
+        boundary: u64,
+        prefer: fn(usize) -> usize,
+    ) -> Vec<SplitOut> {
+        let second = evtx_messages(bytes, boundary, 1, false);
+        let held = second
+            .iter()
+            .any(|m| matches!(m, FromWorker::RangeRead { held: true, .. }));
+        let first = evtx_messages(bytes, boundary, 0, !held);
+        let cut = first
+            .iter()
+            .position(|m| matches!(m, FromWorker::RangeRead { .. }))
+            .expect("a RangeRead")
+            + 1;
+        let mut queues = [first.into_iter(), second.into_iter()];
+        let mut job = SplitJob::evtx(JOB, bytes.len() as u64, boundary);
+        let (mut sent_first, mut decided) = (0, None);
+        let mut out = Vec::new();
+        for i in 0.. {
+            let gate = sent_first >= cut && decided.is_none();
+            let r = if gate { 1 } else { prefer(i) };
+            let (m, from) = match queues[r].next() {
+                Some(m) => (m, r),
+                None if gate => break,
+                None => match queues[1 - r].next() {
+                    Some(m) => (m, 1 - r),
+                    None => break,
+                },
+            };
+            sent_first += usize::from(from == 0);
+            for o in job.receive(from, m) {
+                if let SplitOut::Decide(d) = o {
+                    decided = Some(d);
+                }
+                out.push(o);
+            }
+        }
+        assert_eq!(
+            decided,
+            Some(!held),
+            "the first range is told to read on iff the second did not stand alone"
+        );
+        out
+    }
+
+    /// Every EVTX log under `dir` (recursively).
+    fn evtx_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                evtx_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "evtx") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_split_evtx_log_gives_the_whole_logs_rows_summary_and_accounts() {
+        let mut files = Vec::new();
+        evtx_files(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")),
+            &mut files,
+        );
+        files.sort();
+        let (mut split, mut rescanned) = (0, 0);
+        for path in &files {
+            let bytes = std::fs::read(path).expect("readable");
+            let head = &bytes[..bytes.len().min(split::evtx::HEADER_BYTES)];
+            let Some(plan) = split::evtx::plan(head, bytes.len() as u64, 2) else {
+                continue;
+            };
+            split += 1;
+            let boundary = plan.starts[1];
+            let name = path.display().to_string();
+            for (i, order) in ORDERS.iter().enumerate() {
+                let out = through_split_evtx(&bytes, boundary, *order);
+                rescanned +=
+                    usize::from(i == 0 && out.iter().any(|o| matches!(o, SplitOut::Decide(true))));
+                check(&format!("{name}, order {i}"), &bytes, out, 6);
+            }
+        }
+        assert!(split >= 10, "{split} logs split");
+        eprintln!("{split} EVTX logs split, {rescanned} read on by the first range");
     }
 }

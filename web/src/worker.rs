@@ -204,6 +204,11 @@ impl WorkerScan {
         let session = session.and_then(|s| match range {
             None => Ok(s),
             Some(_) if validate => Err("a validated file is read whole".to_owned()),
+            Some(r) if r.evtx && r.start == 0 => Ok(s.evtx_first_range()),
+            Some(r) if r.evtx => match &header {
+                Some(h) => s.evtx_later_range(&h.to_vec(), r.start),
+                None => Err("a later range needs the file's header".to_owned()),
+            },
             Some(r) if r.start == 0 => Ok(s.first_range(&Plan {
                 header_end: r.header_end as usize,
                 bom: r.bom as usize,
@@ -256,6 +261,13 @@ impl WorkerScan {
         }
     }
 
+    /// Whether, after its range, this worker waits for the page to say
+    /// whether to read on (the first range of a split EVTX log: the seam is
+    /// judged by the range after it).
+    pub fn waits_for_seam(&self) -> bool {
+        self.range.is_some_and(|r| r.evtx && r.start == 0)
+    }
+
     /// The range's last byte was pushed (a split file): tell the page, and
     /// return whether to read on to the end of the file (the first range's
     /// seam did not hold: the rescan). `false` for a whole file.
@@ -275,7 +287,9 @@ impl WorkerScan {
     pub fn fail_read(self, byte: f64, message: &str) {
         // `byte` is the file's; a later range's decoder read its header first.
         let byte = match self.range {
-            Some(r) if r.start > 0 => (byte as u64).saturating_sub(r.start) + r.header_end,
+            Some(r) if r.start > 0 && !r.evtx => {
+                (byte as u64).saturating_sub(r.start) + r.header_end
+            }
             _ => byte as u64,
         };
         self.session.fail_read(byte, message).iter().for_each(post);
