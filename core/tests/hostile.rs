@@ -20,7 +20,7 @@ use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 
 mod common;
 use common::Rng;
-use common::{child_report, scan_in, vm_hwm_bytes, zip, Part};
+use common::{child_report, scan_in, vm_hwm_bytes, xlsx};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
@@ -677,17 +677,6 @@ fn xss_corpus_rows_are_all_flagged_with_exact_text() {
 
 /// A one-sheet workbook: a header row and a flagged row, then `extra` rows.
 fn workbook(extra: &str) -> Vec<u8> {
-    let cells = |r: u32, values: &[&str]| -> String {
-        let cells: String = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let col = char::from(b'A' + i as u8);
-                format!("<c r=\"{col}{r}\" t=\"inlineStr\"><is><t>{v}</t></is></c>")
-            })
-            .collect();
-        format!("<row r=\"{r}\">{cells}</row>")
-    };
     let header = [
         "Timestamp",
         "DeviceName",
@@ -702,31 +691,8 @@ fn workbook(extra: &str) -> Vec<u8> {
         "cmd /c reg add x",
         "explorer.exe",
     ];
-    let ns = "http://schemas.openxmlformats.org";
-    let rel = format!("{ns}/officeDocument/2006/relationships");
-    let entries = [
-        (
-            "[Content_Types].xml",
-            format!("<Types xmlns=\"{ns}/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"),
-        ),
-        (
-            "_rels/.rels",
-            format!("<Relationships xmlns=\"{ns}/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
-        ),
-        (
-            "xl/workbook.xml",
-            format!("<workbook xmlns=\"{ns}/spreadsheetml/2006/main\" xmlns:r=\"{rel}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            format!("<Relationships xmlns=\"{ns}/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"),
-        ),
-        (
-            "xl/worksheets/sheet1.xml",
-            format!("<worksheet xmlns=\"{ns}/spreadsheetml/2006/main\"><sheetData>{}{}{extra}</sheetData></worksheet>", cells(1, &header), cells(2, &row)),
-        ),
-    ];
-    zip(&entries.map(|(name, text)| Part::stored(name, &text)))
+    let rows = format!("{}{}{extra}", xlsx::row(1, &header), xlsx::row(2, &row));
+    xlsx::workbook(xlsx::SHEET, &rows)
 }
 
 /// Fuzz regression (xlsx target): the decoder read the sheet as one dense

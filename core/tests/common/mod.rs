@@ -11,6 +11,7 @@ mod testing;
 pub use testing::{evtx_files, shared, Rng};
 
 pub mod split;
+pub mod xlsx;
 
 use flate2::Crc;
 
