@@ -145,6 +145,20 @@ impl Page {
         Ok(self.browser.client.execute(script, args).await?)
     }
 
+    /// How the page (or the frame entered) booted: `{input, state, banner}`:
+    /// whether the file input exists, the root's `data-cmdhunt` state (null
+    /// while booting) and the panic banner's text when it shows.
+    pub async fn boot_state(&self) -> Result<Value, crate::Error> {
+        self.js(
+            r#"const b = document.getElementById('panic-banner');
+               return { input: !!document.querySelector('[data-testid="file-input"]'),
+                        state: document.documentElement.dataset.cmdhunt || null,
+                        banner: b && !b.hidden ? b.textContent : null };"#,
+            vec![],
+        )
+        .await
+    }
+
     /// Poll `check` every 100 ms until it returns `Some`, or fail after
     /// `timeout` with `what` and the page's state.
     pub async fn until<T, F, Fut>(

@@ -19,15 +19,7 @@ use serde_json::{json, Value};
 /// file input exists, its `data-cmdhunt` state and the banner text.
 async fn inside_frame(page: &Page) -> Result<Value, Error> {
     page.browser.client.clone().enter_frame(0).await?;
-    let seen = page
-        .js(
-            r#"const b = document.getElementById('panic-banner');
-               return { input: !!document.querySelector('[data-testid="file-input"]'),
-                        state: document.documentElement.dataset.cmdhunt || null,
-                        banner: b && !b.hidden ? b.textContent : null };"#,
-            vec![],
-        )
-        .await;
+    let seen = page.boot_state().await;
     page.browser.client.clone().enter_parent_frame().await?;
     seen
 }

@@ -29,15 +29,7 @@ async fn a_browser_without_simd_is_told_so(page: &Page) -> Result<(), Error> {
     page.browser.client.goto(&page.url).await?;
     let mut seen = json!(null);
     for _ in 0..50 {
-        seen = page
-            .js(
-                r#"const b = document.getElementById('panic-banner');
-                   return { input: !!document.querySelector('[data-testid="file-input"]'),
-                            state: document.documentElement.dataset.cmdhunt || null,
-                            banner: b && !b.hidden ? b.textContent : null };"#,
-                vec![],
-            )
-            .await?;
+        seen = page.boot_state().await?;
         if seen["state"] != json!(null) {
             break;
         }
