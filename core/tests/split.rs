@@ -13,7 +13,7 @@ mod common;
 #[path = "../../bench/src/gen.rs"]
 mod gen;
 
-use common::split::{feed, fresh, whole, Scan};
+use common::split::{assert_same, feed, fresh, whole, Scan};
 use common::{read, shared, Rng};
 
 use cmdhunt_core::format::Format;
@@ -173,14 +173,6 @@ fn files_split_into_k_ranges_give_the_same_result() {
     total.1 += rescanned;
     assert!(total.0 > 100, "{total:?}");
     assert!(total.1 > 10, "{total:?}");
-}
-
-fn assert_same(what: &str, got: &Scan, want: &Scan) {
-    assert_eq!(got.0, want.0, "{what}: summary differs");
-    assert_eq!(got.1.len(), want.1.len(), "{what}: row count differs");
-    for (i, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
-        assert_eq!(g, w, "{what}: row {i} differs");
-    }
 }
 
 /// Split at `points` random places (and every quoted line break found

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::split::{feed, fresh, whole, Scan};
+use common::split::{assert_same, feed, fresh, whole, Scan};
 use common::{evtx_files, read, shared, Rng};
 
 use cmdhunt_core::format::Format;
@@ -100,19 +100,6 @@ fn split_scan(
         seams.later_skips += part.summary.skips.len();
     }
     (merge_all(parts).expect("parts"), seams)
-}
-
-fn assert_same(what: &str, got: &Scan, want: &Scan) {
-    let (g, w) = (&got.0, &want.0);
-    assert_eq!(g.skips.len(), w.skips.len(), "{what}: skips");
-    for (i, (a, b)) in g.skips.iter().zip(&w.skips).enumerate() {
-        assert_eq!(a, b, "{what}: skip {i}");
-    }
-    assert_eq!(g, w, "{what}: summary differs");
-    assert_eq!(got.1.len(), want.1.len(), "{what}: row count differs");
-    for (i, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
-        assert_eq!(g, w, "{what}: row {i} differs");
-    }
 }
 
 /// Chunk boundaries of a file of `size` bytes (where a later range may start).

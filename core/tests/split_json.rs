@@ -12,7 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::split::{feed, fresh, whole, Scan};
+use common::split::{assert_same, feed, fresh, whole, Scan};
 use common::{read, shared, Rng};
 
 use cmdhunt_core::format::Format;
@@ -84,19 +84,6 @@ fn split_scan(
         later += part.rows.len() + part.summary.skips.len();
     }
     Some((merge_all(parts).expect("parts"), (held, rescanned, later)))
-}
-
-fn assert_same(what: &str, got: &Scan, want: &Scan) {
-    let (g, w) = (&got.0, &want.0);
-    assert_eq!(g.skips.len(), w.skips.len(), "{what}: skips");
-    for (i, (a, b)) in g.skips.iter().zip(&w.skips).enumerate() {
-        assert_eq!(a, b, "{what}: skip {i}");
-    }
-    assert_eq!(g, w, "{what}: summary differs");
-    assert_eq!(got.1.len(), want.1.len(), "{what}: row count differs");
-    for (i, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
-        assert_eq!(g, w, "{what}: row {i} differs");
-    }
 }
 
 /// Cut `data` into 2 to 4 ranges at `points` random places (hardened every

@@ -44,3 +44,18 @@ pub fn whole(rule: &CompiledRule, hardened: Option<&HardenedRules>, data: &[u8])
     }
     scan.finish()
 }
+
+/// `got` (a split scan's merged result) is `want` (the whole scan's): skip
+/// by skip, the summary, row by row; the first difference names `what`.
+pub fn assert_same(what: &str, got: &Scan, want: &Scan) {
+    let (g, w) = (&got.0, &want.0);
+    assert_eq!(g.skips.len(), w.skips.len(), "{what}: skips");
+    for (i, (a, b)) in g.skips.iter().zip(&w.skips).enumerate() {
+        assert_eq!(a, b, "{what}: skip {i}");
+    }
+    assert_eq!(g, w, "{what}: summary differs");
+    assert_eq!(got.1.len(), want.1.len(), "{what}: row count differs");
+    for (i, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
+        assert_eq!(g, w, "{what}: row {i} differs");
+    }
+}
