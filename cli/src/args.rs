@@ -208,6 +208,18 @@ pub fn parse(args: &[OsString], now: Timestamp) -> Result<Command, String> {
     }
 }
 
+/// Option `name`'s value: the one given inline (`--name=value`), else the
+/// next argument.
+pub(crate) fn option_value<'a>(
+    name: &str,
+    inline: Option<String>,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> Result<String, String> {
+    inline
+        .or_else(|| rest.next().cloned())
+        .ok_or_else(|| format!("{name} needs a value"))
+}
+
 /// The format `--input-format` names (`scan`, `validate`, `context`), or
 /// the error listing every name.
 pub(crate) fn input_format_named(v: &str) -> Result<Format, String> {
@@ -264,12 +276,7 @@ fn parse_scan(args: &[String], now: Timestamp) -> Result<Command, String> {
             csv_cells = CsvCells::Raw;
             continue;
         }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = || option_value(name, inline.clone(), &mut it);
         match name {
             "--window" => {
                 let v = value()?;
@@ -387,9 +394,7 @@ fn parse_validate(args: &[String]) -> Result<Command, String> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (arg.as_str(), None),
         };
-        let v = inline
-            .or_else(|| it.next().cloned())
-            .ok_or_else(|| format!("{name} needs a value"))?;
+        let v = option_value(name, inline, &mut it)?;
         match name {
             "--format" => {
                 json = match v.as_str() {
@@ -423,12 +428,7 @@ fn parse_rule(args: &[String]) -> Result<Command, String> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (arg.as_str(), None),
         };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = || option_value(name, inline.clone(), &mut it);
         match name {
             "--config" => config = Some(PathBuf::from(value()?)),
             "--as" => {

@@ -51,9 +51,7 @@ pub fn parse(args: &[String]) -> Result<ContextArgs, String> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (arg.as_str(), None),
         };
-        let v = inline
-            .or_else(|| it.next().cloned())
-            .ok_or_else(|| format!("{name} needs a value"))?;
+        let v = crate::args::option_value(name, inline, &mut it)?;
         match name {
             "--record" => {
                 record = Some(
