@@ -413,6 +413,9 @@ async fn plan_of(file: &File, at: f64) -> Option<Cut> {
     let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
     let window = read_range(file, window_start, window_end).await?;
     let plan: Plan = split::plan(&head, &window, window_start, size)?;
+    if !crate::split_job::first_range_fits(plan.boundary) {
+        return None;
+    }
     Some(Cut {
         boundary: plan.boundary,
         header: head.get(..plan.header_end)?.to_vec(),

@@ -40,6 +40,16 @@ use cmdhunt_core::split::{self, RangePart, Shift};
 use crate::protocol::{FieldBlock, FromWorker, RowDto};
 use crate::session::progress;
 
+/// Whether a first range ending at `boundary` may be cut off: it holds at
+/// least the bytes the scan sniffs the format from
+/// ([`cmdhunt_core::format::SNIFF_BYTES`]). Before that a scan has decoded
+/// nothing, so the account of a shorter prefix (what a cancel keeps) is
+/// not what the first range's finished scan says; no file over the
+/// threshold is cut that early anyway.
+pub fn first_range_fits(boundary: u64) -> bool {
+    boundary >= cmdhunt_core::format::SNIFF_BYTES as u64
+}
+
 /// What the page does for a split file's message.
 #[derive(Debug)]
 pub enum SplitOut {
@@ -404,9 +414,15 @@ mod tests {
 
     /// The plan the bridge makes for `bytes` (head and middle window).
     fn plan_of(bytes: &[u8]) -> Option<Plan> {
+        plan_at(bytes, 0.5)
+    }
+
+    /// The plan the bridge makes when told to cut at fraction `at`
+    /// (`#split-threshold=..&split-at=`).
+    fn plan_at(bytes: &[u8], at: f64) -> Option<Plan> {
         let size = bytes.len() as u64;
         let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
-        let start = (size / 2).saturating_sub(1) as usize;
+        let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
         let end = bytes.len().min(start + split::WINDOW_BYTES);
         split::plan(head, &bytes[start..end], start as u64, size)
     }
@@ -559,6 +575,16 @@ mod tests {
         for (name, bytes) in &files {
             let Some(plan) = plan_of(bytes) else { continue };
             split += 1;
+            // Other cut points, two orders each.
+            for at in [0.05, 0.3, 0.7, 0.95] {
+                let Some(plan) = plan_at(bytes, at).filter(|p| first_range_fits(p.boundary)) else {
+                    continue;
+                };
+                for (i, order) in [(0, ORDERS[0]), (3, ORDERS[3])] {
+                    let out = through_split(bytes, &plan, 65_536, order);
+                    check(&format!("{name}, cut at {at}, order {i}"), bytes, out, 4);
+                }
+            }
             for (i, order) in ORDERS.iter().enumerate() {
                 for chunk in [997, 65_536] {
                     let out = through_split(bytes, &plan, chunk, *order);
