@@ -226,6 +226,9 @@ struct Shared {
     planning: HashSet<u32>,
     /// The split files' accounts, by job.
     splits: HashMap<u32, SplitJob>,
+    /// Actions decoded by a flush and not yet applied (the next task
+    /// applies them; a cancel in between applies them first).
+    decoded: Vec<Action>,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -340,24 +343,26 @@ fn actions_of(sh: &mut Shared, job: u32, range: usize, data: &JsValue, out: &mut
 /// are two short tasks rather than one long one.
 fn flush(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
     let start = crate::browser::now_ms();
-    let mut actions = Vec::new();
     loop {
         let mut sh = shared.borrow_mut();
         let Some((job, range, data)) = sh.queue.pop_front() else {
             break;
         };
+        let mut actions = std::mem::take(&mut sh.decoded);
         actions_of(&mut sh, job, range, &data, &mut actions);
+        sh.decoded = actions;
         if crate::browser::now_ms() - start > FLUSH_BUDGET_MS {
             break;
         }
     }
     let (sh, d) = (shared.clone(), dispatch.clone());
-    later(0.0, move || apply(&sh, &d, actions));
+    later(0.0, move || apply(&sh, &d));
 }
 
 /// Apply decoded messages in arrival order (one Yew render follows), then
 /// schedule the next flush if more messages are waiting.
-fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>, actions: Vec<Action>) {
+fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
+    let actions = std::mem::take(&mut shared.borrow_mut().decoded);
     for action in actions {
         dispatch(action);
     }
@@ -444,7 +449,8 @@ impl Workers {
     }
 
     /// The messages of `job` received and not yet applied, decoded, taken
-    /// out of the queue: a cancel applies them first, so the file keeps the
+    /// out of the queue, after every action a flush decoded and did not
+    /// apply yet: a cancel applies them first, so the file keeps the
     /// latest account that already reached the page (the rows shown and the
     /// `Progress` that counts them), not an older one.
     pub fn take_queued(&mut self, job: u32) -> Vec<Action> {
@@ -452,7 +458,9 @@ impl Workers {
         let (mine, others): (VecDeque<_>, VecDeque<_>) =
             sh.queue.drain(..).partition(|(j, _, _)| *j == job);
         sh.queue = others;
-        let mut out = Vec::new();
+        // What a flush already decoded comes first (any file's: they keep
+        // their order), or a later account would overtake the rows it counts.
+        let mut out = std::mem::take(&mut sh.decoded);
         for (job, range, data) in mine {
             actions_of(&mut sh, job, range, &data, &mut out);
         }
