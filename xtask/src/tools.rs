@@ -201,10 +201,16 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
         let web = std::fs::read_to_string(root.join("web/Cargo.toml")).expect("web/Cargo.toml");
+        let workspace = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
         let locked = locked_version(&lock, "wasm-bindgen").expect("wasm-bindgen locked");
+        // The version is pinned once, in `[workspace.dependencies]`, and web takes it from there.
         assert!(
-            web.contains(&format!("wasm-bindgen = \"={locked}\"")),
-            "web pins the locked version"
+            workspace.contains(&format!("wasm-bindgen = \"={locked}\"")),
+            "the workspace pins the locked version"
+        );
+        assert!(
+            web.contains("wasm-bindgen = { workspace = true }"),
+            "web takes wasm-bindgen from the workspace"
         );
     }
 }
