@@ -42,8 +42,6 @@
 //! so serde decodes it in one pass, without first buffering the whole
 //! message as an internally tagged enum would.
 
-use std::collections::BTreeMap;
-
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use serde::{Deserialize, Serialize};
 
@@ -144,32 +142,10 @@ pub enum FromWorker {
     Progress {
         /// The run.
         job: u32,
-        /// Bytes read so far.
-        bytes: u64,
-        /// Records read so far.
-        records: u64,
-        /// Rows flagged so far.
-        flagged: u64,
-        /// The format, once recognised ([`Format::name`]).
-        format: Option<String>,
-        /// Newest process-creation time so far (ticks).
-        newest: Option<i64>,
-        /// Process creations so far.
-        process_creations: u64,
-        /// Other events so far, by label.
-        other_events: BTreeMap<String, u64>,
-        /// `cmd.exe` process creations so far.
-        shell: u64,
-        /// Flagged rows per flag so far.
-        flag_counts: [u64; 5],
-        /// Records skipped so far.
-        skipped: u64,
-        /// Oldest process-creation time so far (ticks).
-        #[serde(default)]
-        oldest: Option<i64>,
-        /// The `cmd.exe` times so far ([`FileSummary::shell_times`]).
-        #[serde(default)]
-        shell_times: Box<cmdhunt_core::histogram::TimeHistogram>,
+        /// The file's account so far ([`FromWorker::progress`]): a
+        /// [`FileSummary`] without its name, skips, unreadable times or
+        /// error, which come with `Done`.
+        account: Box<FileSummary>,
     },
     /// Flagged rows, in file order.
     Rows {
@@ -226,6 +202,33 @@ pub enum FromWorker {
 }
 
 impl FromWorker {
+    /// `s` (the account so far) as a `Progress` of `job`: the counts, times
+    /// and format, not the name, skips, unreadable times or error.
+    pub fn progress(job: u32, s: &FileSummary) -> FromWorker {
+        FromWorker::Progress {
+            job,
+            account: Box::new(FileSummary {
+                name: String::new(),
+                format: s.format,
+                bytes: s.bytes,
+                records: s.records,
+                process_creations: s.process_creations,
+                other_events: s.other_events.clone(),
+                shell: s.shell,
+                shell_times: s.shell_times.clone(),
+                flagged: s.flagged,
+                flag_counts: s.flag_counts,
+                skipped: s.skipped,
+                skips: Vec::new(),
+                bad_timestamps: 0,
+                first_bad_timestamp: None,
+                newest: s.newest,
+                oldest: s.oldest,
+                error: None,
+            }),
+        }
+    }
+
     /// The run a message belongs to.
     pub fn job(&self) -> u32 {
         match self {

@@ -271,23 +271,9 @@ impl<'r> ScanSession<'r> {
     }
 }
 
-/// `s` (the account so far) as a `Progress` of `job`.
+/// `s` (the account so far) as a `Progress` of `job` ([`FromWorker::progress`]).
 pub fn progress(job: u32, s: &FileSummary) -> FromWorker {
-    FromWorker::Progress {
-        job,
-        bytes: s.bytes,
-        records: s.records,
-        flagged: s.flagged,
-        format: s.format.map(|f| f.name().to_owned()),
-        newest: s.newest.map(|t| t.0),
-        process_creations: s.process_creations,
-        other_events: s.other_events.clone().into_iter().collect(),
-        shell: s.shell,
-        flag_counts: s.flag_counts,
-        skipped: s.skipped,
-        oldest: s.oldest.map(|t| t.0),
-        shell_times: Box::new(s.shell_times.clone()),
-    }
+    FromWorker::progress(job, s)
 }
 
 /// A `Validated` message for `result`.
@@ -375,7 +361,9 @@ mod tests {
         let progress: Vec<(u64, Option<String>)> = messages
             .iter()
             .filter_map(|m| match m {
-                FromWorker::Progress { bytes, format, .. } => Some((*bytes, format.clone())),
+                FromWorker::Progress { account, .. } => {
+                    Some((account.bytes, account.format.map(|f| f.name().to_owned())))
+                }
                 _ => None,
             })
             .collect();
@@ -426,16 +414,17 @@ mod tests {
                     FromWorker::Rows {
                         rows: r, fields, ..
                     } => rows.extend(full_rows(r.clone(), fields)),
-                    FromWorker::Progress {
-                        records,
-                        flagged,
-                        flag_counts,
-                        process_creations,
-                        shell,
-                        skipped,
-                        other_events,
-                        ..
-                    } => {
+                    FromWorker::Progress { account, .. } => {
+                        let FileSummary {
+                            records,
+                            flagged,
+                            flag_counts,
+                            process_creations,
+                            shell,
+                            skipped,
+                            other_events,
+                            ..
+                        } = &**account;
                         assert_eq!(*flagged, rows.len() as u64, "chunk {chunk}");
                         for (f, n) in flag_counts.iter().enumerate() {
                             let have = rows.iter().filter(|r| r.verdict.flags.0[f]).count();

@@ -171,8 +171,8 @@ impl SplitJob {
 
     fn first(&mut self, message: FromWorker, out: &mut Vec<SplitOut>) {
         match message {
-            FromWorker::Progress { bytes, .. } => {
-                self.read[0] = bytes;
+            FromWorker::Progress { ref account, .. } => {
+                self.read[0] = account.bytes;
                 out.push(SplitOut::Message(message));
             }
             FromWorker::RangeRead { held, newlines, .. } => {
@@ -360,41 +360,10 @@ impl SplitJob {
     }
 }
 
-/// The account a `Progress` carries, as a summary (what it does not carry,
-/// skips and times, left empty).
+/// The account a `Progress` carries.
 fn account(message: &FromWorker) -> FileSummary {
     match message {
-        FromWorker::Progress {
-            bytes,
-            records,
-            flagged,
-            format,
-            newest,
-            process_creations,
-            other_events,
-            shell,
-            flag_counts,
-            skipped,
-            oldest,
-            shell_times,
-            ..
-        } => FileSummary {
-            format: format
-                .as_deref()
-                .and_then(cmdhunt_core::format::Format::from_name),
-            bytes: *bytes,
-            records: *records,
-            process_creations: *process_creations,
-            other_events: other_events.clone().into_iter().collect(),
-            shell: *shell,
-            flagged: *flagged,
-            flag_counts: *flag_counts,
-            skipped: *skipped,
-            newest: newest.map(cmdhunt_core::time::Timestamp),
-            oldest: oldest.map(cmdhunt_core::time::Timestamp),
-            shell_times: (**shell_times).clone(),
-            ..FileSummary::default()
-        },
+        FromWorker::Progress { account, .. } => (**account).clone(),
         _ => FileSummary::default(),
     }
 }

@@ -591,41 +591,14 @@ impl AppState {
             return false;
         }
         match message {
-            FromWorker::Progress {
-                bytes,
-                records,
-                flagged,
-                format,
-                newest,
-                process_creations,
-                other_events,
-                shell,
-                flag_counts,
-                skipped,
-                oldest,
-                shell_times,
-                ..
-            } => {
-                f.bytes_done = bytes;
+            FromWorker::Progress { account, .. } => {
+                f.bytes_done = account.bytes;
                 f.updated_ms = now_ms;
+                let format = account.format.or(f.live.format);
                 f.live = FileSummary {
                     name: f.name.clone(),
-                    format: format
-                        .as_deref()
-                        .and_then(Format::from_name)
-                        .or(f.live.format),
-                    bytes,
-                    records,
-                    process_creations,
-                    other_events: other_events.into_iter().collect(),
-                    shell,
-                    flagged,
-                    flag_counts,
-                    skipped,
-                    newest: newest.map(Timestamp),
-                    oldest: oldest.map(Timestamp),
-                    shell_times: *shell_times,
-                    ..FileSummary::default()
+                    format,
+                    ..*account
                 };
                 let id = f.id;
                 self.follow_newest();
