@@ -14,7 +14,7 @@
 //! exact text: it is data for programs.
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
@@ -135,11 +135,24 @@ pub fn csv_row(row: &FlaggedRow, file_name: &str) -> String {
     csv_row_with(row, file_name, CsvCells::Neutralised)
 }
 
-/// One row as a CSV line (no newline), text cells written as `cells` says.
+/// One row as a CSV line (no newline), text cells written as `cells` says:
+/// [`row_cells`], each quoted when it needs it.
 pub fn csv_row_with(row: &FlaggedRow, file_name: &str, cells_style: CsvCells) -> String {
+    let cells: Vec<String> = row_cells(row, file_name, false)
+        .iter()
+        .map(|cell| csv_field(cell, cells_style))
+        .collect();
+    cells.join(",")
+}
+
+/// One row's cells, the exact text (the CSV export's raw cells, unquoted):
+/// time (RFC 3339, empty when null), the five text columns, the flags as
+/// `true`/`false`, `Matched` (`; `-joined), the source file and record;
+/// hardened mode's `Detection`, `Rules`, `Evasions`, `FileName` when `hardened`.
+pub fn row_cells(row: &FlaggedRow, file_name: &str, hardened: bool) -> Vec<String> {
     let e = &row.event;
-    let mut cells: Vec<String> = Vec::with_capacity(14);
-    cells.push(e.timestamp.map(|t| format!("{t}")).unwrap_or_default());
+    let mut cells = Vec::with_capacity(18);
+    cells.push(e.timestamp.map(|t| t.to_string()).unwrap_or_default());
     for text in [
         &e.device_name,
         &e.account_name,
@@ -147,18 +160,27 @@ pub fn csv_row_with(row: &FlaggedRow, file_name: &str, cells_style: CsvCells) ->
         &e.initiating_process_file_name,
         &e.initiating_process_command_line,
     ] {
-        cells.push(csv_field(text, cells_style));
+        cells.push(text.clone());
     }
-    for on in row.verdict.flags.0 {
-        cells.push(String::from(if on { "true" } else { "false" }));
+    cells.extend(row.verdict.flags.0.iter().map(|on| on.to_string()));
+    cells.push(row.verdict.matched().collect::<Vec<_>>().join("; "));
+    cells.push(String::from(file_name));
+    cells.push(row.position.record.to_string());
+    if hardened {
+        cells.extend(hardened_cells(row));
     }
-    cells.push(csv_field(
-        &row.verdict.matched().collect::<Vec<_>>().join("; "),
-        cells_style,
-    ));
-    cells.push(csv_field(file_name, cells_style));
-    cells.push(format!("{}", row.position.record));
-    cells.join(",")
+    cells
+}
+
+/// Hardened mode's cells, the exact text ([`DETECTION_CSV_HEADER`]'s
+/// columns): `Detection`, `Rules` and `Evasions` (`; `-joined), `FileName`.
+fn hardened_cells(row: &FlaggedRow) -> [String; 4] {
+    [
+        String::from(row.detection.name()),
+        row.hardened.ids().collect::<Vec<_>>().join("; "),
+        row.hardened.evasions.names().collect::<Vec<_>>().join("; "),
+        row.event.file_name.clone(),
+    ]
 }
 
 /// The CSV columns hardened mode appends after all others, with their
@@ -170,15 +192,10 @@ pub const DETECTION_CSV_HEADER: &str = ",Detection,Rules,Evasions,FileName";
 /// Hardened mode's CSV cells for `row` ([`DETECTION_CSV_HEADER`]'s columns),
 /// each with its leading comma; text cells as `cells` says.
 pub fn detection_csv_cells(row: &FlaggedRow, cells: CsvCells) -> String {
-    let rules: Vec<&str> = row.hardened.ids().collect();
-    let evasions: Vec<&str> = row.hardened.evasions.names().collect();
-    format!(
-        ",{},{},{},{}",
-        row.detection.name(),
-        csv_field(&rules.join("; "), cells),
-        csv_field(&evasions.join("; "), cells),
-        csv_field(&row.event.file_name, cells)
-    )
+    hardened_cells(row)
+        .iter()
+        .map(|cell| format!(",{}", csv_field(cell, cells)))
+        .collect()
 }
 
 /// A JSON object from [`json_row`] with hardened mode's keys appended:

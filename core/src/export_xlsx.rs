@@ -26,6 +26,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+pub use crate::export::row_cells;
 use crate::export::{csv_header, DETECTION_CSV_HEADER};
 use crate::export_context::ExportContext;
 use crate::scan::FlaggedRow;
@@ -291,36 +292,6 @@ pub fn rows_header(hardened: bool) -> Vec<String> {
         header.push_str(DETECTION_CSV_HEADER);
     }
     header.split(',').map(String::from).collect()
-}
-
-/// One row's cells, the exact text (the CSV export's raw cells, unquoted):
-/// time (RFC 3339, empty when null), the five text columns, the flags as
-/// `true`/`false`, `Matched` (`; `-joined), the source file and record;
-/// hardened mode's `Detection`, `Rules`, `Evasions`, `FileName` when `hardened`.
-pub fn row_cells(row: &FlaggedRow, file_name: &str, hardened: bool) -> Vec<String> {
-    let e = &row.event;
-    let mut cells = Vec::with_capacity(18);
-    cells.push(e.timestamp.map(|t| t.to_string()).unwrap_or_default());
-    for text in [
-        &e.device_name,
-        &e.account_name,
-        &e.process_command_line,
-        &e.initiating_process_file_name,
-        &e.initiating_process_command_line,
-    ] {
-        cells.push(text.clone());
-    }
-    cells.extend(row.verdict.flags.0.iter().map(|on| on.to_string()));
-    cells.push(row.verdict.matched().collect::<Vec<_>>().join("; "));
-    cells.push(String::from(file_name));
-    cells.push(row.position.record.to_string());
-    if hardened {
-        cells.push(String::from(row.detection.name()));
-        cells.push(row.hardened.ids().collect::<Vec<_>>().join("; "));
-        cells.push(row.hardened.evasions.names().collect::<Vec<_>>().join("; "));
-        cells.push(e.file_name.clone());
-    }
-    cells
 }
 
 /// The XLSX export: "Rows" (header + one line per row of `rows`, each with
