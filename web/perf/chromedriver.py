@@ -1,5 +1,6 @@
 """Headless Chromium through chromedriver, in plain WebDriver HTTP (no Python
-packages): what web/perf/fit.py, web/perf/longtasks.py and
+packages), and the helpers the page benchmarks share (wait, upload, serve_dir,
+browser_memory): what web/perf/*.py and
 bench/evtx-wasm/browser.py share.
 
     import chromedriver
@@ -13,11 +14,15 @@ network (only 127.0.0.1 resolves) and a fresh profile directory, removed
 afterwards. CHROMEDRIVER and CMDHUNT_CHROMIUM override the binaries.
 """
 import contextlib
+import functools
+import http.server
 import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -25,11 +30,12 @@ CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 CHROMIUM = os.environ.get("CMDHUNT_CHROMIUM", "/usr/bin/chromium")
 #: WebDriver's key for an element reference in a JSON answer.
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-#: Headless, and nothing but 127.0.0.1 reachable (Chromium itself calls Google hosts otherwise).
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-features=NetworkTimeServiceQuerying",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+ARGS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                         "browser", "chromium-args.txt")
+#: Headless, and nothing but 127.0.0.1 reachable (Chromium itself calls Google
+#: hosts otherwise): tests/browser/chromium-args.txt, the e2e tests' flags.
+with open(ARGS_FILE) as _f:
+    ARGS = [line.strip() for line in _f if line.strip() and not line.startswith("#")]
 
 
 def free_port():
@@ -88,3 +94,57 @@ def session(base, extra_args=(), capabilities=None):
             yield s, js
         finally:
             call(base, "DELETE", s)
+
+
+def wait(js, script, limit=600):
+    """Run `script` every 50 ms until it returns something true; return that
+    (exit the program after `limit` seconds)."""
+    start = time.time()
+    while time.time() - start < limit:
+        value = js(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    sys.exit("timed out: " + script)
+
+
+def upload(base, s, selector, path):
+    """Give the file input at `selector` the file at `path`."""
+    el = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})[ELEMENT]
+    call(base, "POST", s + "/element/%s/value" % el, {"text": path})
+
+
+def serve_dir(root):
+    """Serve the directory `root` on a free loopback port (quietly); returns
+    the server (`server.server_address[1]` is the port; `shutdown()` it)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def browser_memory():
+    """(peak RSS of the largest renderer, RSS of all the browser's processes), MB:
+    the processes of the Chromium a `session` started (its profile directory
+    is named cmdhunt-chromium-*; Chromium rewrites its argv into one string)."""
+    peak, total = 0, 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/status" % pid) as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if b"cmdhunt-chromium-" not in cmd:
+            continue
+        kb = lambda key: int(status.get(key, "0 kB").split()[0])
+        total += kb("VmRSS")
+        if b"--type=renderer" in cmd:
+            peak = max(peak, kb("VmHWM"))
+    return peak / 1024, total / 1024

@@ -17,11 +17,7 @@ import os
 import sys
 import time
 
-import functools
-import http.server
-import threading
-
-from chromedriver import ELEMENT, call, running, session
+from chromedriver import browser_memory, call, running, serve_dir, session, upload, wait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -39,51 +35,6 @@ new MutationObserver(() => {
 """
 
 
-def serve(dist):
-    """Serve `dist` on a free loopback port."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=dist)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def wait(js, script, limit=600):
-    start = time.time()
-    while time.time() - start < limit:
-        value = js(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit("timed out: " + script)
-
-
-def upload(base, s, selector, path):
-    el = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})[ELEMENT]
-    call(base, "POST", s + "/element/%s/value" % el, {"text": path})
-
-
-def renderer_peak_mb():
-    """Peak RSS (VmHWM) of the largest renderer of the Chromium this script
-    started (its profile directory is named cmdhunt-chromium-*), in MB."""
-    peak = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-            with open("/proc/%s/status" % pid) as f:
-                status = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if b"cmdhunt-chromium-" in cmd and b"--type=renderer" in cmd:
-            peak = max(peak, int(status.get("VmHWM", "0 kB").split()[0]))
-    return peak / 1024
-
 SELECT_ALL = """const s = document.querySelector('[data-testid=window-select]');
 s.value = 'all'; s.dispatchEvent(new Event('change', { bubbles: true })); return true;"""
 
@@ -96,7 +47,7 @@ def once(base, url, path):
         upload(base, s, "[data-testid=file-input]", path)
         wait(js, "return window.__done > 0", limit=1200)
         scan_ms = js("return window.__done - window.__t0")
-        scan_peak = renderer_peak_mb()
+        scan_peak = browser_memory()[0]
         js(SELECT_ALL)
         wait(js, "return document.querySelector('[data-testid=result-row]') !== null")
         js("document.querySelector('[data-testid=result-row]').click(); return true;")
@@ -111,7 +62,7 @@ def once(base, url, path):
         counts = js("return Array.from(document.querySelectorAll("
                     "'[data-testid=context-chain-end], [data-testid=context-children-count],"
                     " [data-testid=context-nearby-count], [data-testid=context-read]'), e => e.textContent)")
-        peak = renderer_peak_mb()
+        peak = browser_memory()[0]
         return scan_ms, context_ms, scan_peak, peak, counts
 
 
@@ -121,7 +72,7 @@ def main():
     path = os.path.abspath(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     dist = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else os.path.join(ROOT, "dist")
-    server = serve(dist)
+    server = serve_dir(dist)
     url = "http://127.0.0.1:%d/" % server.server_address[1]
     print("%s: %.0f MB, load %s" % (path, os.path.getsize(path) / 1e6, os.getloadavg()))
     with running() as base:

@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 
-from chromedriver import ELEMENT, call, running, session
+from chromedriver import browser_memory, call, running, session, upload, wait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -113,45 +113,6 @@ def serve(dists):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def wait(js, script, limit=600):
-    start = time.time()
-    while time.time() - start < limit:
-        value = js(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit("timed out: " + script)
-
-
-def upload(base, s, selector, path):
-    el = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})[ELEMENT]
-    call(base, "POST", s + "/element/%s/value" % el, {"text": path})
-
-
-def browser_memory():
-    """(peak RSS of the largest renderer, RSS of all the browser's processes), MB:
-    the processes of the Chromium this script started (its profile directory
-    is named cmdhunt-chromium-*; Chromium rewrites its argv into one string)."""
-    peak, total = 0, 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-            with open("/proc/%s/status" % pid) as f:
-                status = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if b"cmdhunt-chromium-" not in cmd:
-            continue
-        kb = lambda key: int(status.get(key, "0 kB").split()[0])
-        total += kb("VmRSS")
-        if b"--type=renderer" in cmd:
-            peak = max(peak, kb("VmHWM"))
-    return peak / 1024, total / 1024
 
 
 def page_once(base, url, path, fragment=""):
@@ -244,4 +205,5 @@ def main():
                  min(t for _, t in runs), max(t for _, t in runs)))
 
 
-main()
+if __name__ == "__main__":
+    main()

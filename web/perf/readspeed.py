@@ -13,15 +13,12 @@ into one buffer (as the worker copies into wasm memory), and prints MB/s:
 
     python3 web/perf/readspeed.py /tmp/dpe-1g.csv sync-1 sync-16 async-16 stream byob-4
 """
-import functools
-import http.server
 import os
 import sys
 import tempfile
-import threading
 import time
 
-from chromedriver import ELEMENT, call, running, session
+from chromedriver import call, running, serve_dir, session, upload
 
 PAGE = """<!doctype html><meta charset=utf-8><input type=file id=f>
 <script>
@@ -67,21 +64,14 @@ def main():
         for name, text in (("index.html", PAGE), ("w.js", WORKER)):
             with open(os.path.join(root, name), "w") as f:
                 f.write(text)
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        handler = functools.partial(Quiet, directory=root)
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve_dir(root)
         url = "http://127.0.0.1:%d/index.html#" % server.server_address[1]
         try:
             with running() as base:
                 for mode in modes:
                     with session(base) as (s, js):
                         call(base, "POST", s + "/url", {"url": url + mode})
-                        el = call(base, "POST", s + "/element", {"using": "css selector", "value": "#f"})[ELEMENT]
-                        call(base, "POST", s + "/element/%s/value" % el, {"text": path})
+                        upload(base, s, "#f", path)
                         for _ in range(3000):
                             r = js("return window.res || null")
                             if r:
@@ -95,4 +85,5 @@ def main():
             server.shutdown()
 
 
-main()
+if __name__ == "__main__":
+    main()
