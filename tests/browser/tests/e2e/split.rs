@@ -116,6 +116,35 @@ async fn detail_source(page: &Page, index: usize) -> Result<String, Error> {
     .await
 }
 
+/// All time: the page's rows (every cell, in order) and summary lines = the
+/// core's whole-file scan.
+async fn rows_and_summary_equal_the_core(page: &Page, reference: &Reference) -> Result<(), Error> {
+    page.choose_window("all").await?;
+    let n = page.settled_count().await?;
+    ensure_eq!(n, reference.count_all_time(), "rows, all time");
+    let want: Vec<Vec<String>> = reference
+        .select(&Window::All)
+        .iter()
+        .map(|r| cell_texts(r))
+        .collect();
+    ensure_eq!(
+        page.rows_range(0, n).await?,
+        want,
+        "every cell of every row"
+    );
+    check_summary(page, reference, &Window::All).await
+}
+
+/// The page's CSV export (all time) = the core's.
+async fn csv_export_equals_the_core(page: &Page, reference: &Reference) -> Result<(), Error> {
+    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
+    ensure!(
+        csv == reference.csv_export(&Window::All),
+        "the CSV export = the core's"
+    );
+    Ok(())
+}
+
 /// Every real Defender CSV in `shared/data`, the page's sample and the
 /// Defender portal fixture (BOM, other column order), split from 8 KiB.
 fn real_csvs() -> Vec<PathBuf> {
@@ -155,17 +184,8 @@ async fn real_files_split_equal_the_core(page: &Page) -> Result<(), Error> {
     let split = plans.iter().flatten().count();
     ensure!(split >= 2, "{split} of the real files split");
     let reference = Reference::scan(&files)?;
-    page.choose_window("all").await?;
-    let n = page.settled_count().await?;
-    ensure_eq!(n, reference.count_all_time(), "rows, all time");
+    rows_and_summary_equal_the_core(page, &reference).await?;
     let all = reference.select(&Window::All);
-    let want: Vec<Vec<String>> = all.iter().map(|r| cell_texts(r)).collect();
-    ensure_eq!(
-        page.rows_range(0, n).await?,
-        want,
-        "every cell of every row"
-    );
-    check_summary(page, &reference, &Window::All).await?;
     let statuses = page.file_statuses().await?;
     ensure!(
         statuses.iter().all(|(_, s)| s == "done"),
@@ -199,11 +219,7 @@ async fn real_files_split_equal_the_core(page: &Page) -> Result<(), Error> {
     );
     page.click("detail-close").await?;
 
-    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
-    ensure!(
-        csv == reference.csv_export(&Window::All),
-        "the CSV export = the core's"
-    );
+    csv_export_equals_the_core(page, &reference).await?;
     let json = download(page, "export-json", "cmdhunt-results.json").await?;
     let got: Value = serde_json::from_str(&json)?;
     // The rows (the document's `rows` when it carries a context too).
@@ -284,22 +300,8 @@ async fn a_seam_inside_quotes_is_rescanned(page: &Page) -> Result<(), Error> {
     );
 
     let reference = Reference::scan(std::slice::from_ref(&path))?;
-    page.choose_window("all").await?;
-    let n = page.settled_count().await?;
-    ensure_eq!(n, reference.count_all_time(), "rows, all time");
-    let all = reference.select(&Window::All);
-    let want: Vec<Vec<String>> = all.iter().map(|r| cell_texts(r)).collect();
-    ensure_eq!(
-        page.rows_range(0, n).await?,
-        want,
-        "every cell of every row"
-    );
-    check_summary(page, &reference, &Window::All).await?;
-    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
-    ensure!(
-        csv == reference.csv_export(&Window::All),
-        "the CSV export = the core's"
-    );
+    rows_and_summary_equal_the_core(page, &reference).await?;
+    csv_export_equals_the_core(page, &reference).await?;
     Ok(())
 }
 
@@ -431,22 +433,8 @@ async fn evtx_logs_split_equal_the_core(page: &Page) -> Result<(), Error> {
         );
     }
     let reference = Reference::scan(&paths)?;
-    page.choose_window("all").await?;
-    let n = page.settled_count().await?;
-    ensure_eq!(n, reference.count_all_time(), "rows, all time");
-    let all = reference.select(&Window::All);
-    let want: Vec<Vec<String>> = all.iter().map(|r| cell_texts(r)).collect();
-    ensure_eq!(
-        page.rows_range(0, n).await?,
-        want,
-        "every cell of every row"
-    );
-    check_summary(page, &reference, &Window::All).await?;
-    let csv = download(page, "export-csv", "cmdhunt-results.csv").await?;
-    ensure!(
-        csv == reference.csv_export(&Window::All),
-        "the CSV export = the core's"
-    );
+    rows_and_summary_equal_the_core(page, &reference).await?;
+    csv_export_equals_the_core(page, &reference).await?;
     Ok(())
 }
 
