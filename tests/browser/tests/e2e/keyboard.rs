@@ -42,15 +42,21 @@ async fn focus(page: &Page) -> Result<Value, Error> {
     page.js(FOCUS_JS, vec![]).await
 }
 
-/// Press `key` on the focused element, then wait until the focus is on the
-/// row at `want` (the virtual table may render it a few tasks later).
-async fn press_to(page: &Page, key: Key, want: usize) -> Result<Value, Error> {
+/// `key` pressed on the focused element.
+async fn press(page: &Page, key: Key) -> Result<(), Error> {
     page.browser
         .client
         .active_element()
         .await?
         .send_keys(&key)
         .await?;
+    Ok(())
+}
+
+/// Press `key` on the focused element, then wait until the focus is on the
+/// row at `want` (the virtual table may render it a few tasks later).
+async fn press_to(page: &Page, key: Key, want: usize) -> Result<Value, Error> {
+    press(page, key).await?;
     page.until(
         &format!("focus on row {want} after {key:?}"),
         Duration::from_secs(10),
@@ -102,12 +108,7 @@ async fn the_table_works_from_the_keyboard(page: &Page) -> Result<(), Error> {
     search.click().await?;
     let mut reached = None;
     for _ in 0..40 {
-        page.browser
-            .client
-            .active_element()
-            .await?
-            .send_keys(&Key::Tab)
-            .await?;
+        press(page, Key::Tab).await?;
         let f = focus(page).await?;
         if f["position"].as_i64().unwrap_or(-1) >= 0 {
             reached = Some(f);
@@ -129,12 +130,7 @@ async fn the_table_works_from_the_keyboard(page: &Page) -> Result<(), Error> {
     let f = press_to(page, Key::Up, 1).await?;
     ensure_eq!(f["stops"].as_u64(), Some(1), "one tab stop after moving");
     let before = f["position"].as_i64().unwrap_or(0);
-    page.browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(&Key::PageDown)
-        .await?;
+    press(page, Key::PageDown).await?;
     let f = page
         .until("PageDown to move", Duration::from_secs(10), || async {
             let f = focus(page).await?;
@@ -161,12 +157,7 @@ async fn the_table_works_from_the_keyboard(page: &Page) -> Result<(), Error> {
 
     // Enter opens the detail of row 2, focus in the panel; Escape closes
     // it and focus is back on row 2.
-    page.browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(&Key::Enter)
-        .await?;
+    press(page, Key::Enter).await?;
     let f = page
         .until("the detail, focused", Duration::from_secs(10), || async {
             let f = focus(page).await?;
@@ -183,12 +174,7 @@ async fn the_table_works_from_the_keyboard(page: &Page) -> Result<(), Error> {
         display_safe(&rows[2].event.process_command_line),
         "the detail shows row 2's command line"
     );
-    page.browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(&Key::Escape)
-        .await?;
+    press(page, Key::Escape).await?;
     let f = page
         .until(
             "the detail to close and the focus to return",
@@ -214,12 +200,7 @@ async fn the_table_works_from_the_keyboard(page: &Page) -> Result<(), Error> {
     );
 
     // Tab from a row leaves the table: it is one stop, not one per row.
-    page.browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(&Key::Tab)
-        .await?;
+    press(page, Key::Tab).await?;
     let f = focus(page).await?;
     ensure_eq!(
         f["position"].as_i64(),
