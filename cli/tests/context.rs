@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{cmdhunt, json_lines, shared, stderr, stdout};
+use common::{cmdhunt, json_lines, scan_ndjson, shared, stderr, stdout};
 
 use cmdhunt_core::event::{Record, RecordClass, RecordSink, Skip};
 use cmdhunt_core::format::sniff;
@@ -85,14 +85,7 @@ fn records(v: &Value) -> Vec<u64> {
 
 #[test]
 fn every_flagged_rows_context_is_the_logs_own_links() {
-    let scan = cmdhunt(&[
-        "scan",
-        "--window",
-        "all",
-        "--format",
-        "ndjson",
-        &shared(LOG),
-    ]);
+    let scan = scan_ndjson(&[], &shared(LOG));
     let rows = json_lines(&scan);
     assert!(rows.len() > 10);
     let all = events();
@@ -198,14 +191,7 @@ fn every_flagged_rows_context_is_the_logs_own_links() {
 
 #[test]
 fn the_text_names_the_chain_and_children_and_bad_requests_say_why() {
-    let scan = cmdhunt(&[
-        "scan",
-        "--window",
-        "all",
-        "--format",
-        "ndjson",
-        &shared(LOG),
-    ]);
+    let scan = scan_ndjson(&[], &shared(LOG));
     let row = &json_lines(&scan)[0];
     let n = row["Source"]["record"].as_u64().unwrap().to_string();
     let json: Value = serde_json::from_str(&stdout(&cmdhunt(&[
@@ -265,24 +251,8 @@ fn a_row_only_a_tuned_list_flags_is_found_with_its_config() {
     let path = std::env::temp_dir().join(format!("cmdhunt-context-{}.json", std::process::id()));
     std::fs::write(&path, config).unwrap();
     let path = path.display().to_string();
-    let tuned = cmdhunt(&[
-        "scan",
-        "--window",
-        "all",
-        "--format",
-        "ndjson",
-        "--config",
-        &path,
-        &shared(LOG),
-    ]);
-    let published = json_lines(&cmdhunt(&[
-        "scan",
-        "--window",
-        "all",
-        "--format",
-        "ndjson",
-        &shared(LOG),
-    ]));
+    let tuned = scan_ndjson(&["--config", &path], &shared(LOG));
+    let published = json_lines(&scan_ndjson(&[], &shared(LOG)));
     let extra: Vec<Value> = json_lines(&tuned)
         .into_iter()
         .filter(|r| !published.iter().any(|p| p["Source"] == r["Source"]))

@@ -12,7 +12,7 @@ use cmdhunt_core::scan::FileScan;
 use cmdhunt_core::why::Names;
 use serde_json::Value;
 
-use common::{cmdhunt, json_lines, shared, stderr};
+use common::{json_lines, scan_ndjson, shared, stderr};
 
 /// The core's `Why` of every row of `file` (all time, the rule's order).
 fn core_whys(file: &str, rule: &CompiledRule, hardened: bool) -> Vec<Value> {
@@ -34,10 +34,9 @@ fn core_whys(file: &str, rule: &CompiledRule, hardened: bool) -> Vec<Value> {
 #[test]
 fn why_is_the_cores_in_every_mode() {
     let file = shared("defender/mde_proc_cs1.csv");
-    let base = ["scan", "--window", "all", "--format", "ndjson"];
     for hardened in [false, true] {
         let mode = if hardened { "hardened" } else { "parity" };
-        let o = cmdhunt(&[&base[..], &["--mode", mode, file.as_str()]].concat());
+        let o = scan_ndjson(&["--mode", mode], &file);
         assert!(o.status.success(), "{}", stderr(&o));
         let rows = json_lines(&o);
         let whys: Vec<Value> = rows.iter().map(|r| r["Why"].clone()).collect();
@@ -87,16 +86,7 @@ fn why_names_a_configs_own_needles() {
         .collect();
     let json = serde_json::json!({ "version": 1, "SuspiciousPatterns": patterns, "SuspiciousParents": parents });
     std::fs::write(&config, json.to_string()).unwrap();
-    let o = cmdhunt(&[
-        "scan",
-        "--window",
-        "all",
-        "--format",
-        "ndjson",
-        "--config",
-        config.to_str().unwrap(),
-        &file,
-    ]);
+    let o = scan_ndjson(&["--config", config.to_str().unwrap()], &file);
     assert!(o.status.success(), "{}", stderr(&o));
     let whys: Vec<Value> = json_lines(&o).iter().map(|r| r["Why"].clone()).collect();
     let rule = CompiledRule::from_lists(&patterns, &parents).unwrap();

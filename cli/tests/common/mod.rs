@@ -44,3 +44,12 @@ pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
+
+/// `cmdhunt scan --window all --format ndjson EXTRA... FILE`: every flagged
+/// row of `file`, one JSON line each.
+pub fn scan_ndjson(extra: &[&str], file: &str) -> Output {
+    let mut args = vec!["scan", "--window", "all", "--format", "ndjson"];
+    args.extend_from_slice(extra);
+    args.push(file);
+    cmdhunt(&args)
+}
