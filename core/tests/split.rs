@@ -138,8 +138,8 @@ fn check_file_n(what: &str, data: &[u8], points: usize, seed: u64) -> (usize, us
     (held, rescanned)
 }
 
-#[test]
-fn files_split_into_k_ranges_give_the_same_result() {
+/// The Defender CSV exports in ../shared/data, sorted.
+fn shared_csvs() -> Vec<std::path::PathBuf> {
     let dir = shared("defender");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -147,6 +147,12 @@ fn files_split_into_k_ranges_give_the_same_result() {
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .collect();
     files.sort();
+    files
+}
+
+#[test]
+fn files_split_into_k_ranges_give_the_same_result() {
+    let files = shared_csvs();
     let mut total = (0, 0);
     for (n, path) in files.iter().enumerate() {
         let data = read(path);
@@ -203,13 +209,7 @@ fn check_file(what: &str, data: &[u8], points: usize, seed: u64) -> (usize, usiz
 
 #[test]
 fn every_shared_csv_splits_to_the_same_result() {
-    let dir = shared("defender");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
+    let files = shared_csvs();
     assert_eq!(files.len(), 4, "{files:?}");
     let mut split = 0;
     for (n, path) in files.iter().enumerate() {
