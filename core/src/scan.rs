@@ -438,6 +438,29 @@ impl<'r> FileScan<'r> {
         self.run(|d, sink| d.push(chunk, sink));
     }
 
+    /// Feed `bytes` zero bytes: the same result as [`push`](Self::push)ing
+    /// them, in O(1) where the decoder can pass over them unread
+    /// ([`Decoder::skip_zeros`]; an EVTX decoder at a chunk boundary), else
+    /// pushed 64 KiB at a time.
+    pub fn push_zeros(&mut self, bytes: u64) {
+        let skipped = match self.decoder.as_deref_mut() {
+            _ if self.failed => true,
+            Some(decoder) => decoder.skip_zeros(bytes),
+            None => false,
+        };
+        if skipped {
+            self.analyzer.summary.bytes += bytes;
+            return;
+        }
+        static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(ZEROS.len() as u64);
+            self.push(&ZEROS[..n as usize]);
+            left -= n;
+        }
+    }
+
     /// End of file: flush, and return the summary and the remaining rows.
     pub fn finish(mut self) -> (FileSummary, Vec<FlaggedRow>) {
         if self.decoder.is_none() && !self.failed {

@@ -487,6 +487,18 @@ impl Decoder for EvtxDecoder {
         Ok(())
     }
 
+    /// Whole all-zero chunks are unused space: pushed, each only moves the
+    /// chunk number on. So after the file header, at a chunk boundary, `n`
+    /// chunks' worth of zeros is `n` added to it.
+    fn skip_zeros(&mut self, bytes: u64) -> bool {
+        let at_boundary = self.header.len() == FILE_HEADER_BYTES && self.chunk.is_empty();
+        if !at_boundary || bytes % CHUNK_BYTES as u64 != 0 {
+            return false;
+        }
+        self.chunk_number += bytes / CHUNK_BYTES as u64;
+        true
+    }
+
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError> {
         if self.header.len() < FILE_HEADER_BYTES {
             return Err(DecodeError::new(

@@ -375,4 +375,13 @@ pub trait Decoder {
     fn push(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), DecodeError>;
     /// The file has ended: flush the last record.
     fn finish(&mut self, sink: &mut dyn RecordSink) -> Result<(), DecodeError>;
+    /// Pass over the next `bytes` bytes, all zero, with the same result as
+    /// [`push`](Self::push)ing them, without reading them, when the decoder
+    /// can tell that result in O(1) (an EVTX decoder at a chunk boundary:
+    /// unused chunks, [`crate::split::evtx`]). `false` when it cannot: nothing
+    /// was done, and the caller pushes the zeros.
+    fn skip_zeros(&mut self, bytes: u64) -> bool {
+        let _ = bytes;
+        false
+    }
 }

@@ -10,10 +10,12 @@
 //!   and checksums are not trusted: every 64 KiB block is tried), so each
 //!   range's decoder is fed the file's own 4 KiB header first;
 //! - the chunk number and file offset (in every position and in skip reasons
-//!   such as "chunk 12: ..."): a range's decoder is fed one all-zero 64 KiB
+//!   such as "chunk 12: ..."): a range's decoder is given one all-zero 64 KiB
 //!   block for each chunk before the range, which the decoder counts as
 //!   unused space (it reports nothing for it), so its chunk numbers and byte
-//!   offsets are the file's own ([`EvtxRangeScan::after`]);
+//!   offsets are the file's own ([`EvtxRangeScan::after`]); the blocks are
+//!   passed over in O(1), not fed ([`FileScan::push_zeros`]), with the same
+//!   result as feeding them;
 //! - the running record number (positions' `record`): [`super::merge`] adds
 //!   the records of the ranges before;
 //! - the template and field-map caches: keyed by content, they only save work;
@@ -123,10 +125,6 @@ pub const MAX_RANGES: usize = 8;
 
 const FILE_MAGIC: &[u8; 8] = b"ElfFile\0";
 
-/// One all-zero chunk: what a later range's decoder is fed for each chunk
-/// before its range (unused space to the decoder).
-static ZERO_CHUNK: [u8; CHUNK_BYTES] = [0; CHUNK_BYTES];
-
 /// Where an EVTX file is cut: each range's first byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvtxPlan {
@@ -219,9 +217,9 @@ impl<'r> EvtxRangeScan<'r> {
             return None;
         }
         scan.push(header);
-        for _ in 0..(start - FILE_HEADER_BYTES as u64) / CHUNK_BYTES as u64 {
-            scan.push(&ZERO_CHUNK);
-        }
+        // One zero block per chunk before the range, passed over unread
+        // (the same result as feeding them: `FileScan::push_zeros`).
+        scan.push_zeros(start - FILE_HEADER_BYTES as u64);
         Some(EvtxRangeScan {
             scan,
             start,
