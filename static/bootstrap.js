@@ -5,13 +5,18 @@
 // * the page: decode the wasm (base64, inline or from cmdhunt_wasm.js),
 //   compile it once, start the Yew app; define cmdhuntSpawnWorker().
 // * a worker (spawned from this very script): wait for the page's
-//   { module, msg, file } message, instantiate the posted WebAssembly.Module
-//   and feed the file's stream to a WorkerScan. Nothing is ever fetched.
+//   { module, msg, file, byob } message, instantiate the posted
+//   WebAssembly.Module and feed the file's stream to a WorkerScan. Nothing
+//   is ever fetched. A worker the page keeps warm for its next file
+//   (web/src/bridge.rs, `Pool`) is sent { module } alone first: it
+//   instantiates the module, answers "warm" and waits for its file.
 //
 // Workers are classic, not module workers: a page opened from file:// has an
 // opaque origin, and Chromium refuses module workers from its Blob URLs.
 if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
-  self.onmessage = async (event) => {
+  // The BYOB reader's buffer (see `feed`).
+  const READ_BUFFER_BYTES = 4 << 20;
+  const run = async (event) => {
     // The only later message: the page's word on a split EVTX log's seam
     // ({ readOn }), which may come while this worker still reads.
     let decide;
@@ -20,6 +25,7 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     });
     self.onmessage = (e) => decide(e.data);
     const { module, msg, file } = event.data;
+    const byob = event.data.byob !== false;
     // A wasm trap: a Rust panic (its hook has already posted Panicked with
     // the panic message) or an abort without one (out of memory). Report it
     // as a message too, not as an uncaught error: messages arrive in order,
@@ -80,24 +86,41 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       return false;
     };
     if (headerError) return fail(headerError);
-    // Feed `blob`'s stream to the scan (about 1 GB/s in Chromium;
-    // FileReaderSync over File.slice read 0.3 GB/s), one chunk in memory at
-    // a time; false when the scan has ended (a failure, reported).
+    // Feed `blob`'s stream to the scan, one chunk in memory at a time; false
+    // when the scan has ended (a failure, reported). A byte stream is read
+    // with a BYOB reader into one reused 4 MiB buffer (1.1-1.5 GB/s in
+    // Chromium against 0.87-0.97 GB/s for the default reader, which
+    // allocates every chunk: `web/perf/readspeed.py`); a browser whose
+    // Blob streams are not byte streams (or `byob: false` in the envelope,
+    // `#reader=stream` on the page) gets the default reader. FileReaderSync
+    // over File.slice read 0.3 GB/s.
     const feed = async (blob) => {
       let reader;
+      let buffer = null;
       try {
-        reader = blob.stream().getReader();
+        const stream = blob.stream();
+        if (byob) {
+          try {
+            reader = stream.getReader({ mode: "byob" });
+            buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+          } catch (_) {
+            reader = undefined;
+          }
+        }
+        reader ??= stream.getReader();
       } catch (e) {
         return fail(e);
       }
       for (;;) {
         let chunk;
         try {
-          chunk = await reader.read();
+          chunk = await (buffer ? reader.read(new Uint8Array(buffer)) : reader.read());
         } catch (e) {
           return fail(e);
         }
         if (chunk.done) return true;
+        // The read handed the buffer back inside its view (transferred).
+        if (buffer) buffer = chunk.value.buffer;
         try {
           scan.push(chunk.value);
         } catch (e) {
@@ -133,6 +156,15 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     } catch (e) {
       trapped(e);
     }
+  };
+  self.onmessage = (event) => {
+    if (typeof event.data?.msg === "string") return run(event);
+    // Warm-up: instantiate now (`run` then finds it done); a failure is
+    // left for `run`, which reports it with the file's job.
+    try {
+      wasm_bindgen.initSync({ module: event.data.module });
+      self.postMessage("warm");
+    } catch (_) {}
   };
 } else {
   (() => {

@@ -37,14 +37,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker};
 
 use crate::protocol::{self, FieldBlock, FromWorker, ScanRange, ScanRules, ToWorker, CHUNK_BYTES};
-use crate::split_job::{SplitJob, SplitOut};
+use crate::split_job::{SplitJob, SplitOut, SplitSettings};
 use crate::state::{Action, AppState};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
-    fn spawn_worker() -> Result<Worker, JsValue>;
-}
+use crate::worker_pool::Pool;
 
 /// Decode a worker's [`protocol::frame`] where it arrived: only the JSON is
 /// copied into wasm memory; a `Rows` message's field block stays a view of
@@ -157,54 +152,6 @@ impl JobStart {
     }
 }
 
-/// When a CSV file is read by two workers, and where it is cut.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SplitSettings {
-    /// Files from this size are split.
-    pub threshold: u64,
-    /// The cut is the first line start after this fraction of the file
-    /// (one half: two ranges of the same size).
-    pub at: f64,
-}
-
-impl SplitSettings {
-    /// The page's: [`split::SPLIT_THRESHOLD`] at the middle, unless its
-    /// fragment says otherwise ([`SplitSettings::from_hash`]).
-    pub fn of_page() -> Self {
-        Self::from_hash(&crate::browser::location_hash())
-    }
-
-    /// The settings a page fragment asks for: `#split-threshold=BYTES`,
-    /// optionally `&split-at=FRACTION` (between 0 and 1): the browser tests
-    /// split small real files with it, and cut a file early so that a
-    /// cancel lands after the first range is done. Anything else: the
-    /// defaults.
-    pub fn from_hash(hash: &str) -> Self {
-        let mut settings = SplitSettings {
-            threshold: split::SPLIT_THRESHOLD,
-            at: 0.5,
-        };
-        let Some(rest) = hash.strip_prefix("#split-threshold=") else {
-            return settings;
-        };
-        let mut parts = rest.split('&');
-        if let Some(t) = parts.next().and_then(|n| n.parse().ok()) {
-            settings.threshold = t;
-        }
-        for part in parts {
-            if let Some(at) = part
-                .strip_prefix("split-at=")
-                .and_then(|a| a.parse::<f64>().ok())
-            {
-                if at > 0.0 && at < 1.0 {
-                    settings.at = at;
-                }
-            }
-        }
-        settings
-    }
-}
-
 /// Worker messages are applied at most this often (ms): every flush is one
 /// render, whatever number of messages (progress, rows, two workers) it applies.
 const FLUSH_INTERVAL_MS: f64 = 100.0;
@@ -229,6 +176,8 @@ struct Shared {
     /// Actions decoded by a flush and not yet applied (the next task
     /// applies them; a cancel in between applies them first).
     decoded: Vec<Action>,
+    /// Workers started ahead for the next runs (filled while idle).
+    pool: Pool,
 }
 
 type SharedRef = Rc<RefCell<Shared>>;
@@ -377,10 +326,16 @@ fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
     }
 }
 
-/// Bytes `start..end` of `file`, or `None` when they cannot be read.
-async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
+/// A read of bytes `start..end` of `file`, started now (await it with
+/// [`bytes_of`]), or `None` when the slice cannot be made.
+fn read_range(file: &File, start: u64, end: u64) -> Option<JsFuture> {
     let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    Some(JsFuture::from(blob.array_buffer()))
+}
+
+/// The bytes of a [`read_range`], or `None` when they cannot be read.
+async fn bytes_of(read: Option<JsFuture>) -> Option<Vec<u8>> {
+    let buffer = read?.await.ok()?;
     Some(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -403,7 +358,12 @@ struct Cut {
 /// bytes and a window there); `None`: read it whole.
 async fn plan_of(file: &File, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
-    let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64)).await?;
+    // Both reads at once (the window's is wasted on an EVTX log).
+    let window_start = ((size as f64 * at) as u64).saturating_sub(1);
+    let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
+    let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64));
+    let window = read_range(file, window_start, window_end);
+    let head = bytes_of(head).await?;
     if head.starts_with(b"ElfFile\0") {
         let header = head.get(..split::evtx::HEADER_BYTES)?;
         let plan = split::evtx::plan(header, size, 2)?;
@@ -414,9 +374,7 @@ async fn plan_of(file: &File, at: f64) -> Option<Cut> {
             evtx: true,
         });
     }
-    let window_start = ((size as f64 * at) as u64).saturating_sub(1);
-    let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
-    let window = read_range(file, window_start, window_end).await?;
+    let window = bytes_of(window).await?;
     let plan: Plan = split::plan(&head, &window, window_start, size)?;
     if !crate::split_job::first_range_fits(plan.boundary) {
         return None;
@@ -535,6 +493,12 @@ impl Workers {
                 Err(message) => dispatch(Action::WorkerFailed { job, message }),
             }
         }
+        // Idle: start the next runs' workers now, so they need not wait
+        // for their script and module (`worker_pool.rs`).
+        let mut sh = self.shared.borrow_mut();
+        if sh.running.is_empty() && sh.planning.is_empty() {
+            sh.pool.fill();
+        }
     }
 }
 
@@ -602,7 +566,8 @@ fn spawn(
     file: &File,
     dispatch: &Rc<dyn Fn(Action)>,
 ) -> Result<Running, String> {
-    let worker = spawn_worker().map_err(|e| format!("could not start a worker: {e:?}"))?;
+    let taken = shared.borrow_mut().pool.take();
+    let worker = taken.map_err(|e| format!("could not start a worker: {e:?}"))?;
     let (d, sh) = (dispatch.clone(), shared.clone());
     // Only queued here: decoding and applying happen in a flush.
     let on_message = EventListener::new(&worker, "message", move |event| {
@@ -628,6 +593,7 @@ fn spawn(
     set("module", &wasm_bindgen::module())
         .and_then(|_| set("msg", &JsValue::from_str(msg)))
         .and_then(|_| set("file", file.as_ref()))
+        .and_then(|_| set("byob", &JsValue::from_bool(SplitSettings::of_page().byob)))
         .map_err(|e| format!("{e:?}"))?;
     worker
         .post_message(&envelope)

@@ -57,6 +57,8 @@ pub mod components;
 pub mod context_view;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
+#[cfg(target_arch = "wasm32")]
+pub mod worker_pool;
 
 #[cfg(test)]
 mod testdata;

@@ -368,6 +368,72 @@ fn account(message: &FromWorker) -> FileSummary {
     }
 }
 
+/// How the page's workers read a file: when a file is read by two workers,
+/// where it is cut, and with which stream reader.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitSettings {
+    /// Files from this size are split.
+    pub threshold: u64,
+    /// The cut is the first line start after this fraction of the file
+    /// (one half: two ranges of the same size).
+    pub at: f64,
+    /// Read with a BYOB reader where the browser has one (the default);
+    /// `false`: the stream's default reader (`static/bootstrap.js`, `feed`).
+    pub byob: bool,
+}
+
+impl Default for SplitSettings {
+    fn default() -> Self {
+        SplitSettings {
+            threshold: split::SPLIT_THRESHOLD,
+            at: 0.5,
+            byob: true,
+        }
+    }
+}
+
+impl SplitSettings {
+    /// The page's: [`split::SPLIT_THRESHOLD`] at the middle, BYOB reads,
+    /// unless its fragment says otherwise ([`SplitSettings::from_hash`]).
+    #[cfg(target_arch = "wasm32")]
+    pub fn of_page() -> Self {
+        Self::from_hash(&crate::browser::location_hash())
+    }
+
+    /// The settings a page fragment asks for, `&`-separated in any order:
+    /// `split-threshold=BYTES`, `split-at=FRACTION` (between 0 and 1),
+    /// `reader=stream` (the default reader, not BYOB). The browser tests
+    /// split small real files with it, cut a file early so that a cancel
+    /// lands after the first range is done, and read with either reader;
+    /// the page benchmark (`web/perf/pagebench.py`) compares them. Anything
+    /// else: the defaults.
+    pub fn from_hash(hash: &str) -> Self {
+        let mut settings = SplitSettings::default();
+        for part in hash.trim_start_matches('#').split('&') {
+            let Some((key, value)) = part.split_once('=') else {
+                continue;
+            };
+            match key {
+                "split-threshold" => {
+                    if let Ok(t) = value.parse() {
+                        settings.threshold = t;
+                    }
+                }
+                "split-at" => {
+                    if let Ok(at) = value.parse::<f64>() {
+                        if at > 0.0 && at < 1.0 {
+                            settings.at = at;
+                        }
+                    }
+                }
+                "reader" => settings.byob = value != "stream",
+                _ => {}
+            }
+        }
+        settings
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,5 +928,48 @@ mod tests {
         }
         assert!(split >= 10, "{split} logs split");
         eprintln!("{split} EVTX logs split, {rescanned} read on by the first range");
+    }
+
+    /// The page fragment's settings, in any order, ignoring what they do not
+    /// name or cannot parse.
+    #[test]
+    fn settings_from_hash() {
+        let d = SplitSettings::default();
+        let cases: &[(&str, SplitSettings)] = &[
+            ("", d),
+            ("#", d),
+            ("#other=1", d),
+            (
+                "#split-threshold=8192",
+                SplitSettings {
+                    threshold: 8192,
+                    ..d
+                },
+            ),
+            (
+                "#split-threshold=8192&split-at=0.25",
+                SplitSettings {
+                    threshold: 8192,
+                    at: 0.25,
+                    ..d
+                },
+            ),
+            ("#split-at=1.5&split-threshold=x", d),
+            ("#reader=stream", SplitSettings { byob: false, ..d }),
+            ("#reader=byob", d),
+            (
+                "#split-at=0.75&reader=stream&split-threshold=1",
+                SplitSettings {
+                    threshold: 1,
+                    at: 0.75,
+                    byob: false,
+                },
+            ),
+        ];
+        assert_eq!(d.threshold, split::SPLIT_THRESHOLD);
+        assert!(d.byob);
+        for (hash, want) in cases {
+            assert_eq!(SplitSettings::from_hash(hash), *want, "{hash}");
+        }
     }
 }

@@ -26,6 +26,7 @@ mod keyboard;
 mod network;
 mod no_simd;
 mod phone;
+mod pool;
 mod search;
 mod single_file;
 mod sort;

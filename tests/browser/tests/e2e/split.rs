@@ -32,19 +32,43 @@ if (!window.__cmdhuntStarts) {
   window.__cmdhuntStarts = [];
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (m, t) {
-    if (m && typeof m.msg === 'string') window.__cmdhuntStarts.push(JSON.parse(m.msg));
+    if (m && typeof m.msg === 'string') {
+      const start = JSON.parse(m.msg);
+      start.byob = m.byob;
+      window.__cmdhuntStarts.push(start);
+    }
     return post.apply(this, arguments);
   };
 }
-location.hash = '#split-threshold=' + arguments[0] + '&split-at=' + arguments[1];
+location.hash = '#split-threshold=' + arguments[0] + '&split-at=' + arguments[1] + arguments[2];
 return null;
 "#;
 
 /// Files from `threshold` bytes are split, at fraction `at` of the file.
 async fn split_from(page: &Page, threshold: u64, at: f64) -> Result<(), Error> {
-    page.js(SPLIT_PAGE_JS, vec![json!(threshold), json!(at)])
-        .await?;
+    split_with(page, threshold, at, "").await
+}
+
+/// [`split_from`], with `more` (`&key=value...`) added to the fragment.
+async fn split_with(page: &Page, threshold: u64, at: f64, more: &str) -> Result<(), Error> {
+    page.js(
+        SPLIT_PAGE_JS,
+        vec![json!(threshold), json!(at), json!(more)],
+    )
+    .await?;
     Ok(())
+}
+
+/// What every start message's envelope said about the BYOB reader
+/// (`true`, `false`; `null` if it said nothing).
+async fn byob_flags(page: &Page) -> Result<Vec<Value>, Error> {
+    let starts = page.js("return window.__cmdhuntStarts;", vec![]).await?;
+    Ok(starts
+        .as_array()
+        .ok_or("no start messages recorded")?
+        .iter()
+        .map(|s| s["byob"].clone())
+        .collect())
 }
 
 /// The ranges the page asked its workers to read for file `name`:
@@ -432,14 +456,50 @@ async fn evtx_logs_split_equal_the_core(page: &Page) -> Result<(), Error> {
             "{name}: the two workers' ranges = the core's chunk boundary"
         );
     }
+    let flags = byob_flags(page).await?;
+    ensure!(
+        flags.iter().all(|b| *b == json!(true)),
+        "every start message asks for the BYOB reader (the default): {flags:?}"
+    );
     let reference = Reference::scan(&paths)?;
     rows_and_summary_equal_the_core(page, &reference).await?;
     csv_export_equals_the_core(page, &reference).await?;
     Ok(())
 }
 
+/// The stream's default reader (`#reader=stream`: what a browser gets
+/// whose Blob streams are not byte streams) reads split and whole files to
+/// the same results as the BYOB reader: a split CSV, a split Sysmon EVTX
+/// log and a small CSV read whole = the core's; every start message says
+/// `byob: false` (and the other tests' say `true`).
+async fn the_default_reader_reads_the_same(page: &Page) -> Result<(), Error> {
+    let files = vec![
+        super::mde_proc(),
+        super::sysmon_evtx(),
+        super::sysmon_fields(),
+    ];
+    split_with(page, 64 << 10, 0.5, "&reader=stream").await?;
+    page.upload(&files).await?;
+    let flags = byob_flags(page).await?;
+    ensure!(
+        flags.len() >= 5,
+        "two ranges each for the CSV and the EVTX log, one whole file: {flags:?}"
+    );
+    ensure!(
+        flags.iter().all(|b| *b == json!(false)),
+        "every start message asks for the default reader: {flags:?}"
+    );
+    let reference = Reference::scan(&files)?;
+    rows_and_summary_equal_the_core(page, &reference).await?;
+    csv_export_equals_the_core(page, &reference).await
+}
+
 mod evtx {
     cmdhunt_e2e::on_both_targets!(super::evtx_logs_split_equal_the_core);
+}
+
+mod default_reader {
+    cmdhunt_e2e::on_both_targets!(super::the_default_reader_reads_the_same);
 }
 
 mod real_files {

@@ -1,0 +1,116 @@
+//! Workers kept warm for the next file.
+//!
+//! A new worker loads the page's script and instantiates the wasm module
+//! before it can read a byte: 15-25 ms in Chromium (`web/perf/pagebench.py`),
+//! on every file, twice for a split one. The page keeps [`POOL_SIZE`] workers
+//! started and instantiated while it is idle (`static/bootstrap.js`: a
+//! `{ module }` message, answered `"warm"`), and a run takes one of those
+//! when it can. A worker runs one file and is then terminated, as before:
+//! no state (or grown wasm memory) carries from one file to the next.
+//!
+//! A worker that never answers (its script failed to load) is never taken:
+//! runs then start their own workers, which report the failure. Workers
+//! started under another page fragment are not taken either (the fragment
+//! can name them: `#selftest-panic`, `static/bootstrap.js`): the pool starts
+//! afresh.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
+    fn spawn_worker() -> Result<Worker, JsValue>;
+}
+
+/// How many workers the page keeps warm: a split file's two.
+pub const POOL_SIZE: usize = 2;
+
+/// A started worker waiting for a file.
+struct Idle {
+    worker: Worker,
+    /// Set when it has instantiated the module.
+    warm: Rc<Cell<bool>>,
+    _on_message: EventListener,
+}
+
+/// The idle workers (terminated when the pool is dropped or stale).
+#[derive(Default)]
+pub struct Pool {
+    idle: Vec<Idle>,
+    /// The page fragment when they were started.
+    hash: String,
+}
+
+impl Pool {
+    /// A worker for a run: a warm one if there is one, else a new one.
+    pub fn take(&mut self) -> Result<Worker, JsValue> {
+        if crate::browser::location_hash() != self.hash {
+            self.clear();
+        }
+        match self.idle.iter().position(|w| w.warm.get()) {
+            // Dropping the rest of `Idle` removes its listener only.
+            Some(i) => Ok(self.idle.swap_remove(i).worker),
+            None => spawn_worker(),
+        }
+    }
+
+    /// Start workers until [`POOL_SIZE`] are idle (none when the browser
+    /// refuses one: runs will say why).
+    pub fn fill(&mut self) {
+        let hash = crate::browser::location_hash();
+        if hash != self.hash {
+            self.clear();
+            self.hash = hash;
+        }
+        while self.idle.len() < POOL_SIZE {
+            let Ok(worker) = spawn_worker() else {
+                return;
+            };
+            let warm = Rc::new(Cell::new(false));
+            let flag = warm.clone();
+            let on_message = EventListener::new(&worker, "message", move |event| {
+                let said = event
+                    .dyn_ref::<MessageEvent>()
+                    .and_then(|e| e.data().as_string());
+                if said.as_deref() == Some("warm") {
+                    flag.set(true);
+                }
+            });
+            let envelope = Object::new();
+            let posted = Reflect::set(&envelope, &"module".into(), &wasm_bindgen::module())
+                .map_err(|e| format!("{e:?}"))
+                .and_then(|_| worker.post_message(&envelope).map_err(|e| format!("{e:?}")));
+            if posted.is_err() {
+                worker.terminate();
+                return;
+            }
+            self.idle.push(Idle {
+                worker,
+                warm,
+                _on_message: on_message,
+            });
+        }
+    }
+}
+
+impl Pool {
+    /// Terminate the idle workers.
+    fn clear(&mut self) {
+        for idle in self.idle.drain(..) {
+            idle.worker.terminate();
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
