@@ -21,6 +21,7 @@
 //! tests compare both paths on every record of every real log.
 
 use alloc::borrow::Cow;
+use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -452,12 +453,24 @@ type ShapeKey = (usize, Nested);
 /// How many shapes of one chunk [`Templates`] keeps.
 const SHAPES: usize = 64;
 
+/// How many shapes of earlier chunks [`Templates`] keeps. A log's chunks
+/// mostly define the same templates at the same offsets, but a log that is
+/// several logs' chunks (merged, or the split benchmark's) has a few hundred
+/// shapes: with 64, later chunks read most of their templates again (a third
+/// of the scan of the 256 MB benchmark log). Each shape holds the bytes it
+/// was read from (a template definition: 1 to 4 KiB).
+const KNOWN: usize = 1024;
+
 /// Template shapes of the chunk being read, by definition offsets.
 #[derive(Default)]
 pub(super) struct Templates {
     shapes: Vec<(ShapeKey, Option<Rc<Shape>>)>,
-    /// Shapes of earlier chunks, tried before reading a template again.
-    known: Vec<(ShapeKey, Rc<Shape>)>,
+    /// Shapes of earlier chunks, tried before reading a template again: by
+    /// definition offset, the nested instances and the shape (which
+    /// [fits](Shape::fits) a chunk or not).
+    known: BTreeMap<usize, Vec<(Nested, Rc<Shape>)>>,
+    /// How many shapes `known` holds.
+    known_count: usize,
     values: Values,
     classes: Classes,
 }
@@ -485,17 +498,20 @@ impl Templates {
         let shape = match known {
             Some((_, shape)) => shape.clone()?,
             None => {
-                let known = self
-                    .known
-                    .iter()
-                    .find(|((at, n), shape)| *at == definition && n == nested && shape.fits(data));
+                let known = self.known.get(&definition).and_then(|list| {
+                    list.iter()
+                        .find(|(n, shape)| n == nested && shape.fits(data))
+                });
                 let shape = match known {
                     Some((_, shape)) => Some(Rc::clone(shape)),
                     None => {
                         let shape = Shape::read(data, definition, nested).map(Rc::new);
-                        if let (Some(shape), true) = (&shape, self.known.len() < SHAPES) {
+                        if let (Some(shape), true) = (&shape, self.known_count < KNOWN) {
+                            self.known_count += 1;
                             self.known
-                                .push(((definition, nested.clone()), Rc::clone(shape)));
+                                .entry(definition)
+                                .or_default()
+                                .push((nested.clone(), Rc::clone(shape)));
                         }
                         shape
                     }

@@ -85,6 +85,60 @@ fn records_read_from_values_look_as_rendered_records_do() {
     );
 }
 
+/// A log made of several logs' chunks, interleaved (as a merged log, or the
+/// split benchmark's): chunks define other templates at offsets an earlier
+/// chunk used, so a template shape kept from an earlier chunk is reused only
+/// where the chunk holds the bytes it was read from. Every record still
+/// looks as rendered.
+#[test]
+fn interleaved_logs_reuse_only_the_shapes_of_their_own_templates() {
+    let logs = [
+        "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+        "evtx-samples/samples/security.evtx",
+        "evtx-samples/samples/sysmon.evtx",
+        "security-4688/TA0005-Defense Evasion/T1562.004-Impair Defenses-Disable or Modify System Firewall/ID4688-5447-4950-Firewall disabled (command).evtx",
+    ];
+    let files: Vec<Vec<u8>> = logs
+        .iter()
+        .map(|log| std::fs::read(shared(log)).expect("a readable log"))
+        .collect();
+    let mut chunks: Vec<Vec<&[u8]>> = Vec::new();
+    for bytes in &files {
+        let list = bytes[super::FILE_HEADER_BYTES..]
+            .chunks_exact(super::CHUNK_BYTES)
+            .filter(|c| c.starts_with(super::CHUNK_MAGIC))
+            .collect();
+        chunks.push(list);
+    }
+    let header = &files[0][..super::FILE_HEADER_BYTES];
+    let mut log = header.to_vec();
+    // Each chunk alone (a fresh decoder): how many of its records the value
+    // path reads; the interleaved log must read as many of each.
+    let mut alone = 0;
+    let most = chunks.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..most * 2 {
+        for list in &chunks {
+            if let Some(chunk) = list.get((round * 7 + list.len() / 2) % list.len().max(1)) {
+                log.extend_from_slice(chunk);
+                alone += decode(&[header, chunk].concat(), true).1;
+            }
+        }
+    }
+    let (rendered, _) = decode(&log, false);
+    let (read, n) = decode(&log, true);
+    assert!(rendered.len() > 10_000, "{}", rendered.len());
+    assert!(
+        n as usize * 10 > rendered.len() * 8,
+        "{n} of {}",
+        rendered.len()
+    );
+    assert_eq!(n, alone, "records read from values");
+    assert_eq!(rendered.len(), read.len());
+    for (a, b) in rendered.iter().zip(&read) {
+        assert_eq!(a, b);
+    }
+}
+
 #[test]
 fn sysmon_and_security_logs_are_read_from_values() {
     for path in [
