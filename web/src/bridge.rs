@@ -355,15 +355,22 @@ struct Cut {
 /// Where to cut `file`: an EVTX log on the chunk boundary nearest its
 /// middle ([`split::evtx::plan`]), a CSV at the first line start after
 /// fraction `at` of it, the middle by default ([`split::plan`] over its first
-/// bytes and a window there); `None`: read it whole.
-async fn plan_of(file: &File, at: f64) -> Option<Cut> {
+/// bytes and a window there); `None`: read it whole. `head`: its first
+/// bytes if already read ([`Workers::add_file`]).
+async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
-    // Both reads at once (the window's is wasted on an EVTX log).
+    // The reads at once (the window's is wasted on an EVTX log).
     let window_start = ((size as f64 * at) as u64).saturating_sub(1);
     let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
-    let head = read_range(file, 0, size.min(split::HEAD_BYTES as u64));
+    let head_read = match head {
+        Some(_) => None,
+        None => Some(read_range(file, 0, size.min(split::HEAD_BYTES as u64))),
+    };
     let window = read_range(file, window_start, window_end);
-    let head = bytes_of(head).await?;
+    let head = match (head, head_read) {
+        (Some(head), _) => head,
+        (None, read) => bytes_of(read.flatten()).await?,
+    };
     if head.starts_with(b"ElfFile\0") {
         let header = head.get(..split::evtx::HEADER_BYTES)?;
         let plan = split::evtx::plan(header, size, 2)?;
@@ -392,12 +399,25 @@ async fn plan_of(file: &File, at: f64) -> Option<Cut> {
 #[derive(Default)]
 pub struct Workers {
     files: HashMap<u32, File>,
+    /// The first [`split::HEAD_BYTES`] of files big enough to be split,
+    /// read when they were added (for their fingerprint): planning a split
+    /// then reads only the middle.
+    heads: HashMap<u32, Vec<u8>>,
     shared: SharedRef,
 }
 
 impl Workers {
-    /// Keep a file's handle so it can be read (and re-read with another format).
-    pub fn add_file(&mut self, id: u32, file: File) {
+    /// Keep a file's handle so it can be read (and re-read with another
+    /// format), with its first bytes if they were read (`head`: kept for a
+    /// file that may be split).
+    pub fn add_file(&mut self, id: u32, file: File, head: Option<Vec<u8>>) {
+        let size = file.size() as u64;
+        let whole_head = size.min(split::HEAD_BYTES as u64);
+        if let Some(head) = head.filter(|h| h.len() as u64 == whole_head) {
+            if size >= SplitSettings::of_page().threshold {
+                self.heads.insert(id, head);
+            }
+        }
         self.files.insert(id, file);
     }
 
@@ -432,6 +452,7 @@ impl Workers {
         sh.planning.clear();
         sh.splits.clear();
         self.files.clear();
+        self.heads.clear();
     }
 
     /// Bring the workers in line with the state: stop those whose job is not
@@ -466,8 +487,9 @@ impl Workers {
                 });
                 let (shared, dispatch, start) =
                     (self.shared.clone(), dispatch.clone(), start.clone());
+                let head = self.heads.get(&start.file).cloned();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let plan = plan_of(&file, settings.at).await;
+                    let plan = plan_of(&file, head, settings.at).await;
                     if !shared.borrow_mut().planning.remove(&start.job) {
                         return; // cancelled or cleared meanwhile
                     }

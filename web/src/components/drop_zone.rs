@@ -12,25 +12,50 @@ use crate::fingerprint;
 use crate::sample::{SAMPLE_CSV, SAMPLE_NAME};
 use crate::state::{Action, NewFile};
 
-/// Bytes `start..end` of `file`, or `None` when they cannot be read.
-async fn read_range(file: &File, start: u64, end: u64) -> Option<Vec<u8>> {
+/// A read of bytes `start..end` of `file`, started now; `None` when the
+/// slice cannot be made; no read for an empty range.
+fn read_range(file: &File, start: u64, end: u64) -> Option<Option<JsFuture>> {
     if start >= end {
-        return Some(Vec::new());
+        return Some(None);
     }
     let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer).to_vec())
+    Some(Some(JsFuture::from(blob.array_buffer())))
 }
 
-/// The file's [`fingerprint::of`] its first and last 64 KiB (two small
-/// reads, whatever its size); `None` when they cannot be read (the scan
-/// then reports why).
-async fn fingerprint_of(file: &File) -> Option<u64> {
-    let size = file.size() as u64;
-    let [(h0, h1), (t0, t1)] = fingerprint::edges(size);
-    let head = read_range(file, h0, h1).await?;
-    let tail = read_range(file, t0, t1).await?;
-    Some(fingerprint::of(size, &head, &tail))
+/// The bytes of a [`read_range`], or `None` when they cannot be read.
+async fn bytes_of(read: Option<Option<JsFuture>>) -> Option<Vec<u8>> {
+    match read? {
+        None => Some(Vec::new()),
+        Some(read) => Some(Uint8Array::new(&read.await.ok()?).to_vec()),
+    }
+}
+
+/// The reads of a file's first and last 64 KiB, started now.
+struct EdgeReads {
+    head: Option<Option<JsFuture>>,
+    tail: Option<Option<JsFuture>>,
+    size: u64,
+}
+
+impl EdgeReads {
+    fn start(file: &File) -> Self {
+        let size = file.size() as u64;
+        let [(h0, h1), (t0, t1)] = fingerprint::edges(size);
+        EdgeReads {
+            head: read_range(file, h0, h1),
+            tail: read_range(file, t0, t1),
+            size,
+        }
+    }
+
+    /// The file's [`fingerprint::of`] its first and last 64 KiB, and its
+    /// first bytes (the bridge plans a split with them); `None` when they
+    /// cannot be read (the scan then reports why).
+    async fn finish(self) -> Option<(u64, Vec<u8>)> {
+        let head = bytes_of(self.head).await?;
+        let tail = bytes_of(self.tail).await?;
+        Some((fingerprint::of(self.size, &head, &tail), head))
+    }
 }
 
 /// Fingerprint `files`, then register them with the workers' handle table
@@ -42,19 +67,24 @@ fn add_files(ctx: &Ctx, files: Vec<File>) {
     }
     let ctx = ctx.clone();
     wasm_bindgen_futures::spawn_local(async move {
+        // Every file's two reads at once, then their results in order.
+        let reads: Vec<EdgeReads> = files.iter().map(EdgeReads::start).collect();
         let mut entries = Vec::with_capacity(files.len());
-        for f in &files {
+        let mut heads = Vec::with_capacity(files.len());
+        for (f, read) in files.iter().zip(reads) {
             let entry = NewFile::new(f.name(), f.size() as u64);
-            entries.push(match fingerprint_of(f).await {
-                Some(fp) => entry.with_fingerprint(fp),
-                None => entry,
-            });
+            let (entry, head) = match read.finish().await {
+                Some((fp, head)) => (entry.with_fingerprint(fp), Some(head)),
+                None => (entry, None),
+            };
+            entries.push(entry);
+            heads.push(head);
         }
         let base = ctx.state().files.len() as u32;
         {
             let mut workers = ctx.workers.borrow_mut();
-            for (i, f) in files.iter().enumerate() {
-                workers.add_file(base + i as u32, f.clone());
+            for (i, (f, head)) in files.iter().zip(heads).enumerate() {
+                workers.add_file(base + i as u32, f.clone(), head);
             }
         }
         ctx.dispatch(Action::AddFiles(entries));
