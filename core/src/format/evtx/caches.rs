@@ -27,10 +27,7 @@ impl Classes {
     /// The class of `provider`'s event `event_id` (both trimmed).
     pub(super) fn get(&mut self, provider: Option<&str>, event_id: Option<&str>) -> RecordClass {
         let key = (provider.unwrap_or("\0"), event_id.unwrap_or("\0"));
-        let known = self
-            .list
-            .iter()
-            .find(|(p, e, _)| (p.as_str(), e.as_str()) == key);
+        let known = self.list.iter().find(|(p, e, _)| e == key.1 && p == key.0);
         if let Some((_, _, class)) = known {
             return class.clone();
         }

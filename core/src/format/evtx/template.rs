@@ -25,6 +25,7 @@ use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use evtx::EvtxRecord;
 
@@ -76,6 +77,42 @@ pub(super) struct Shape {
     /// definitions and names. A chunk with the same bytes at the same
     /// offsets has the same shape.
     sources: Vec<(usize, Vec<u8>)>,
+    /// Classes of records of this shape, by the values their provider and
+    /// event id come from ([`ClassKey`]): the text of a value is a function
+    /// of its type and bytes, so a record with the same ones has the same
+    /// class, without rendering those values nor comparing their text with
+    /// every class known ([`Classes`]). At most [`CLASSES_PER_SHAPE`].
+    classes: RefCell<Vec<(ClassKey, RecordClass)>>,
+}
+
+/// How many classes a [`Shape`] keeps (a template is usually one event id
+/// of one provider: one class).
+const CLASSES_PER_SHAPE: usize = 8;
+
+/// What a record's provider and event id come from, in a [`Shape`]: for
+/// each, the type and bytes of its value (empty for a literal or no field).
+#[derive(Debug, PartialEq, Eq)]
+struct ClassKey {
+    provider: (u8, Vec<u8>),
+    event_id: (u8, Vec<u8>),
+}
+
+/// Whether `a` and `b` hold the same bytes: compared 8 bytes at a time, as
+/// `memcmp` in WebAssembly compares one at a time (template definitions,
+/// several KiB, are compared once per chunk).
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    if wa.remainder() != wb.remainder() {
+        return false;
+    }
+    wa.zip(wb).all(|(x, y)| {
+        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        x == y
+    })
 }
 
 /// An element being read from a template definition.
@@ -436,14 +473,41 @@ impl Shape {
             provider,
             event_id,
             sources: walk.sources,
+            classes: RefCell::new(Vec::new()),
         })
     }
 
     /// Whether `chunk` holds what this shape was read from.
     fn fits(&self, chunk: &[u8]) -> bool {
-        self.sources
+        self.sources.iter().all(|(at, bytes)| {
+            chunk
+                .get(*at..*at + bytes.len())
+                .is_some_and(|here| same_bytes(here, bytes))
+        })
+    }
+
+    /// The class kept for a record whose provider and event id values are
+    /// `provider` and `event_id` (type and bytes).
+    fn class_of(&self, provider: (u8, &[u8]), event_id: (u8, &[u8])) -> Option<RecordClass> {
+        let same =
+            |(kind, bytes): &(u8, Vec<u8>), (k, b): (u8, &[u8])| *kind == k && same_bytes(bytes, b);
+        let classes = self.classes.borrow();
+        let (_, class) = classes
             .iter()
-            .all(|(at, bytes)| chunk.get(*at..*at + bytes.len()) == Some(bytes.as_slice()))
+            .find(|(key, _)| same(&key.event_id, event_id) && same(&key.provider, provider))?;
+        Some(class.clone())
+    }
+
+    /// Keep the class of a record whose values are `provider` and `event_id`.
+    fn keep_class(&self, provider: (u8, &[u8]), event_id: (u8, &[u8]), class: &RecordClass) {
+        let mut classes = self.classes.borrow_mut();
+        if classes.len() < CLASSES_PER_SHAPE {
+            let key = ClassKey {
+                provider: (provider.0, provider.1.to_vec()),
+                event_id: (event_id.0, event_id.1.to_vec()),
+            };
+            classes.push((key, class.clone()));
+        }
     }
 }
 
@@ -536,6 +600,20 @@ impl Templates {
         {
             return None;
         }
+        // The type and bytes of the value a field is (empty for a literal).
+        let raw = |i: Option<usize>| -> Option<(u8, &[u8])> {
+            match i.and_then(|i| shape.fields.get(i)).map(|f| &f.value) {
+                Some(&Piece::Slot { instance, slot }) => {
+                    let (kind, at, size) = values.get(instance, slot)?;
+                    Some((kind, data.get(at..at + size)?))
+                }
+                _ => Some((0, &[])),
+            }
+        };
+        let (provider_raw, event_id_raw) = (raw(shape.provider)?, raw(shape.event_id)?);
+        if let Some(class) = shape.class_of(provider_raw, event_id_raw) {
+            return Some((View { shape }, class));
+        }
         let text = |i: Option<usize>| -> Option<Option<Cow<'_, str>>> {
             let Some(i) = i else { return Some(None) };
             Some(Some(match &shape.fields.get(i)?.value {
@@ -548,6 +626,7 @@ impl Templates {
         let provider = provider.as_deref().map(str::trim);
         let event_id = event_id.as_deref().map(str::trim);
         let class = self.classes.get(provider, event_id);
+        shape.keep_class(provider_raw, event_id_raw, &class);
         Some((View { shape }, class))
     }
 
@@ -576,5 +655,34 @@ impl Templates {
         let cut = text.len() - part.len();
         text.drain(..cut);
         Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let long: alloc::vec::Vec<u8> = (0..=255).collect();
+        let cases: [(&[u8], &[u8]); 8] = [
+            (b"", b""),
+            (b"a", b"a"),
+            (b"a", b"b"),
+            (b"abcdefgh", b"abcdefgh"),
+            (b"abcdefghi", b"abcdefghj"),
+            (b"abcdefgh1", b"abcdefgh"),
+            (b"xbcdefghijklmnop", b"abcdefghijklmnop"),
+            (&long, &long),
+        ];
+        for (a, b) in cases {
+            assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+        }
+        let mut other = long.clone();
+        for i in [0, 7, 8, 100, 255] {
+            other[i] ^= 1;
+            assert!(!same_bytes(&long, &other), "{i}");
+            other[i] ^= 1;
+        }
     }
 }
