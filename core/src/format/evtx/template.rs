@@ -97,22 +97,17 @@ struct ClassKey {
     event_id: (u8, Vec<u8>),
 }
 
-/// Whether `a` and `b` hold the same bytes: compared 8 bytes at a time, as
-/// `memcmp` in WebAssembly compares one at a time (template definitions,
-/// several KiB, are compared once per chunk).
+/// Whether `a` and `b` hold the same bytes, written to vectorise (OR-folding
+/// the XOR of 64-byte blocks), since slice equality calls `memcmp`, which in
+/// WebAssembly compares one byte at a time (template definitions, several
+/// KiB, are compared once per chunk).
 pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    if wa.remainder() != wb.remainder() {
-        return false;
-    }
-    wa.zip(wb).all(|(x, y)| {
-        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
-        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
-        x == y
-    })
+    let differ = |x: &[u8], y: &[u8]| x.iter().zip(y).fold(0u8, |acc, (p, q)| acc | (p ^ q));
+    let (ba, bb) = (a.chunks_exact(64), b.chunks_exact(64));
+    differ(ba.remainder(), bb.remainder()) == 0 && ba.zip(bb).all(|(x, y)| differ(x, y) == 0)
 }
 
 /// An element being read from a template definition.

@@ -49,12 +49,17 @@ impl RecordSink for Views {
 
 /// The views of `bytes` decoded in 64 KiB slices, and how many records were read from values.
 fn decode(bytes: &[u8], from_values: bool) -> (Vec<String>, u64) {
+    decode_in(bytes, from_values, 65536)
+}
+
+/// The views of `bytes` decoded in slices of `slice` bytes.
+fn decode_in(bytes: &[u8], from_values: bool, slice: usize) -> (Vec<String>, u64) {
     let mut decoder = EvtxDecoder {
         from_values,
         ..EvtxDecoder::new()
     };
     let mut views = Views::default();
-    for slice in bytes.chunks(65536) {
+    for slice in bytes.chunks(slice) {
         decoder.push(slice, &mut views).expect("an EVTX file");
     }
     decoder.finish(&mut views).expect("an EVTX file");
@@ -136,6 +141,22 @@ fn interleaved_logs_reuse_only_the_shapes_of_their_own_templates() {
     assert_eq!(rendered.len(), read.len());
     for (a, b) in rendered.iter().zip(&read) {
         assert_eq!(a, b);
+    }
+}
+
+/// A log pushed in one slice and in 4,099-byte slices (never on a chunk
+/// boundary) looks the same, on every real log (damaged ones included) and
+/// on each cut inside its last chunk (read padded with zeros).
+#[test]
+fn one_slice_or_many_give_the_same_views() {
+    for path in evtx_files(&shared("")) {
+        let bytes = std::fs::read(&path).expect("a readable log");
+        let cut = bytes.len() - bytes.len().min(30_000);
+        for bytes in [&bytes[..], &bytes[..cut.max(super::FILE_HEADER_BYTES)]] {
+            let (one, _) = decode_in(bytes, true, bytes.len());
+            let (many, _) = decode_in(bytes, true, 4099);
+            assert_eq!(one, many, "{}, {} bytes", path.display(), bytes.len());
+        }
     }
 }
 
