@@ -281,6 +281,31 @@ pub struct ChartsKey {
     spec: ViewSpec,
 }
 
+/// While files are read, the charts are drawn again at most this often (ms),
+/// whatever rows arrive: redrawing up to 1,024 timeline bins and 40 bars
+/// every 100 ms cost the page's main thread more layout and style work than
+/// all the rest of the page (`web/perf/timeline.py`, a 300 MB CSV), and on
+/// a two-core machine that time is the workers'.
+pub const READING_REDRAW_MS: f64 = 1000.0;
+
+impl ChartsKey {
+    /// Whether charts drawn for `self` at `drawn_ms` are drawn again for
+    /// `next` at `now_ms`: when the key changed, except while files are
+    /// still being read (before and now, the same files finished, the same
+    /// filters) and less than [`READING_REDRAW_MS`] has passed. A filter
+    /// change, a file finishing and the end of reading show at once.
+    pub fn redraw(&self, drawn_ms: f64, next: &ChartsKey, now_ms: f64) -> bool {
+        if self == next {
+            return false;
+        }
+        let still_reading = self.reading.is_some()
+            && next.reading.is_some()
+            && self.done == next.done
+            && self.spec == next.spec;
+        !(still_reading && now_ms - drawn_ms < READING_REDRAW_MS)
+    }
+}
+
 /// What the charts depend on: the rows shown and the files' accounts. While
 /// files are read, rows arrive every 100 ms; counting 100,000 of them each
 /// time would cost the page's main thread, so then the charts follow every
@@ -603,5 +628,46 @@ mod state_tests {
             st.shown.len(),
             cmdhunt_core::results::select(&st.rows, &Window::All, st.spec.newest).len()
         );
+    }
+
+    /// When charts drawn for one key are drawn again for the next: a table
+    /// over reading/settled keys, filters, finished files and elapsed time.
+    #[test]
+    fn charts_redraw_at_most_once_a_second_while_reading() {
+        let spec = ViewSpec::default();
+        let other = ViewSpec {
+            search: "host=a".into(),
+            ..ViewSpec::default()
+        };
+        let key = |settled: Option<u64>, reading: Option<(usize, u64)>, done, spec: &ViewSpec| {
+            ChartsKey {
+                settled,
+                reading,
+                done,
+                spec: spec.clone(),
+            }
+        };
+        let r1 = key(None, Some((0, 1)), 0, &spec);
+        let r2 = key(None, Some((1, 2)), 0, &spec);
+        let r2_done = key(None, Some((1, 2)), 1, &spec);
+        let r2_filtered = key(None, Some((1, 2)), 0, &other);
+        let settled = key(Some(7), None, 1, &spec);
+        let settled_again = key(Some(8), None, 1, &spec);
+        let d = READING_REDRAW_MS;
+        let cases = [
+            // (drawn for, next, elapsed ms, redraw)
+            (&r1, &r1, 5000.0, false),
+            (&r1, &r2, 10.0, false),
+            (&r1, &r2, d - 1.0, false),
+            (&r1, &r2, d, true),
+            (&r1, &r2_done, 10.0, true),
+            (&r1, &r2_filtered, 10.0, true),
+            (&r1, &settled, 10.0, true),
+            (&settled, &settled_again, 10.0, true),
+            (&settled, &r1, 10.0, true),
+        ];
+        for (i, (drawn, next, elapsed, want)) in cases.into_iter().enumerate() {
+            assert_eq!(drawn.redraw(100.0, next, 100.0 + elapsed), want, "case {i}");
+        }
     }
 }

@@ -3,12 +3,10 @@
 //! `field=value` term to the search box (visible, editable there), a second
 //! click removes it ([`crate::query::toggle_equals`]).
 
-use std::rc::Rc;
-
 use cmdhunt_core::display::display_safe;
 use yew::prelude::*;
 
-use crate::charts::{charts_key, tops, BAR_CHARTS};
+use crate::charts::{tops, BAR_CHARTS};
 use crate::components::app::Ctx;
 use crate::query::{self, Field, Op};
 use crate::state::Action;
@@ -17,14 +15,8 @@ use crate::state::Action;
 #[function_component(TopBars)]
 pub fn top_bars() -> Html {
     let ctx = use_context::<Ctx>();
-    let key = ctx.as_ref().map(|c| charts_key(&c.state()));
-    let data: Rc<Vec<Vec<(String, usize)>>> = {
-        let ctx = ctx.clone();
-        use_memo(key, move |_| {
-            ctx.as_ref().map(|c| tops(&c.state())).unwrap_or_default()
-        })
-    };
-    let Some(ctx) = ctx else {
+    let data = super::use_chart_data(ctx.as_ref(), tops);
+    let (Some(ctx), Some(data)) = (ctx, data) else {
         return Html::default();
     };
     let search = ctx.state().spec.search.clone();

@@ -11,10 +11,37 @@
 pub mod bars;
 pub mod timeline;
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use super::app::Ctx;
-use crate::charts::range_text;
+use crate::charts::{charts_key, range_text, ChartsKey};
+use crate::state::AppState;
+
+/// A chart's data, `compute(state)`, computed again only when
+/// [`ChartsKey::redraw`] says so (the same `Rc` otherwise, so a child
+/// component given it skips its render); `None` without a context.
+#[hook]
+fn use_chart_data<T: 'static>(
+    ctx: Option<&Ctx>,
+    compute: impl FnOnce(&AppState) -> T,
+) -> Option<Rc<T>> {
+    let drawn = use_mut_ref(|| None::<(ChartsKey, f64, Rc<T>)>);
+    let ctx = ctx?;
+    let state = ctx.state();
+    let key = charts_key(&state);
+    let now = crate::browser::now_ms();
+    let mut drawn = drawn.borrow_mut();
+    let again = match drawn.as_ref() {
+        Some((before, at, _)) => before.redraw(*at, &key, now),
+        None => true,
+    };
+    if again {
+        *drawn = Some((key, now, Rc::new(compute(&state))));
+    }
+    drawn.as_ref().map(|(_, _, data)| data.clone())
+}
 
 /// The charts section.
 #[function_component(Charts)]

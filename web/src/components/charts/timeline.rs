@@ -15,7 +15,7 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::charts::{self as model, charts_key, timeline_of, Timeline as Model};
+use crate::charts::{self as model, timeline_of, Timeline as Model};
 use crate::components::app::Ctx;
 use crate::state::Action;
 use crate::window::span_text;
@@ -35,26 +35,24 @@ fn fraction(e: &MouseEvent, plot: &NodeRef) -> Option<f64> {
     (width > 0.0).then(|| (f64::from(e.offset_x()) / width).clamp(0.0, 1.0))
 }
 
-/// The timeline.
-#[function_component(Timeline)]
-pub fn timeline() -> Html {
-    let ctx = use_context::<Ctx>();
-    let drag = use_state(|| None::<(f64, f64)>);
-    let plot = use_node_ref();
-    let memo_key = ctx.as_ref().map(|c| charts_key(&c.state()));
-    let model: Rc<Option<Model>> = {
-        let ctx = ctx.clone();
-        use_memo(memo_key, move |_| {
-            ctx.as_ref().and_then(|c| timeline_of(&c.state()))
-        })
-    };
-    let Some(ctx) = ctx else {
-        return Html::default();
-    };
-    let Some(m) = model.as_ref().clone() else {
-        return Html::default();
-    };
-    let state = ctx.state();
+/// The bins of one drawn timeline: rendered again only for a new model
+/// (the same `Rc` while [`super::use_chart_data`] keeps it), however often
+/// the timeline around them renders.
+#[derive(Properties)]
+struct BinsProps {
+    model: Rc<Model>,
+}
+
+impl PartialEq for BinsProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &other.model)
+    }
+}
+
+/// Per bin, a `<g>` of its two bars and their title (inside the `<svg>`).
+#[function_component(Bins)]
+fn bins(props: &BinsProps) -> Html {
+    let m = &props.model;
     let n = m.bins.len().max(1) as f64;
     let bw = W / n;
     // Square-root heights: a few flagged rows stay visible beside thousands of events.
@@ -78,6 +76,23 @@ pub fn timeline() -> Html {
             </g>
         }
     });
+    html! { { for bins } }
+}
+
+/// The timeline.
+#[function_component(Timeline)]
+pub fn timeline() -> Html {
+    let ctx = use_context::<Ctx>();
+    let drag = use_state(|| None::<(f64, f64)>);
+    let plot = use_node_ref();
+    let model = super::use_chart_data(ctx.as_ref(), |s| timeline_of(s).map(Rc::new));
+    let (Some(ctx), Some(model)) = (ctx, model) else {
+        return Html::default();
+    };
+    let Some(m) = model.as_ref().clone() else {
+        return Html::default();
+    };
+    let state = ctx.state();
     // The time window, shaded.
     let window = match state.spec.window {
         Window::All => None,
@@ -159,7 +174,7 @@ pub fn timeline() -> Html {
                 aria-label="Flagged rows and cmd.exe events over time; drag to set the time window"
                 onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave}>
                 <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" aria-hidden="true">
-                    { for bins }
+                    <Bins model={m.clone()} />
                     { for window_rect }
                     { for brush_rect }
                 </svg>
