@@ -7,9 +7,10 @@
 //! while files stream in, in short tasks, whatever the number of workers and
 //! messages.
 //!
-//! A CSV file of at least [`split_threshold`] bytes is read by two workers
-//! at once, over two byte ranges: the page reads its first bytes and a
-//! window at its middle, [`split::plan`] finds the boundary, and every
+//! A CSV, EVTX log or JSON lines file of at least [`split_threshold`] bytes
+//! is read by two workers at once, over two byte ranges: the page reads its
+//! first bytes and a window at its middle, [`split::plan`] (or
+//! [`split::evtx::plan`], [`split::json::plan`]) finds the boundary, and every
 //! message of either worker goes through a [`SplitJob`], which gives the
 //! reducer the messages one worker reading the whole file would have sent
 //! (`split_job.rs` says how: held rows, shifted positions, merged
@@ -36,7 +37,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker};
 
-use crate::protocol::{self, FieldBlock, FromWorker, ScanRange, ScanRules, ToWorker, CHUNK_BYTES};
+use crate::protocol::{
+    self, FieldBlock, FromWorker, RangeKind, ScanRange, ScanRules, ToWorker, CHUNK_BYTES,
+};
 use crate::split_job::{SplitJob, SplitOut, SplitSettings};
 use crate::state::{Action, AppState};
 use crate::worker_pool::Pool;
@@ -119,14 +122,16 @@ impl JobStart {
     /// Whether a file of `size` bytes may be split across workers (its
     /// content decides after: [`split::plan`]): big enough, not validated
     /// (the validation reads the whole file in order), not forced to a
-    /// format other than CSV.
+    /// format other than CSV, EVTX or JSON.
     fn may_split(&self, size: u64, threshold: u64) -> bool {
         size >= threshold
             && !self.validate
-            && self
-                .format
-                .as_deref()
-                .is_none_or(|f| matches!(Format::from_name(f), Some(Format::Csv | Format::Evtx)))
+            && self.format.as_deref().is_none_or(|f| {
+                matches!(
+                    Format::from_name(f),
+                    Some(Format::Csv | Format::Evtx | Format::Json)
+                )
+            })
     }
 
     /// The start message for this run (`range`: one range of a split file).
@@ -134,8 +139,15 @@ impl JobStart {
         // A later range's format is forced: its decoder starts after the
         // sniffed bytes.
         let format = match range {
-            Some(r) if r.start > 0 && r.evtx => Some(Format::Evtx.name().to_owned()),
-            Some(r) if r.start > 0 => Some(Format::Csv.name().to_owned()),
+            Some(r) if r.start > 0 => Some(
+                match r.kind {
+                    RangeKind::Csv => Format::Csv,
+                    RangeKind::Evtx => Format::Evtx,
+                    RangeKind::Json => Format::Json,
+                }
+                .name()
+                .to_owned(),
+            ),
             _ => self.format.clone(),
         };
         protocol::encode(&ToWorker::Scan {
@@ -154,7 +166,7 @@ impl JobStart {
 
 /// Worker messages are applied at most this often (ms): every flush is one
 /// render, whatever number of messages (progress, rows, two workers) it applies.
-const FLUSH_INTERVAL_MS: f64 = 100.0;
+const FLUSH_INTERVAL_MS: f64 = 250.0;
 /// A flush stops decoding after this many milliseconds and leaves the rest
 /// to the next one, so no single task grows with a backlog.
 const FLUSH_BUDGET_MS: f64 = 8.0;
@@ -346,16 +358,17 @@ struct Cut {
     /// The bytes a later range's decoder reads first: a CSV's header
     /// record, an EVTX log's 4 KiB file header.
     header: Vec<u8>,
-    /// Length of the CSV's byte-order mark.
+    /// Length of the CSV's (or JSON lines file's) byte-order mark.
     bom: u32,
-    /// An EVTX log (cut on a chunk boundary).
-    evtx: bool,
+    /// What is cut: a CSV, an EVTX log (on a chunk boundary), JSON lines.
+    kind: RangeKind,
 }
 
 /// Where to cut `file`: an EVTX log on the chunk boundary nearest its
-/// middle ([`split::evtx::plan`]), a CSV at the first line start after
-/// fraction `at` of it, the middle by default ([`split::plan`] over its first
-/// bytes and a window there); `None`: read it whole. `head`: its first
+/// middle ([`split::evtx::plan`]), JSON lines or a CSV at the first line
+/// start after fraction `at` of it, the middle by default
+/// ([`split::json::plan`], [`split::plan`] over its first bytes and a window
+/// there); `None`: read it whole. `head`: its first
 /// bytes if already read ([`Workers::add_file`]).
 async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
@@ -378,10 +391,20 @@ async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
             boundary: *plan.starts.get(1)?,
             header: header.to_vec(),
             bom: 0,
-            evtx: true,
+            kind: RangeKind::Evtx,
         });
     }
     let window = bytes_of(window).await?;
+    if let Some(plan) = split::json::plan(&head, &[(window_start, &window)], size) {
+        // JSON lines: no header; the cut is the first line start in the window.
+        let boundary = *plan.starts.first()?;
+        return crate::split_job::first_range_fits(boundary).then_some(Cut {
+            boundary,
+            header: Vec::new(),
+            bom: plan.bom as u32,
+            kind: RangeKind::Json,
+        });
+    }
     let plan: Plan = split::plan(&head, &window, window_start, size)?;
     if !crate::split_job::first_range_fits(plan.boundary) {
         return None;
@@ -390,7 +413,7 @@ async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
         boundary: plan.boundary,
         header: head.get(..plan.header_end)?.to_vec(),
         bom: plan.bom as u32,
-        evtx: false,
+        kind: RangeKind::Csv,
     })
 }
 
@@ -546,27 +569,27 @@ fn start_split(
     dispatch: &Rc<dyn Fn(Action)>,
 ) -> Result<(), String> {
     let size = file.size() as u64;
-    let (header_end, bom, evtx) = (cut.header.len() as u64, cut.bom, cut.evtx);
+    let (header_end, bom, kind) = (cut.header.len() as u64, cut.bom, cut.kind);
     let ranges = [
         ScanRange {
             start: 0,
             end: cut.boundary,
             header_end,
             bom,
-            evtx,
+            kind,
         },
         ScanRange {
             start: cut.boundary,
             end: size,
             header_end,
             bom,
-            evtx,
+            kind,
         },
     ];
-    let job = if evtx {
-        SplitJob::evtx(start.job, size, cut.boundary)
-    } else {
-        SplitJob::new(start.job, size, cut.boundary, &cut.header)
+    let job = match kind {
+        RangeKind::Evtx => SplitJob::evtx(start.job, size, cut.boundary),
+        RangeKind::Json => SplitJob::json(start.job, size, cut.boundary),
+        RangeKind::Csv => SplitJob::new(start.job, size, cut.boundary, &cut.header),
     };
     shared.borrow_mut().splits.insert(start.job, job);
     let mut workers = Vec::with_capacity(ranges.len());

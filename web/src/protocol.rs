@@ -108,12 +108,44 @@ pub struct ScanRange {
     pub header_end: u64,
     /// Length of the UTF-8 byte-order mark (0 or 3).
     pub bom: u32,
+    /// What is split (absent: a CSV).
+    #[serde(default, skip_serializing_if = "RangeKind::is_csv")]
+    pub kind: RangeKind,
+}
+
+/// What kind of file a [`ScanRange`] cuts, which says how its ranges are
+/// scanned and who judges the seam (`"kind"` on the wire, lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RangeKind {
+    /// A CSV ([`cmdhunt_core::split::RangeScan`]): a later range reads the
+    /// header record `[0, header_end)` first; the first range judges its own
+    /// seam and reads on by itself when it does not hold.
+    #[default]
+    Csv,
     /// An EVTX log cut on chunk boundaries ([`cmdhunt_core::split::evtx`]);
-    /// `header_end` is then its 4 KiB file header. The first range waits,
-    /// after its bytes, for the page to say whether to read on (a later
-    /// range that did not stand alone).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub evtx: bool,
+    /// `header_end` is its 4 KiB file header. The first range waits, after
+    /// its bytes, for the page to say whether to read on (a later range
+    /// that did not stand alone).
+    Evtx,
+    /// JSON lines ([`cmdhunt_core::split::json`]); no header
+    /// (`header_end` 0). The first range reports whether its lines were
+    /// clean, the later one whether it stands alone, and the first waits for
+    /// the page's word as an EVTX log's does.
+    Json,
+}
+
+impl RangeKind {
+    /// The default (left out of the JSON).
+    pub fn is_csv(&self) -> bool {
+        *self == RangeKind::Csv
+    }
+
+    /// Whether the first range's worker waits after its bytes for the
+    /// page's word on reading on ([`crate::split_job::SplitOut::Decide`]).
+    pub fn first_waits(&self) -> bool {
+        *self != RangeKind::Csv
+    }
 }
 
 /// `SuspiciousPatterns` and `SuspiciousParents`, in that order.
@@ -173,16 +205,19 @@ pub enum FromWorker {
         result: Box<crate::validation::ValidationDto>,
     },
     /// A range worker read its range's last byte ([`ScanRange`]): the line
-    /// breaks in the range, and whether the range's last record ended
-    /// exactly there (the seam held; always `true` for a later range).
-    /// When the first range's seam does not hold, its worker reads on to
-    /// the end of the file (the rescan) and the page stops the others.
+    /// breaks in the range, and `held`, its word on the seam. A CSV's first
+    /// range: its last record ended exactly at the boundary (if not, its
+    /// worker reads on to the end of the file, the rescan, and the page
+    /// stops the others); a later CSV range: always `true`. An EVTX log's or
+    /// a JSON lines file's later range: it stands alone. A JSON lines
+    /// file's first range: its lines were all clean. For these two kinds the
+    /// page then tells the first range's worker whether to read on.
     RangeRead {
         /// The run.
         job: u32,
         /// Line breaks in the range's bytes.
         newlines: u64,
-        /// The seam held.
+        /// The seam held (see above for each kind).
         held: bool,
     },
     /// The answer to [`ToWorker::Context`]: the row's process context.
@@ -615,7 +650,7 @@ mod tests {
                 end: 200,
                 header_end: 10,
                 bom: 3,
-                evtx: true,
+                kind: RangeKind::Json,
             }),
         };
         assert_eq!(decode::<ToWorker>(&encode(&m).expect("encodes")), Ok(m));

@@ -10,6 +10,7 @@ use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
 use cmdhunt_core::split::evtx::EvtxRangeScan;
+use cmdhunt_core::split::json::{JsonPlan, JsonRangeScan};
 use cmdhunt_core::split::{Plan, RangeScan};
 use cmdhunt_core::validation::FileValidation;
 
@@ -33,6 +34,8 @@ enum Scanner<'r> {
     Whole(FileScan<'r>),
     Range(RangeScan<'r>),
     Evtx(EvtxRangeScan<'r>),
+    /// A JSON lines range and the line breaks in its bytes so far.
+    Json(JsonRangeScan<'r>, u64),
 }
 
 impl<'r> Scanner<'r> {
@@ -41,6 +44,10 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.push(chunk),
             Scanner::Range(s) => s.push(chunk),
             Scanner::Evtx(s) => s.push(chunk),
+            Scanner::Json(s, newlines) => {
+                *newlines += newlines_in(chunk);
+                s.push(chunk);
+            }
         }
     }
 
@@ -49,6 +56,7 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.summary(),
             Scanner::Range(s) => s.summary(),
             Scanner::Evtx(s) => s.summary(),
+            Scanner::Json(s, _) => s.summary(),
         }
     }
 
@@ -57,6 +65,7 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.take_rows(),
             Scanner::Range(s) => s.take_rows(),
             Scanner::Evtx(s) => s.take_rows(),
+            Scanner::Json(s, _) => s.take_rows(),
         }
     }
 
@@ -68,6 +77,10 @@ impl<'r> Scanner<'r> {
                 (part.summary, part.rows)
             }
             Scanner::Evtx(s) => {
+                let part = s.finish();
+                (part.summary, part.rows)
+            }
+            Scanner::Json(s, _) => {
                 let part = s.finish();
                 (part.summary, part.rows)
             }
@@ -175,10 +188,40 @@ impl<'r> ScanSession<'r> {
         Ok(ScanSession { scan, ..self })
     }
 
+    /// Scan only the first range `[0, end)` of a JSON lines file cut at
+    /// `end` ([`JsonRangeScan::first`]; `bom`: the plan's byte-order mark).
+    /// Call before any `push`.
+    pub fn json_first_range(self, bom: usize, end: u64) -> Self {
+        let plan = JsonPlan {
+            bom,
+            starts: vec![end],
+        };
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::first(s, &plan), 0),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
+    /// Scan a later range of a JSON lines file from line start `start`
+    /// ([`JsonRangeScan::after`]: nothing is fed before it); the session
+    /// should force the JSON format. Call before any `push`.
+    pub fn json_later_range(self, start: u64) -> Self {
+        let scan = match self.scan {
+            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::after(s, start), 0),
+            range => range,
+        };
+        ScanSession { scan, ..self }
+    }
+
     /// The range's last byte was pushed: a [`FromWorker::RangeRead`] (the
-    /// range's line breaks; for the first range, whether the seam held),
-    /// and whether to read on to the end of the file (the first range's
-    /// seam did not hold: the rescan). For a whole-file session, nothing.
+    /// range's line breaks; its word on the seam, `held`: for a CSV's first
+    /// range whether its last record ended at the boundary, for a later
+    /// EVTX or JSON range whether it stands alone, for a JSON first range
+    /// whether its lines were clean), and whether to read on to the end of
+    /// the file (a CSV's first range whose seam did not hold: the rescan;
+    /// EVTX and JSON first ranges wait for the page's word instead). For a
+    /// whole-file session, nothing.
     pub fn end_range(&mut self) -> (Vec<FromWorker>, bool) {
         let (newlines, held, read_on) = match &self.scan {
             Scanner::Whole(_) => return (Vec::new(), false),
@@ -186,6 +229,9 @@ impl<'r> ScanSession<'r> {
             // An EVTX range's seam is the range *after* it: the page says
             // whether the first reads on (`WorkerScan::end_range`).
             Scanner::Evtx(s) => (0, s.stands_alone(), false),
+            // A JSON range's seam needs both sides: the first's lines clean
+            // and the later range standing alone; the page decides.
+            Scanner::Json(s, newlines) => (*newlines, s.stands_alone() && s.clean(), false),
         };
         let message = FromWorker::RangeRead {
             job: self.job,
@@ -269,6 +315,11 @@ impl<'r> ScanSession<'r> {
         let rows = std::mem::take(&mut self.pending);
         rows_messages(self.job, &rows, &mut self.rows_sent, out);
     }
+}
+
+/// Line breaks in `data`.
+fn newlines_in(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// `s` (the account so far) as a `Progress` of `job` ([`FromWorker::progress`]).

@@ -33,11 +33,21 @@
 //! range's worker waits after its bytes for [`SplitOut::Decide`]: read on
 //! (the second's work dropped) or finish. Its later range's positions need
 //! no byte or line shift, only the first range's records.
+//!
+//! A JSON lines file ([`SplitJob::json`], [`cmdhunt_core::split::json`]) is
+//! cut at a line start and has no header. Its seam needs both sides: the
+//! first range's lines were all clean (its `RangeRead`) and the second
+//! range stands alone (clean too, no 4688 parent looked up and not found:
+//! its `RangeRead`). The first range's worker waits after its bytes as an
+//! EVTX log's does; the page says read on as soon as the first range was
+//! not clean, or once the second did not stand alone. The second range's
+//! positions shift by the boundary's byte, the first range's line breaks
+//! and records.
 
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::split::{self, RangePart, Shift};
 
-use crate::protocol::{FieldBlock, FromWorker, RowDto};
+use crate::protocol::{FieldBlock, FromWorker, RangeKind, RowDto};
 use crate::session::progress;
 
 /// Whether a first range ending at `boundary` may be cut off: it holds at
@@ -61,9 +71,9 @@ pub enum SplitOut {
     /// Stop the second range's worker: its work is not needed (the seam did
     /// not hold, or the first range ended the file's scan).
     StopSecond,
-    /// Tell the first range's worker of a split EVTX log, which waits after
-    /// its range, whether to read on to the end (`true`: the second range
-    /// did not stand alone, and its work is dropped).
+    /// Tell the first range's worker of a split EVTX log or JSON lines file,
+    /// which waits after its range, whether to read on to the end (`true`:
+    /// the seam does not hold, and the second range's work is dropped).
     Decide(bool),
 }
 
@@ -94,9 +104,14 @@ pub struct SplitJob {
     second_account: Option<FileSummary>,
     /// The second range's final summary.
     second_done: Option<FileSummary>,
-    /// An EVTX log: the second range judges the seam.
-    evtx: bool,
-    /// The first range's worker was told whether to read on (EVTX).
+    /// What is split: a CSV's first range judges its seam alone; an EVTX
+    /// log's and a JSON lines file's first range waits for [`SplitOut::Decide`].
+    kind: RangeKind,
+    /// The first range's word on the seam (JSON lines: its lines were clean).
+    first_clean: Option<bool>,
+    /// The second range's word on the seam (it stands alone).
+    second_alone: Option<bool>,
+    /// The first range's worker was told whether to read on (EVTX, JSON).
     decided: bool,
 }
 
@@ -119,7 +134,9 @@ impl SplitJob {
             held: Vec::new(),
             second_account: None,
             second_done: None,
-            evtx: false,
+            kind: RangeKind::Csv,
+            first_clean: None,
+            second_alone: None,
             decided: false,
         }
     }
@@ -132,7 +149,16 @@ impl SplitJob {
         SplitJob {
             prefix: boundary,
             prefix_newlines: 0,
-            evtx: true,
+            kind: RangeKind::Evtx,
+            ..SplitJob::new(job, size, boundary, &[])
+        }
+    }
+
+    /// A JSON lines file of `size` bytes cut at line start `boundary`: the
+    /// second range's decoder starts there, fed nothing before it.
+    pub fn json(job: u32, size: u64, boundary: u64) -> Self {
+        SplitJob {
+            kind: RangeKind::Json,
             ..SplitJob::new(job, size, boundary, &[])
         }
     }
@@ -174,6 +200,13 @@ impl SplitJob {
             FromWorker::Progress { ref account, .. } => {
                 self.read[0] = account.bytes;
                 out.push(SplitOut::Message(message));
+            }
+            FromWorker::RangeRead { held, newlines, .. } if self.kind == RangeKind::Json => {
+                if held {
+                    self.first_newlines = Some(newlines);
+                }
+                self.first_clean = Some(held);
+                self.decide(out);
             }
             FromWorker::RangeRead { held, newlines, .. } => {
                 if held {
@@ -243,21 +276,45 @@ impl SplitJob {
         out.push(SplitOut::StopSecond);
     }
 
+    /// Once both words on the seam are in (for JSON lines; for EVTX the
+    /// second's alone), tell the waiting first range whether to read on.
+    fn decide(&mut self, out: &mut Vec<SplitOut>) {
+        if self.decided {
+            return;
+        }
+        let read_on = match (self.kind, self.first_clean, self.second_alone) {
+            (RangeKind::Csv, _, _) => return,
+            (RangeKind::Evtx, _, Some(alone)) => !alone,
+            (RangeKind::Json, Some(false), _) => true,
+            (RangeKind::Json, Some(true), Some(alone)) => !alone,
+            _ => return,
+        };
+        self.decided = true;
+        if read_on {
+            self.rescan(out);
+        }
+        out.push(SplitOut::Decide(read_on));
+    }
+
     fn second(&mut self, message: FromWorker, out: &mut Vec<SplitOut>) {
+        let waits = self.kind.first_waits() && !self.decided;
         match message {
-            FromWorker::RangeRead { held, .. } if self.evtx && !self.decided => {
-                self.decided = true;
-                if !held {
-                    self.rescan(out);
-                }
-                out.push(SplitOut::Decide(!held));
+            FromWorker::RangeRead { held, .. } if waits => {
+                self.second_alone = Some(held);
+                self.decide(out);
                 return;
             }
-            FromWorker::Done { .. } if self.evtx && !self.decided => {
+            FromWorker::Done { .. } if waits => {
                 // Ended before its range's end (a read failure): its error
-                // is the file's after the first range; let that finish.
-                self.decided = true;
-                out.push(SplitOut::Decide(false));
+                // is the file's after the first range; let that finish
+                // (unless the first range reads on anyway). After its
+                // range's end its word is in already (JSON lines: the
+                // first range's may not be).
+                self.second_alone.get_or_insert(true);
+                self.decide(out);
+                if self.rescan {
+                    return;
+                }
             }
             _ => {}
         }
@@ -441,8 +498,10 @@ mod tests {
     use crate::session::ScanSession;
     use crate::state::{Action, AppState, NewFile, Status};
     use crate::testdata::{sample_csv, shared_data};
+    use cmdhunt_core::format::Format;
     use cmdhunt_core::matcher::CompiledRule;
     use cmdhunt_core::scan::FileScan;
+    use cmdhunt_core::split::json::{JsonPlan, JsonRangeScan};
     use cmdhunt_core::split::Plan;
 
     const JOB: u32 = 1;
@@ -850,13 +909,32 @@ mod tests {
             .iter()
             .any(|m| matches!(m, FromWorker::RangeRead { held: true, .. }));
         let first = evtx_messages(bytes, boundary, 0, !held);
+        let job = SplitJob::evtx(JOB, bytes.len() as u64, boundary);
+        let (out, decided) = through_waiting_split(job, first, second, prefer);
+        assert_eq!(
+            decided,
+            Some(!held),
+            "the first range is told to read on iff the second did not stand alone"
+        );
+        out
+    }
+
+    /// Two ranges' messages through `job`, the first range's messages after
+    /// its `RangeRead` held back until the job has decided (as its worker
+    /// waits), in the order `prefer` gives; what the page applies and the
+    /// decision it sent.
+    fn through_waiting_split(
+        mut job: SplitJob,
+        first: Vec<FromWorker>,
+        second: Vec<FromWorker>,
+        prefer: fn(usize) -> usize,
+    ) -> (Vec<SplitOut>, Option<bool>) {
         let cut = first
             .iter()
             .position(|m| matches!(m, FromWorker::RangeRead { .. }))
             .expect("a RangeRead")
             + 1;
         let mut queues = [first.into_iter(), second.into_iter()];
-        let mut job = SplitJob::evtx(JOB, bytes.len() as u64, boundary);
         let (mut sent_first, mut decided) = (0, None);
         let mut out = Vec::new();
         for i in 0.. {
@@ -873,17 +951,13 @@ mod tests {
             sent_first += usize::from(from == 0);
             for o in job.receive(from, m) {
                 if let SplitOut::Decide(d) = o {
+                    assert!(decided.is_none(), "one decision");
                     decided = Some(d);
                 }
                 out.push(o);
             }
         }
-        assert_eq!(
-            decided,
-            Some(!held),
-            "the first range is told to read on iff the second did not stand alone"
-        );
-        out
+        (out, decided)
     }
 
     /// Every EVTX log under `dir` (recursively).
@@ -928,6 +1002,270 @@ mod tests {
         }
         assert!(split >= 10, "{split} logs split");
         eprintln!("{split} EVTX logs split, {rescanned} read on by the first range");
+    }
+
+    /// The JSON lines plan the bridge makes for `bytes` cutting at fraction
+    /// `at` (its head and a window there).
+    fn json_plan_at(bytes: &[u8], at: f64) -> Option<JsonPlan> {
+        let size = bytes.len() as u64;
+        let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
+        let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
+        let end = bytes.len().min(start + split::WINDOW_BYTES);
+        split::json::plan(head, &[(start as u64, &bytes[start..end])], size)
+            .filter(|p| first_range_fits(p.starts[0]))
+    }
+
+    /// The core's word on the seam of `plan`: `true` (read on) unless the
+    /// first range's lines are clean and the second stands alone.
+    fn json_reads_on(bytes: &[u8], plan: &JsonPlan) -> bool {
+        let rule = CompiledRule::new();
+        let b = plan.starts[0] as usize;
+        let mut first = JsonRangeScan::first(FileScan::new(&rule, 0, "test", None), plan);
+        first.push(&bytes[..b]);
+        let mut second = JsonRangeScan::after(
+            FileScan::new(&rule, 0, "test", Some(Format::Json)),
+            b as u64,
+        );
+        second.push(&bytes[b..]);
+        !(first.clean() && second.stands_alone())
+    }
+
+    /// What range `range`'s worker of a JSON lines file split by `plan`
+    /// sends (the first reading on when `read_on`), in `chunk`-byte pieces.
+    fn json_messages(
+        bytes: &[u8],
+        plan: &JsonPlan,
+        range: usize,
+        read_on: bool,
+        chunk: usize,
+    ) -> Vec<FromWorker> {
+        let rule = CompiledRule::new();
+        let b = plan.starts[0] as usize;
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
+            for c in data.chunks(chunk) {
+                t += 1000.0;
+                out.extend(s.push(c, t));
+            }
+        };
+        let mut s = if range == 0 {
+            ScanSession::new(&rule, JOB, 0, "test", None)
+                .expect("session")
+                .json_first_range(plan.bom, plan.starts[0])
+        } else {
+            ScanSession::new(&rule, JOB, 0, "test", Some("json"))
+                .expect("session")
+                .json_later_range(plan.starts[0])
+        };
+        let (start, end) = if range == 0 { (0, b) } else { (b, bytes.len()) };
+        feed(&mut s, &bytes[start..end], &mut out);
+        let (read, reads_on_alone) = s.end_range();
+        assert!(!reads_on_alone, "a JSON range waits for the page's word");
+        out.extend(read);
+        if range == 0 && read_on {
+            feed(&mut s, &bytes[b..], &mut out);
+        }
+        out.extend(s.finish());
+        out
+    }
+
+    /// The two ranges of a JSON lines file through a [`SplitJob`] (the
+    /// first waiting for the page's word after its range), in the order
+    /// `prefer` gives; the page must say read on exactly when the core's
+    /// seam does not hold. What the page applies, and whether it read on.
+    fn through_split_json(
+        bytes: &[u8],
+        plan: &JsonPlan,
+        chunk: usize,
+        prefer: fn(usize) -> usize,
+    ) -> (Vec<SplitOut>, bool) {
+        let read_on = json_reads_on(bytes, plan);
+        let first = json_messages(bytes, plan, 0, read_on, chunk);
+        let second = json_messages(bytes, plan, 1, false, chunk);
+        let job = SplitJob::json(JOB, bytes.len() as u64, plan.starts[0]);
+        let (out, decided) = through_waiting_split(job, first, second, prefer);
+        assert_eq!(
+            decided,
+            Some(read_on),
+            "the first range is told to read on iff the core's seam does not hold"
+        );
+        (out, read_on)
+    }
+
+    /// Every JSON file under `dir` (recursively).
+    fn json_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                json_files(&path, out);
+            } else if path
+                .extension()
+                .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_split_json_lines_file_gives_the_whole_files_rows_summary_and_accounts() {
+        let mut files = Vec::new();
+        json_files(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")),
+            &mut files,
+        );
+        files.sort();
+        let (mut split, mut rows) = (0, 0);
+        for path in &files {
+            let bytes = std::fs::read(path).expect("readable");
+            let Some(plan) = json_plan_at(&bytes, 0.5) else {
+                continue;
+            };
+            split += 1;
+            let name = path.display().to_string();
+            // Debug builds decode slowly: fewer orders for the biggest logs.
+            let orders = match bytes.len() {
+                n if n > 8 << 20 => 1,
+                n if n > 1 << 20 => 2,
+                _ => ORDERS.len(),
+            };
+            for (i, order) in ORDERS.iter().enumerate().take(orders) {
+                let (out, read_on) = through_split_json(&bytes, &plan, 65_536, *order);
+                assert!(!read_on, "{name}: a real file's seam holds");
+                rows += out
+                    .iter()
+                    .filter(|o| matches!(o, SplitOut::Message(FromWorker::Rows { .. })))
+                    .count();
+                let checks = if bytes.len() > 1 << 20 { 3 } else { 12 };
+                check(&format!("{name}, order {i}"), &bytes, out, checks);
+            }
+            // Other cut points, for the smaller logs.
+            if bytes.len() <= 1 << 20 {
+                for at in [0.05, 0.3, 0.95] {
+                    let Some(plan) = json_plan_at(&bytes, at) else {
+                        continue;
+                    };
+                    let (out, _) = through_split_json(&bytes, &plan, 4096, ORDERS[3]);
+                    check(&format!("{name}, cut at {at}"), &bytes, out, 6);
+                }
+            }
+        }
+        assert!(split >= 8, "{split} JSON lines files split");
+        assert!(rows > 0, "rows sent");
+        eprintln!("{split} JSON lines files split");
+    }
+
+    /// A real JSON lines log with the line at fraction `at` spread over two
+    /// lines (a line break after its `{`: still the same event to the
+    /// decoder, but not a clean line).
+    fn with_unclean_line(bytes: &[u8], at: f64) -> Vec<u8> {
+        let from = (bytes.len() as f64 * at) as usize;
+        let nl = from
+            + bytes[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("a line");
+        let brace = nl + 1 + bytes[nl + 1..].iter().position(|&b| b == b'{').expect("{");
+        let mut out = bytes[..=brace].to_vec();
+        out.push(b'\n');
+        out.extend_from_slice(&bytes[brace + 1..]);
+        out
+    }
+
+    /// A real Security log whose 4688 events after the middle lose their
+    /// `ParentProcessName` (as older Windows logs them): the scan looks
+    /// their parents up among earlier process creations.
+    fn without_parent_names_after_the_middle(bytes: &[u8]) -> Vec<u8> {
+        const KEY: &[u8] = b"\"ParentProcessName\":\"";
+        let middle = bytes.len() / 2;
+        let mut out = Vec::with_capacity(bytes.len());
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            const EVENT: &[u8] = b"\"EventID\":4688,";
+            let is_4688 = line.windows(EVENT.len()).any(|w| w == EVENT);
+            let key = line.windows(KEY.len()).position(|w| w == KEY);
+            match key {
+                Some(k) if out.len() >= middle && is_4688 => {
+                    // The value's end: the next quote not escaped.
+                    let mut j = k + KEY.len();
+                    while line[j] != b'"' {
+                        j += if line[j] == b'\\' { 2 } else { 1 };
+                    }
+                    let mut end = j + 1;
+                    if line[end] == b',' {
+                        end += 1;
+                    }
+                    out.extend_from_slice(&line[..k]);
+                    out.extend_from_slice(&line[end..]);
+                }
+                _ => out.extend_from_slice(line),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_json_seam_that_does_not_hold_is_read_on_by_the_first_range() {
+        let Some(psexec) = shared_data("otrf/cmd_psexec_lsa_secrets_dump_2020-10-1903305471.json")
+        else {
+            return; // no shared data in this checkout
+        };
+        // The last 400 KB of lines of a Security log, whose cmd.exe 4688
+        // event then lies in the second range.
+        let security = shared_data("otrf/aptsimulator_cobaltstrike_2021-06-11T21081492.json")
+            .expect("shared data");
+        let from = security.len() - 400_000;
+        let from = from
+            + security[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("a line")
+            + 1;
+        let security = &security[from..];
+        // Each case fails the seam one way: (first range clean, second
+        // range clean, second range stands alone).
+        let cases = [
+            (
+                "unclean line in the first range",
+                with_unclean_line(&psexec, 0.25),
+                (false, true, true),
+            ),
+            (
+                "unclean line in the second range",
+                with_unclean_line(&psexec, 0.75),
+                (true, false, false),
+            ),
+            (
+                "4688 parents looked up in the second range",
+                without_parent_names_after_the_middle(security),
+                (true, true, false),
+            ),
+        ];
+        let rule = CompiledRule::new();
+        for (name, bytes, want) in &cases {
+            let plan = json_plan_at(bytes, 0.5).expect("a plan");
+            let b = plan.starts[0] as usize;
+            // The core's words on the seam: each case fails it one way.
+            let mut first = JsonRangeScan::first(FileScan::new(&rule, 0, "t", None), &plan);
+            first.push(&bytes[..b]);
+            let mut second =
+                JsonRangeScan::after(FileScan::new(&rule, 0, "t", Some(Format::Json)), b as u64);
+            second.push(&bytes[b..]);
+            let words = (first.clean(), second.clean(), second.stands_alone());
+            assert_eq!(words, *want, "{name}: the core's words on the seam");
+            for (i, order) in ORDERS.iter().enumerate() {
+                let (out, read_on) = through_split_json(bytes, &plan, 4096, *order);
+                assert!(read_on, "{name}: read on");
+                assert!(
+                    out.iter().any(|o| matches!(o, SplitOut::StopSecond)),
+                    "{name}, order {i}: the second worker is stopped"
+                );
+                check(&format!("{name}, order {i}"), bytes, out, 12);
+            }
+        }
     }
 
     /// The page fragment's settings, in any order, ignoring what they do not

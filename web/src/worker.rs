@@ -27,7 +27,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::DedicatedWorkerGlobalScope;
 
-use crate::protocol::{self, FromWorker, Lists, ScanRange, ScanRules, ToWorker};
+use crate::protocol::{self, FromWorker, Lists, RangeKind, ScanRange, ScanRules, ToWorker};
 use crate::session::ScanSession;
 
 thread_local! {
@@ -204,8 +204,12 @@ impl WorkerScan {
         let session = session.and_then(|s| match range {
             None => Ok(s),
             Some(_) if validate => Err("a validated file is read whole".to_owned()),
-            Some(r) if r.evtx && r.start == 0 => Ok(s.evtx_first_range()),
-            Some(r) if r.evtx => match &header {
+            Some(r) if r.kind == RangeKind::Json && r.start == 0 => {
+                Ok(s.json_first_range(r.bom as usize, r.end))
+            }
+            Some(r) if r.kind == RangeKind::Json => Ok(s.json_later_range(r.start)),
+            Some(r) if r.kind == RangeKind::Evtx && r.start == 0 => Ok(s.evtx_first_range()),
+            Some(r) if r.kind == RangeKind::Evtx => match &header {
                 Some(h) => s.evtx_later_range(&h.to_vec(), r.start),
                 None => Err("a later range needs the file's header".to_owned()),
             },
@@ -262,10 +266,11 @@ impl WorkerScan {
     }
 
     /// Whether, after its range, this worker waits for the page to say
-    /// whether to read on (the first range of a split EVTX log: the seam is
-    /// judged by the range after it).
+    /// whether to read on (the first range of a split EVTX log or JSON lines
+    /// file: the seam is judged with the range after it).
     pub fn waits_for_seam(&self) -> bool {
-        self.range.is_some_and(|r| r.evtx && r.start == 0)
+        self.range
+            .is_some_and(|r| r.kind.first_waits() && r.start == 0)
     }
 
     /// The range's last byte was pushed (a split file): tell the page, and
@@ -285,9 +290,11 @@ impl WorkerScan {
     /// The stream failed at byte `byte` with `message`: the rows found so far
     /// and a summary whose error names the position.
     pub fn fail_read(self, byte: f64, message: &str) {
-        // `byte` is the file's; a later range's decoder read its header first.
+        // `byte` is the file's; a later CSV range's decoder read its header
+        // first, a JSON one's starts at the range (`header_end` 0), an EVTX
+        // one's offsets are the file's.
         let byte = match self.range {
-            Some(r) if r.start > 0 && !r.evtx => {
+            Some(r) if r.start > 0 && r.kind != RangeKind::Evtx => {
                 (byte as u64).saturating_sub(r.start) + r.header_end
             }
             _ => byte as u64,

@@ -58,7 +58,7 @@ fn start_message() -> ToWorker {
             end: 2 << 30,
             header_end: 1622,
             bom: 0,
-            evtx: false,
+            kind: cmdhunt_web::protocol::RangeKind::Csv,
         }),
     }
 }
