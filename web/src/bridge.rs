@@ -166,7 +166,7 @@ impl JobStart {
 
 /// Worker messages are applied at most this often (ms): every flush is one
 /// render, whatever number of messages (progress, rows, two workers) it applies.
-const FLUSH_INTERVAL_MS: f64 = 250.0;
+const FLUSH_INTERVAL_MS: f64 = 100.0;
 /// A flush stops decoding after this many milliseconds and leaves the rest
 /// to the next one, so no single task grows with a backlog.
 const FLUSH_BUDGET_MS: f64 = 8.0;
