@@ -16,6 +16,7 @@ use cmdhunt_core::format::Format;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::results::Window;
 use cmdhunt_core::scan::FileScan;
+use cmdhunt_core::split::json::{JsonPlan, JsonRangeScan};
 use cmdhunt_core::split::{self, Plan, RangeScan};
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::{cell_texts, Reference};
@@ -26,16 +27,22 @@ use serde_json::{json, Value};
 use super::counts::check_summary;
 use super::export::download;
 
-/// Record the page's start messages to its workers and set the threshold.
+/// Record the page's start messages to its workers, and its words to a
+/// waiting first range (`{ readOn }`, by the file's name), and set the
+/// threshold.
 const SPLIT_PAGE_JS: &str = r#"
 if (!window.__cmdhuntStarts) {
   window.__cmdhuntStarts = [];
+  window.__cmdhuntWords = [];
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (m, t) {
     if (m && typeof m.msg === 'string') {
       const start = JSON.parse(m.msg);
       start.byob = m.byob;
       window.__cmdhuntStarts.push(start);
+      this.__cmdhuntName = start.name;
+    } else if (m && typeof m.readOn === 'boolean') {
+      window.__cmdhuntWords.push({ name: this.__cmdhuntName, readOn: m.readOn });
     }
     return post.apply(this, arguments);
   };
@@ -467,6 +474,194 @@ async fn evtx_logs_split_equal_the_core(page: &Page) -> Result<(), Error> {
     Ok(())
 }
 
+/// The page's words to the waiting first range of file `name`
+/// (`true`: read on), in order.
+async fn read_on_words(page: &Page, name: &str) -> Result<Vec<bool>, Error> {
+    let words = page.js("return window.__cmdhuntWords;", vec![]).await?;
+    Ok(words
+        .as_array()
+        .ok_or("no words recorded")?
+        .iter()
+        .filter(|w| w["name"] == json!(name))
+        .filter_map(|w| w["readOn"].as_bool())
+        .collect())
+}
+
+/// Every JSON file under `dir` (recursively), by path.
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    for e in std::fs::read_dir(dir)? {
+        let path = e?.path();
+        if path.is_dir() {
+            json_files(&path, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The core's JSON lines plan for `bytes`, as the page makes it (its head
+/// and a window at the middle; a first range of at least the sniffed bytes).
+fn core_json_plan(bytes: &[u8]) -> Option<JsonPlan> {
+    let size = bytes.len() as u64;
+    let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
+    let start = (size / 2).saturating_sub(1) as usize;
+    let end = bytes.len().min(start + split::WINDOW_BYTES);
+    split::json::plan(head, &[(start as u64, &bytes[start..end])], size)
+        .filter(|p| p.starts[0] >= cmdhunt_core::format::SNIFF_BYTES as u64)
+}
+
+/// Whether the core reads on at `plan`'s cut: the first range's lines are
+/// not all clean, or the second range does not stand alone.
+fn core_json_reads_on(bytes: &[u8], plan: &JsonPlan) -> bool {
+    let rule = CompiledRule::new();
+    let b = plan.starts[0] as usize;
+    let mut first = JsonRangeScan::first(FileScan::new(&rule, 0, "x", None), plan);
+    first.push(&bytes[..b]);
+    let mut second = JsonRangeScan::after(
+        FileScan::new(&rule, 0, "x", Some(Format::Json)),
+        plan.starts[0],
+    );
+    second.push(&bytes[b..]);
+    !(first.clean() && second.stands_alone())
+}
+
+/// Two real JSON lines logs made to fail the seam, written to `dir`: an
+/// OTRF log whose line at a quarter is spread over two lines (a line break
+/// after its `{`: the same event, but the first range is not clean), and
+/// the last 400 KB of lines of a Security log whose 4688 events after the
+/// middle lose `ParentProcessName` (as older Windows logs them): the second
+/// range looks up its cmd.exe event's parent and does not find it.
+fn write_read_on_logs(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let psexec = std::fs::read(cmdhunt_e2e::paths::shared_data(
+        "otrf/cmd_psexec_lsa_secrets_dump_2020-10-1903305471.json",
+    ))?;
+    let from = psexec.len() / 4;
+    let nl = from
+        + psexec[from..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("a line")?;
+    let mut unclean = psexec[..nl + 2].to_vec();
+    ensure!(unclean.ends_with(b"\n{"), "a line starting with an object");
+    unclean.push(b'\n');
+    unclean.extend_from_slice(&psexec[nl + 2..]);
+
+    let security = std::fs::read(cmdhunt_e2e::paths::shared_data(
+        "otrf/aptsimulator_cobaltstrike_2021-06-11T21081492.json",
+    ))?;
+    let from = security.len() - 400_000;
+    let from = from
+        + security[from..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("a line")?
+        + 1;
+    let tail = &security[from..];
+    const KEY: &[u8] = b"\"ParentProcessName\":\"";
+    const EVENT: &[u8] = b"\"EventID\":4688,";
+    let mut parents = Vec::with_capacity(tail.len());
+    for line in tail.split_inclusive(|&b| b == b'\n') {
+        let key = line.windows(KEY.len()).position(|w| w == KEY);
+        let is_4688 = line.windows(EVENT.len()).any(|w| w == EVENT);
+        match key {
+            Some(k) if parents.len() >= tail.len() / 2 && is_4688 => {
+                // The value ends at the next quote not escaped.
+                let mut j = k + KEY.len();
+                while line[j] != b'"' {
+                    j += if line[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j + 1 + usize::from(line[j + 1] == b',');
+                parents.extend_from_slice(&line[..k]);
+                parents.extend_from_slice(&line[end..]);
+            }
+            _ => parents.extend_from_slice(line),
+        }
+    }
+    let paths = vec![
+        dir.join("otrf-unclean-line.json"),
+        dir.join("security-4688-no-parent-names.json"),
+    ];
+    std::fs::write(&paths[0], unclean)?;
+    std::fs::write(&paths[1], parents)?;
+    Ok(paths)
+}
+
+/// Real JSON lines logs from `shared/data` (the OTRF / Mordor logs and
+/// `evtx_dump`'s JSON lines, up to 6 MB) and two made to fail the seam,
+/// each the core cuts in two at a line start (`split::json::plan`), read by
+/// two workers on those ranges: the page tells each waiting first range to
+/// read on exactly when the core's seam does not hold (the first range not
+/// clean, or the second not standing alone); every cell, the summary lines
+/// and the CSV export = the core's whole scan.
+async fn json_lines_split_equal_the_core(page: &Page) -> Result<(), Error> {
+    let mut all = Vec::new();
+    json_files(&cmdhunt_e2e::paths::shared_data(""), &mut all)?;
+    all.sort();
+    let dir = TempDir::new("split-json")?;
+    let mut paths = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for path in all.into_iter().chain(write_read_on_logs(dir.path())?) {
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or("a name")?;
+        let size = std::fs::metadata(&path)?.len();
+        if !(64 << 10..=6 << 20).contains(&size) || names.iter().any(|n| n == name) {
+            continue;
+        }
+        if core_json_plan(&std::fs::read(&path)?).is_none() {
+            continue;
+        }
+        names.push(name.to_owned());
+        paths.push(path);
+    }
+    ensure!(
+        paths.len() >= 8,
+        "{} JSON lines files to split",
+        paths.len()
+    );
+    split_from(page, 64 << 10, 0.5).await?;
+    page.upload(&paths).await?;
+    let mut read_on = 0;
+    for (path, name) in paths.iter().zip(&names) {
+        let bytes = std::fs::read(path)?;
+        let plan = core_json_plan(&bytes).ok_or("a plan")?;
+        let (boundary, size) = (plan.starts[0], bytes.len() as u64);
+        ensure_eq!(
+            ranges_of(page, name).await?,
+            vec![(0, boundary, 0), (boundary, size, 0)],
+            "{name}: the two workers' ranges = the core's cut, no header"
+        );
+        let want = core_json_reads_on(&bytes, &plan);
+        read_on += usize::from(want);
+        let words = page
+            .until(
+                &format!("{name}: the page's word to its first range"),
+                Duration::from_secs(60),
+                || async {
+                    let words = read_on_words(page, name).await?;
+                    Ok((!words.is_empty()).then_some(words))
+                },
+            )
+            .await?;
+        ensure_eq!(
+            words,
+            vec![want],
+            "{name}: read on iff the core's seam fails"
+        );
+    }
+    ensure!(read_on >= 2, "{read_on} files read on by their first range");
+    eprintln!(
+        "{} JSON lines files split, {read_on} read on by their first range",
+        paths.len()
+    );
+    let reference = Reference::scan(&paths)?;
+    rows_and_summary_equal_the_core(page, &reference).await?;
+    csv_export_equals_the_core(page, &reference).await?;
+    Ok(())
+}
+
 /// The stream's default reader (`#reader=stream`: what a browser gets
 /// whose Blob streams are not byte streams) reads split and whole files to
 /// the same results as the BYOB reader: a split CSV, a split Sysmon EVTX
@@ -496,6 +691,10 @@ async fn the_default_reader_reads_the_same(page: &Page) -> Result<(), Error> {
 
 mod evtx {
     cmdhunt_e2e::on_both_targets!(super::evtx_logs_split_equal_the_core);
+}
+
+mod json {
+    cmdhunt_e2e::on_both_targets!(super::json_lines_split_equal_the_core);
 }
 
 mod default_reader {
