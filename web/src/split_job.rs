@@ -800,30 +800,54 @@ mod tests {
             return; // no shared data in this checkout
         };
         let plan = plan_of(&bytes).expect("a plan");
-        let size = bytes.len() as u64;
         // The second range's messages mostly first (cancels land while its
         // rows are held), and the first range's first (cancels land after
         // it was merged, in the second range's bytes).
+        let outs = [ORDERS[3], ORDERS[0]].map(|order| through_split(&bytes, &plan, 65_536, order));
+        check_cancels(&bytes, plan.boundary, &outs);
+    }
+
+    #[test]
+    fn a_split_json_lines_file_cancelled_anywhere_keeps_the_cores_account_of_its_first_bytes() {
+        // evtx_dump's JSON lines: flagged rows in both ranges.
+        let Some(bytes) = shared_data("xml/PanacheSysmon_vs_AtomicRedTeam01.evtx_dump.jsonl")
+        else {
+            return; // no shared data in this checkout
+        };
+        let plan = json_plan_at(&bytes, 0.5).expect("a plan");
+        let outs = [ORDERS[3], ORDERS[0]].map(|order| {
+            let (out, read_on) = through_split_json(&bytes, &plan, 16_384, order);
+            assert!(!read_on, "the seam holds");
+            out
+        });
+        check_cancels(&bytes, plan.starts[0], &outs);
+    }
+
+    /// The page's state cancelled at a dozen points of each of `outs` (what
+    /// the page applies for a file split at `boundary`) keeps the core's
+    /// account, rows and positions of the file's first bytes; some cancels
+    /// land while the second range's rows are held, some after the merge.
+    fn check_cancels(bytes: &[u8], boundary: u64, outs: &[Vec<SplitOut>]) {
+        let size = bytes.len() as u64;
         let (mut seen_held, mut seen_merged) = (false, false);
-        for order in [ORDERS[3], ORDERS[0]] {
-            let out = through_split(&bytes, &plan, 65_536, order);
+        for out in outs {
             for upto in (0..out.len())
                 .step_by(out.len() / 12 + 1)
                 .chain([out.len() - 2])
             {
                 seen_held |= out[..upto]
                     .iter()
-                    .any(|o| matches!(o, SplitOut::Read(n) if *n > plan.boundary))
+                    .any(|o| matches!(o, SplitOut::Read(n) if *n > boundary))
                     && !out[..upto]
                         .iter()
                         .any(|o| matches!(o, SplitOut::Message(FromWorker::Done { .. })));
-                let state = cancelled_after(&out, upto, size);
+                let state = cancelled_after(out, upto, size);
                 let f = &state.files[0];
                 let Status::Cancelled { at } = f.status else {
                     panic!("cancelled: {:?}", f.status);
                 };
-                seen_merged |= at > plan.boundary;
-                let want = prefix_account(&bytes, at);
+                seen_merged |= at > boundary;
+                let want = prefix_account(bytes, at);
                 let got = f.summary.clone().expect("an account");
                 assert_eq!(
                     (
@@ -1119,13 +1143,19 @@ mod tests {
             &mut files,
         );
         files.sort();
-        let (mut split, mut rows) = (0, 0);
+        let (mut split, mut rows, mut later_rows) = (0, 0, 0);
         for path in &files {
             let bytes = std::fs::read(path).expect("readable");
             let Some(plan) = json_plan_at(&bytes, 0.5) else {
                 continue;
             };
             split += 1;
+            // Rows of the second range: their positions are shifted.
+            let (_, want_rows) = crate::testdata::scan_all(&bytes, 0, None);
+            later_rows += want_rows
+                .iter()
+                .filter(|r| r.position.byte >= plan.starts[0])
+                .count();
             let name = path.display().to_string();
             // Debug builds decode slowly: fewer orders for the biggest logs.
             let orders = match bytes.len() {
@@ -1155,7 +1185,10 @@ mod tests {
             }
         }
         assert!(split >= 8, "{split} JSON lines files split");
-        assert!(rows > 0, "rows sent");
+        assert!(
+            rows > 0 && later_rows > 0,
+            "rows sent, {later_rows} of second ranges"
+        );
         eprintln!("{split} JSON lines files split");
     }
 

@@ -658,6 +658,32 @@ async fn json_lines_split_equal_the_core(page: &Page) -> Result<(), Error> {
     );
     let reference = Reference::scan(&paths)?;
     rows_and_summary_equal_the_core(page, &reference).await?;
+    // Positions: each file's first row from its second range (shifted by
+    // the page: byte, line, record) in the detail panel.
+    let all = reference.select(&Window::All);
+    let mut seconds = 0;
+    for (file, path) in paths.iter().enumerate() {
+        let boundary = core_json_plan(&std::fs::read(path)?)
+            .ok_or("a plan")?
+            .starts[0];
+        let Some(i) = all
+            .iter()
+            .position(|r| r.file as usize == file && r.position.byte >= boundary)
+        else {
+            continue;
+        };
+        ensure_eq!(
+            detail_source(page, i).await?,
+            format!("{}, {}", reference.file_name(all[i]), all[i].position),
+            "detail of row {i}"
+        );
+        seconds += 1;
+    }
+    ensure!(
+        seconds >= 1,
+        "rows of {seconds} files' second ranges checked"
+    );
+    page.click("detail-close").await?;
     csv_export_equals_the_core(page, &reference).await?;
     Ok(())
 }
