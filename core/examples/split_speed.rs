@@ -267,9 +267,9 @@ fn main() {
         drop(scan);
     }
     println!(
-        "a range starting at the last chunk ({} zero blocks before it): {:.3} ms before its first byte ({:.1} ms feeding the blocks)",
+        "a range starting at the last chunk ({} zero blocks before it): {:.1} µs before its first byte ({:.1} ms feeding the blocks)",
         (last as usize - HEADER_BYTES) / CHUNK,
-        padding.as_secs_f64() * 1e3,
+        padding.as_secs_f64() * 1e6,
         feeding.as_secs_f64() * 1e3
     );
     let mut best_whole = Duration::MAX;
