@@ -139,15 +139,7 @@ impl JobStart {
         // A later range's format is forced: its decoder starts after the
         // sniffed bytes.
         let format = match range {
-            Some(r) if r.start > 0 => Some(
-                match r.kind {
-                    RangeKind::Csv => Format::Csv,
-                    RangeKind::Evtx => Format::Evtx,
-                    RangeKind::Json => Format::Json,
-                }
-                .name()
-                .to_owned(),
-            ),
+            Some(r) if r.start > 0 => Some(r.kind.format().name().to_owned()),
             _ => self.format.clone(),
         };
         protocol::encode(&ToWorker::Scan {
@@ -568,6 +560,12 @@ fn start_split(
     cut: Cut,
     dispatch: &Rc<dyn Fn(Action)>,
 ) -> Result<(), String> {
+    // The plan follows the content; a file forced to another format is
+    // read whole as that format (both ranges must decode alike).
+    let forced = start.format.as_deref().and_then(Format::from_name);
+    if forced.is_some_and(|f| f != cut.kind.format()) {
+        return start_whole(shared, start, file, dispatch);
+    }
     let size = file.size() as u64;
     let (header_end, bom, kind) = (cut.header.len() as u64, cut.bom, cut.kind);
     let ranges = [

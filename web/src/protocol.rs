@@ -141,6 +141,16 @@ impl RangeKind {
         *self == RangeKind::Csv
     }
 
+    /// The format such a file is read as (a later range's forced format).
+    pub fn format(&self) -> cmdhunt_core::format::Format {
+        use cmdhunt_core::format::Format;
+        match self {
+            RangeKind::Csv => Format::Csv,
+            RangeKind::Evtx => Format::Evtx,
+            RangeKind::Json => Format::Json,
+        }
+    }
+
     /// Whether the first range's worker waits after its bytes for the
     /// page's word on reading on ([`crate::split_job::SplitOut::Decide`]).
     pub fn first_waits(&self) -> bool {

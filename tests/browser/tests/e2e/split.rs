@@ -688,6 +688,59 @@ async fn json_lines_split_equal_the_core(page: &Page) -> Result<(), Error> {
     Ok(())
 }
 
+/// `evtx_dump`'s JSON lines, split as JSON lines, then forced to CSV in the
+/// format override: the re-run is read whole by one worker (the plan
+/// follows the content, and two ranges must decode alike: before the
+/// check, its first range was read as CSV and its second as JSON).
+async fn a_json_lines_file_forced_to_another_format_is_read_whole(
+    page: &Page,
+) -> Result<(), Error> {
+    let path =
+        cmdhunt_e2e::paths::shared_data("xml/PanacheSysmon_vs_AtomicRedTeam01.evtx_dump.jsonl");
+    let name = path.file_name().and_then(|n| n.to_str()).ok_or("a name")?;
+    let plan = core_json_plan(&std::fs::read(&path)?).ok_or("the core splits it")?;
+    split_from(page, 64 << 10, 0.5).await?;
+    page.upload(std::slice::from_ref(&path)).await?;
+    page.until("the file read", Duration::from_secs(60), || async {
+        let statuses = page.file_statuses().await?;
+        Ok(statuses.iter().all(|(_, s)| s == "done").then_some(()))
+    })
+    .await?;
+    let size = std::fs::metadata(&path)?.len();
+    let cut = plan.starts[0];
+    ensure_eq!(
+        ranges_of(page, name).await?,
+        vec![(0, cut, 0), (cut, size, 0)],
+        "split as JSON lines first"
+    );
+    page.choose_format("csv").await?;
+    let forced = page
+        .until("the re-run's start", Duration::from_secs(60), || async {
+            let starts = page.js("return window.__cmdhuntStarts;", vec![]).await?;
+            let forced: Vec<Value> = starts
+                .as_array()
+                .ok_or("no start messages recorded")?
+                .iter()
+                .filter(|s| s["name"] == json!(name) && s["format"] == json!("csv"))
+                .cloned()
+                .collect();
+            Ok((!forced.is_empty()).then_some(forced))
+        })
+        .await?;
+    let all = page.js("return window.__cmdhuntStarts;", vec![]).await?;
+    let workers = all
+        .as_array()
+        .ok_or("no start messages recorded")?
+        .iter()
+        .filter(|s| s["job"] == forced[0]["job"])
+        .count();
+    ensure!(
+        forced.len() == 1 && forced[0]["range"].is_null() && workers == 1,
+        "one worker, no range, for the re-run forced to CSV: {forced:?} ({workers} workers)"
+    );
+    Ok(())
+}
+
 /// The stream's default reader (`#reader=stream`: what a browser gets
 /// whose Blob streams are not byte streams) reads split and whole files to
 /// the same results as the BYOB reader: a split CSV, a split Sysmon EVTX
@@ -721,6 +774,10 @@ mod evtx {
 
 mod json {
     cmdhunt_e2e::on_both_targets!(super::json_lines_split_equal_the_core);
+}
+
+mod json_forced {
+    cmdhunt_e2e::on_both_targets!(super::a_json_lines_file_forced_to_another_format_is_read_whole);
 }
 
 mod default_reader {
