@@ -202,7 +202,8 @@ impl SplitJob {
                 out.push(SplitOut::Message(message));
             }
             FromWorker::RangeRead { held, newlines, .. } if self.kind == RangeKind::Json => {
-                if held {
+                // (Already reading on: the second range did not stand alone.)
+                if held && !self.rescan {
                     self.first_newlines = Some(newlines);
                 }
                 self.first_clean = Some(held);
@@ -276,8 +277,9 @@ impl SplitJob {
         out.push(SplitOut::StopSecond);
     }
 
-    /// Once both words on the seam are in (for JSON lines; for EVTX the
-    /// second's alone), tell the waiting first range whether to read on.
+    /// Once the words on the seam decide it (EVTX: the second range's; JSON
+    /// lines: either range's "no", or both ranges' "yes"), tell the waiting
+    /// first range whether to read on.
     fn decide(&mut self, out: &mut Vec<SplitOut>) {
         if self.decided {
             return;
@@ -285,8 +287,8 @@ impl SplitJob {
         let read_on = match (self.kind, self.first_clean, self.second_alone) {
             (RangeKind::Csv, _, _) => return,
             (RangeKind::Evtx, _, Some(alone)) => !alone,
-            (RangeKind::Json, Some(false), _) => true,
-            (RangeKind::Json, Some(true), Some(alone)) => !alone,
+            (RangeKind::Json, Some(false), _) | (RangeKind::Json, _, Some(false)) => true,
+            (RangeKind::Json, Some(true), Some(true)) => false,
             _ => return,
         };
         self.decided = true;
