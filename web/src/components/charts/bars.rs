@@ -3,6 +3,8 @@
 //! `field=value` term to the search box (visible, editable there), a second
 //! click removes it ([`crate::query::toggle_equals`]).
 
+use std::rc::Rc;
+
 use cmdhunt_core::display::display_safe;
 use yew::prelude::*;
 
@@ -20,7 +22,34 @@ pub fn top_bars() -> Html {
         return Html::default();
     };
     let search = ctx.state().spec.search.clone();
-    let terms = query::parse(&search).map(|q| q.terms).unwrap_or_default();
+    html! { <Bars {data} {search} {ctx} /> }
+}
+
+/// What the bars are drawn from.
+#[derive(Properties)]
+struct BarsProps {
+    /// Per chart of [`BAR_CHARTS`], its top values and counts.
+    data: Rc<Vec<Vec<(String, usize)>>>,
+    /// The search box (which bars are pressed).
+    search: String,
+    /// For the clicks (its state and dispatch are the page's, whichever
+    /// render it came from).
+    ctx: Ctx,
+}
+
+impl PartialEq for BarsProps {
+    /// The same data (`Rc`: [`super::use_chart_data`] keeps it while the
+    /// charts are not drawn again) and search: no render.
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.data, &other.data) && self.search == other.search
+    }
+}
+
+/// The bars themselves, rendered only when their data or the search changed.
+#[function_component(Bars)]
+fn bars(props: &BarsProps) -> Html {
+    let BarsProps { data, search, ctx } = props;
+    let terms = query::parse(search).map(|q| q.terms).unwrap_or_default();
     let pressed = |field: Field, value: &str| {
         let lower = value.to_lowercase();
         terms
