@@ -17,8 +17,9 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
   // The BYOB reader's buffer (see `feed`).
   const READ_BUFFER_BYTES = 4 << 20;
   const run = async (event) => {
-    // The only later message: the page's word on a split EVTX log's seam
-    // ({ readOn }), which may come while this worker still reads.
+    // The only later message: the page's word on the seam of a split EVTX
+    // log or JSON lines file ({ readOn }), which may come while this worker
+    // still reads.
     let decide;
     const decision = new Promise((resolve) => {
       decide = resolve;
@@ -38,8 +39,10 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       } catch (_) {}
       self.postMessage(JSON.stringify({ Panicked: { job, message: String(e) } }));
     };
-    // A big CSV split across workers (web/src/split_job.rs): this worker
-    // reads one byte range; a later range reads the file's header first.
+    // A big CSV, EVTX log or JSON lines file split across workers
+    // (web/src/split_job.rs): this worker reads one byte range; a later range
+    // reads the file's header first (a CSV's header record, an EVTX log's
+    // 4 KiB file header; nothing for JSON lines).
     let range = null;
     try {
       range = JSON.parse(msg).range ?? null;
@@ -144,8 +147,10 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       } catch (e) {
         return trapped(e);
       }
-      // An EVTX log's first range: the range after it says whether it
-      // stands alone; if not, this one reads on through it.
+      // The first range of an EVTX log or JSON lines file: the page says,
+      // from both ranges' words (the range after it stands alone; for JSON,
+      // this one's lines were clean too), whether this one reads on through
+      // the next.
       if (waits) readOn = Boolean((await decision)?.readOn);
       if (readOn && !(await feed(file.slice(range.end)))) return;
     } else if (!(await feed(file))) {
