@@ -38,6 +38,19 @@ with open(ARGS_FILE) as _f:
     ARGS = [line.strip() for line in _f if line.strip() and not line.startswith("#")]
 
 
+def file_rounds_dist(doc, rounds=3):
+    """`FILE [ROUNDS] [DIST]` from the command line: the file's absolute path,
+    the rounds (`rounds` by default) and the dist directory (`dist/` of the
+    repository by default); exits with `doc` when there is no FILE."""
+    if len(sys.argv) < 2:
+        sys.exit(doc)
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    path = os.path.abspath(sys.argv[1])
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else rounds
+    dist = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else os.path.join(root, "dist")
+    return path, rounds, dist
+
+
 def free_port():
     """A loopback port nobody listens on now."""
     with socket.socket() as s:

@@ -17,9 +17,8 @@ import os
 import sys
 import time
 
-from chromedriver import browser_memory, call, running, serve_dir, session, upload, wait
+from chromedriver import browser_memory, call, file_rounds_dist, running, serve_dir, session, upload, wait
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # In the page: time from the input's change event to a final file status.
 PAGE_HOOK = """
@@ -67,11 +66,7 @@ def once(base, url, path):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    path = os.path.abspath(sys.argv[1])
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    dist = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else os.path.join(ROOT, "dist")
+    path, rounds, dist = file_rounds_dist(__doc__)
     server = serve_dir(dist)
     url = "http://127.0.0.1:%d/" % server.server_address[1]
     print("%s: %.0f MB, load %s" % (path, os.path.getsize(path) / 1e6, os.getloadavg()))

@@ -9,6 +9,8 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
+import { lastDone, loadDist, resetDone } from "./workerscope.mjs";
+
 const [file, roundsText, ...dists] = process.argv.slice(2);
 const rounds = Number.parseInt(roundsText, 10);
 if (!file || !(rounds > 0) || dists.length !== 1) {
@@ -16,27 +18,7 @@ if (!file || !(rounds > 0) || dists.length !== 1) {
   process.exit(2);
 }
 const data = readFileSync(file);
-// The worker's messages (WorkerScan posts them to its global scope): make
-// Node's global pass for a worker scope and keep the last Done's flagged count,
-// so a scan that failed cannot pass for a fast one.
-let done = null;
-globalThis.DedicatedWorkerGlobalScope = class {
-  static [Symbol.hasInstance](x) {
-    return x === globalThis;
-  }
-};
-globalThis.postMessage = (bytes) => {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-  const m = /"type":"Done".*?"flagged":(\d+)/.exec(text) ?? /"Done".*?"flagged":(\d+)/.exec(text);
-  if (m) done = Number(m[1]);
-};
-const scanners = dists.map((dist) => {
-  const js = readFileSync(`${dist}/cmdhunt.js`, "utf8");
-  const glue = js.slice(0, js.indexOf("// cmdhunt bootstrap"));
-  const bindings = new Function(`${glue}\nreturn wasm_bindgen;`)();
-  bindings.initSync({ module: new WebAssembly.Module(readFileSync(`${dist}/cmdhunt_bg.wasm`)) });
-  return { name: basename(dist), bindings, times: [] };
-});
+const scanners = dists.map(loadDist);
 const cut = data.indexOf(10, Math.floor(data.length / 2) - 1) + 1;
 if (cut <= 0) throw new Error("no line start after the middle");
 const message = (range, format) =>
@@ -55,9 +37,9 @@ for (let r = 0; r < rounds; r++) {
     if (!scan) throw new Error(`${name}: the scan did not start`);
     for (let at = start; at < end; at += 1 << 20) scan.push(data.subarray(at, Math.min(end, at + (1 << 20))));
     if (name !== "whole") scan.end_range();
-    done = null;
+    resetDone();
     scan.finish();
-    if (done === null) throw new Error(`${name}: no Done message`);
+    if (lastDone() === null) throw new Error(`${name}: no Done message`);
     (times[name] ??= []).push(performance.now() - t0);
   }
 }

@@ -22,10 +22,9 @@ import shutil
 import sys
 import tempfile
 
-from chromedriver import call, running, serve_dir, session, upload, wait
+from chromedriver import call, file_rounds_dist, running, serve_dir, session, upload, wait
 from pagebench import PAGE_HOOK
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 #: A mark's time on the page's clock (workers have their own time origin).
 NOW = "(performance.timeOrigin + performance.now()).toFixed(1)"
@@ -75,11 +74,7 @@ def marks(logs, t0):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    path = os.path.abspath(sys.argv[1])
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    dist = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else os.path.join(ROOT, "dist")
+    path, rounds, dist = file_rounds_dist(__doc__)
     fragment = sys.argv[4] if len(sys.argv) > 4 else ""
     with tempfile.TemporaryDirectory(prefix="cmdhunt-timeline-") as tmp:
         copy = os.path.join(tmp, "dist")

@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
+import { lastDone, loadDist, resetDone } from "./workerscope.mjs";
+
 const [file, roundsText, ...dists] = process.argv.slice(2);
 const rounds = Number.parseInt(roundsText, 10);
 if (!file || !(rounds > 0) || dists.length === 0) {
@@ -15,27 +17,7 @@ if (!file || !(rounds > 0) || dists.length === 0) {
   process.exit(2);
 }
 const data = readFileSync(file);
-// The worker's messages (WorkerScan posts them to its global scope): make
-// Node's global pass for a worker scope and keep the last Done's flagged count,
-// so a scan that failed cannot pass for a fast one.
-let done = null;
-globalThis.DedicatedWorkerGlobalScope = class {
-  static [Symbol.hasInstance](x) {
-    return x === globalThis;
-  }
-};
-globalThis.postMessage = (bytes) => {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-  const m = /"type":"Done".*?"flagged":(\d+)/.exec(text) ?? /"Done".*?"flagged":(\d+)/.exec(text);
-  if (m) done = Number(m[1]);
-};
-const scanners = dists.map((dist) => {
-  const js = readFileSync(`${dist}/cmdhunt.js`, "utf8");
-  const glue = js.slice(0, js.indexOf("// cmdhunt bootstrap"));
-  const bindings = new Function(`${glue}\nreturn wasm_bindgen;`)();
-  bindings.initSync({ module: new WebAssembly.Module(readFileSync(`${dist}/cmdhunt_bg.wasm`)) });
-  return { name: basename(dist), bindings, times: [] };
-});
+const scanners = dists.map(loadDist);
 const message = JSON.stringify({
   type: "Scan",
   job: 1,
@@ -52,11 +34,11 @@ for (let r = 0; r < rounds; r++) {
     for (let at = 0; at < data.length; at += piece) {
       scan.push(data.subarray(at, Math.min(data.length, at + piece)));
     }
-    done = null;
+    resetDone();
     scan.finish();
     s.times.push(performance.now() - t0);
-    if (done === null) throw new Error(`${s.name}: no Done message`);
-    s.flagged = done;
+    if (lastDone() === null) throw new Error(`${s.name}: no Done message`);
+    s.flagged = lastDone();
   }
 }
 for (const s of scanners) {
