@@ -530,14 +530,27 @@ impl Workers {
                 Err(message) => dispatch(Action::WorkerFailed { job, message }),
             }
         }
-        // Idle: start the next runs' workers now, so they need not wait
-        // for their script and module (`worker_pool.rs`).
-        let mut sh = self.shared.borrow_mut();
-        if sh.running.is_empty() && sh.planning.is_empty() {
-            sh.pool.fill();
+        // Idle: start the next runs' workers soon, so they need not wait
+        // for their script and module (`worker_pool.rs`); not in this task,
+        // which may be the one that shows a file done.
+        let idle = {
+            let sh = self.shared.borrow();
+            sh.running.is_empty() && sh.planning.is_empty() && !sh.pool.is_full()
+        };
+        if idle {
+            let shared = self.shared.clone();
+            later(POOL_FILL_DELAY_MS, move || {
+                let mut sh = shared.borrow_mut();
+                if sh.running.is_empty() && sh.planning.is_empty() {
+                    sh.pool.fill();
+                }
+            });
         }
     }
 }
+
+/// How long after the page is idle its pool is filled (ms).
+const POOL_FILL_DELAY_MS: f64 = 20.0;
 
 /// Start one worker reading the whole file.
 fn start_whole(

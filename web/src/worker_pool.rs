@@ -61,6 +61,12 @@ impl Pool {
         }
     }
 
+    /// Whether [`POOL_SIZE`] workers are idle (started under this page
+    /// fragment).
+    pub fn is_full(&self) -> bool {
+        self.idle.len() >= POOL_SIZE && self.hash == crate::browser::location_hash()
+    }
+
     /// Start workers until [`POOL_SIZE`] are idle (none when the browser
     /// refuses one: runs will say why).
     pub fn fill(&mut self) {
