@@ -61,16 +61,14 @@ pub(super) struct Field {
 pub(super) struct Shape {
     pub(super) fields: Vec<Field>,
     pub(super) schema: Schema,
-    /// Substitutions in `Name` and `SystemTime` attributes: an empty value
-    /// leaves the attribute out.
-    attributes: Vec<(usize, u16)>,
-    /// Substitutions in field contents and beside elements: an array would
-    /// repeat the element.
-    contents: Vec<(usize, u16)>,
-    /// Element dependencies: a null value leaves the element out.
-    dependencies: Vec<(usize, u16)>,
-    /// Every substitution the templates use.
-    used: Vec<(usize, u16)>,
+    /// What a record's values must be for this shape to read it: every
+    /// substitution the templates use, once, `(instance, slot, checks)`,
+    /// where `checks` holds [`FILLED`] for a substitution in a `Name` or
+    /// `SystemTime` attribute (an empty value leaves the attribute out),
+    /// [`TEXTUAL`] for one in a field's contents or beside elements (an
+    /// array would repeat the element) and [`NOT_NULL`] for an element
+    /// dependency (a null value leaves the element out). One pass per record.
+    checks: Vec<(usize, u16, u8)>,
     provider: Option<usize>,
     event_id: Option<usize>,
     /// The chunk bytes it was read from, `(offset, bytes)`: template
@@ -449,22 +447,16 @@ impl Shape {
             .fields
             .iter()
             .position(|f| f.name == winevent::EVENT_ID);
-        for list in [
-            &mut walk.attributes,
-            &mut walk.contents,
-            &mut walk.dependencies,
-            &mut walk.used,
-        ] {
-            list.sort_unstable();
-            list.dedup();
-        }
+        let checks = checks(&[
+            (&walk.used, 0),
+            (&walk.attributes, FILLED),
+            (&walk.contents, TEXTUAL),
+            (&walk.dependencies, NOT_NULL),
+        ]);
         Some(Shape {
             fields: walk.fields,
             schema,
-            attributes: walk.attributes,
-            contents: walk.contents,
-            dependencies: walk.dependencies,
-            used: walk.used,
+            checks,
             provider,
             event_id,
             sources: walk.sources,
@@ -506,6 +498,38 @@ impl Shape {
     }
 }
 
+/// A [`Shape::checks`] flag: the value must be [`filled`].
+const FILLED: u8 = 1;
+/// A [`Shape::checks`] flag: the value must be [`textual`].
+const TEXTUAL: u8 = 2;
+/// A [`Shape::checks`] flag: the value must be [`not_null`].
+const NOT_NULL: u8 = 4;
+
+/// The substitutions of `lists`, each once, sorted, with the flags of
+/// every list it is in (a list's flag may be 0: present only).
+fn checks(lists: &[(&Vec<(usize, u16)>, u8)]) -> Vec<(usize, u16, u8)> {
+    let mut all: Vec<(usize, u16, u8)> = lists
+        .iter()
+        .flat_map(|(list, flag)| list.iter().map(move |&(i, slot)| (i, slot, *flag)))
+        .collect();
+    all.sort_unstable();
+    let mut merged: Vec<(usize, u16, u8)> = Vec::with_capacity(all.len());
+    for (i, slot, flag) in all {
+        match merged.last_mut() {
+            Some(last) if (last.0, last.1) == (i, slot) => last.2 |= flag,
+            _ => merged.push((i, slot, flag)),
+        }
+    }
+    merged
+}
+
+/// Whether value `v` passes the [`Shape::checks`] flags `checks`.
+fn passes(data: &[u8], v: Value, checks: u8) -> bool {
+    (checks & FILLED == 0 || filled(data, v))
+        && (checks & TEXTUAL == 0 || textual(v))
+        && (checks & NOT_NULL == 0 || not_null(v))
+}
+
 /// What a shape is read from: a definition offset, and the instances nested in the values.
 type ShapeKey = (usize, Nested);
 
@@ -532,6 +556,8 @@ pub(super) struct Templates {
     known_count: usize,
     values: Values,
     classes: Classes,
+    /// Where in `shapes` the last record's shape was found.
+    last: usize,
 }
 
 /// A record read from its values: its shape.
@@ -550,10 +576,19 @@ impl Templates {
         let definition = self.values.read(record)?;
         let data = record.chunk.data;
         let nested = &self.values.nested;
-        let known = self
-            .shapes
-            .iter()
-            .find(|((at, n), _)| *at == definition && n == nested);
+        // Records of one template mostly come in runs: the last shape first
+        // (the keys are unique, so this finds what a search from the start finds).
+        let same = |((at, n), _): &&(ShapeKey, Option<Rc<Shape>>)| *at == definition && n == nested;
+        let known = match self.shapes.get(self.last).filter(same) {
+            Some(hit) => Some(hit),
+            None => {
+                let i = self.shapes.iter().position(|s| same(&s));
+                if let Some(i) = i {
+                    self.last = i;
+                }
+                i.and_then(|i| self.shapes.get(i))
+            }
+        };
         let shape = match known {
             Some((_, shape)) => shape.clone()?,
             None => {
@@ -583,15 +618,10 @@ impl Templates {
             }
         };
         let values = &self.values;
-        let present = |&(i, slot): &(usize, u16)| values.get(i, slot).is_some();
-        let all = |list: &[(usize, u16)], test: &dyn Fn(Value) -> bool| {
-            list.iter()
-                .all(|&(i, slot)| values.get(i, slot).is_some_and(test))
-        };
-        if !shape.used.iter().all(present)
-            || !all(&shape.attributes, &|v| filled(data, v))
-            || !all(&shape.contents, &textual)
-            || !all(&shape.dependencies, &not_null)
+        if !shape
+            .checks
+            .iter()
+            .all(|&(i, slot, checks)| values.get(i, slot).is_some_and(|v| passes(data, v, checks)))
         {
             return None;
         }
