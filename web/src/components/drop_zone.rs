@@ -30,6 +30,9 @@ async fn bytes_of(read: Option<Option<JsFuture>>) -> Option<Vec<u8>> {
     }
 }
 
+/// How many files' first and last 64 KiB are read at once when files are added.
+const EDGE_READS_AT_ONCE: usize = 16;
+
 /// The reads of a file's first and last 64 KiB, started now.
 struct EdgeReads {
     head: Option<Option<JsFuture>>,
@@ -67,18 +70,22 @@ fn add_files(ctx: &Ctx, files: Vec<File>) {
     }
     let ctx = ctx.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        // Every file's two reads at once, then their results in order.
-        let reads: Vec<EdgeReads> = files.iter().map(EdgeReads::start).collect();
+        // The files' two reads at once, [`EDGE_READS_AT_ONCE`] files at a
+        // time (a drop of thousands of files holds at most that many
+        // 128 KiB), then their results in order.
         let mut entries = Vec::with_capacity(files.len());
         let mut heads = Vec::with_capacity(files.len());
-        for (f, read) in files.iter().zip(reads) {
-            let entry = NewFile::new(f.name(), f.size() as u64);
-            let (entry, head) = match read.finish().await {
-                Some((fp, head)) => (entry.with_fingerprint(fp), Some(head)),
-                None => (entry, None),
-            };
-            entries.push(entry);
-            heads.push(head);
+        for batch in files.chunks(EDGE_READS_AT_ONCE) {
+            let reads: Vec<EdgeReads> = batch.iter().map(EdgeReads::start).collect();
+            for (f, read) in batch.iter().zip(reads) {
+                let entry = NewFile::new(f.name(), f.size() as u64);
+                let (entry, head) = match read.finish().await {
+                    Some((fp, head)) => (entry.with_fingerprint(fp), Some(head)),
+                    None => (entry, None),
+                };
+                entries.push(entry);
+                heads.push(head);
+            }
         }
         let base = ctx.state().files.len() as u32;
         {
