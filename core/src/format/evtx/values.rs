@@ -125,10 +125,14 @@ impl Values {
         let count = u32_at(data, pos)? as usize;
         pos += 4;
         let mut at = pos.checked_add(count.checked_mul(4)?)?;
+        // The `(size, type)` descriptors, all at once (a record whose
+        // descriptors run past the chunk is not read, as before one by one).
+        let descriptors = data.get(pos..at)?;
         let first = self.list.len();
-        for i in 0..count {
-            let size = usize::from(u16_at(data, pos + 4 * i)?);
-            let kind = *data.get(pos + 4 * i + 2)?;
+        self.list.reserve(count);
+        for d in descriptors.chunks_exact(4) {
+            let size = usize::from(u16::from_le_bytes([d[0], d[1]]));
+            let kind = d[2];
             let value = (kind, at, size);
             if at + size > end || !size_fits(data, value)? {
                 return None;
