@@ -686,6 +686,48 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::same_bytes;
+    use super::{checks, passes, FILLED, NOT_NULL, TEXTUAL};
+    use crate::format::evtx::binxml::value::{ARRAY, NULL, STRING};
+    use crate::format::evtx::values::{filled, not_null, textual};
+
+    #[test]
+    fn merged_checks_are_each_lists_checks() {
+        let used = alloc::vec![(0, 3), (0, 1), (1, 0), (0, 1)];
+        let attributes = alloc::vec![(0, 1)];
+        let contents = alloc::vec![(0, 3), (0, 1)];
+        let dependencies = alloc::vec![(1, 0), (0, 5)];
+        let merged = checks(&[
+            (&used, 0),
+            (&attributes, FILLED),
+            (&contents, TEXTUAL),
+            (&dependencies, NOT_NULL),
+        ]);
+        assert_eq!(
+            merged,
+            alloc::vec![
+                (0, 1, FILLED | TEXTUAL),
+                (0, 3, TEXTUAL),
+                (0, 5, NOT_NULL),
+                (1, 0, NOT_NULL)
+            ]
+        );
+        // A value passes the merged flags when it passes each list's test.
+        let data = [b'a', 0, 0, 0];
+        let values = [
+            (STRING, 0, 2),
+            (STRING, 2, 2),
+            (NULL, 0, 0),
+            (STRING | ARRAY, 0, 2),
+        ];
+        for v in values {
+            for flags in 0..8u8 {
+                let each = (flags & FILLED == 0 || filled(&data, v))
+                    && (flags & TEXTUAL == 0 || textual(v))
+                    && (flags & NOT_NULL == 0 || not_null(v));
+                assert_eq!(passes(&data, v, flags), each, "{v:?} {flags}");
+            }
+        }
+    }
 
     #[test]
     fn same_bytes_is_slice_equality() {
