@@ -9,8 +9,8 @@ no-network flags), and times, ROUNDS times alternated, best of each:
   leaving "queued"/"reading" (a MutationObserver in the page, so polling
   does not round the time); a CSV of 64 MiB or more is read by two workers
   (web/src/split_job.rs);
-* `page-whole`: the same page opened with `#split-threshold=` above the
-  file's size, so one worker reads it whole (as before issue 15);
+* `page-whole`: the same page (the last DIST's) opened with
+  `#split-threshold=` above the file's size, so one worker reads it whole;
 * `read-1`: one worker reading the same file's `File.stream()` whole with
   the stream's default reader (and copying each chunk, as the page's worker
   copies into wasm memory): the issue's single-stream floor;
@@ -183,9 +183,12 @@ def main():
                           lambda i=i: page_once(base, url + "%d/" % i, path))
                          for i, d in enumerate(dists)]
                 if os.environ.get("WHOLE", "1") != "0":
-                    # The first page read by one worker, whatever the size.
+                    # The last DIST's page (the newest build, as in
+                    # `pagebench FILE N BEFORE AFTER`) read by one worker,
+                    # whatever the size.
+                    last = "%d/" % (len(dists) - 1)
                     pages.append(("page-whole", lambda: page_once(
-                        base, url + "0/", path, "#split-threshold=%d" % (size + 1))))
+                        base, url + last, path, "#split-threshold=%d" % (size + 1))))
                 for name, run in pages + [("read-1", lambda: read_once(base, url, path, 1)),
                                   ("read-1b", lambda: read_once(base, url, path, 1, True)),
                                   ("read-2", lambda: read_once(base, url, path, 2)),
