@@ -80,6 +80,15 @@ pub const HEAD_BYTES: usize = 64 << 10;
 /// longer line there: no split).
 pub const WINDOW_BYTES: usize = 1 << 20;
 
+/// The window of a file of `size` bytes in which the page looks for a cut
+/// at fraction `at` of it (`0.5`: the middle): `[start, end)`, starting one
+/// byte before that point (so a line start exactly there is found) and at
+/// most [`WINDOW_BYTES`] long. [`plan`] and [`json::plan`] take its bytes.
+pub fn window(size: u64, at: f64) -> (u64, u64) {
+    let start = ((size as f64 * at) as u64).saturating_sub(1);
+    (start, size.min(start + WINDOW_BYTES as u64))
+}
+
 /// Where a file is split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -547,6 +556,21 @@ pub fn merge_all(parts: Vec<RangePart>) -> Option<(FileSummary, Vec<FlaggedRow>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_starts_a_byte_before_the_cut_point() {
+        let w = WINDOW_BYTES as u64;
+        for (size, at, want) in [
+            (0, 0.5, (0, 0)),
+            (1, 0.5, (0, 1)),
+            (100, 0.5, (49, 100)),
+            (100, 0.1, (9, 100)),
+            (10 * w, 0.5, (5 * w - 1, 6 * w - 1)),
+            (10 * w, 0.95, (9 * w + w / 2 - 1, 10 * w)),
+        ] {
+            assert_eq!(window(size, at), want, "size {size}, at {at}");
+        }
+    }
 
     #[test]
     fn quotes_follow_the_decoder_rule() {

@@ -18,7 +18,8 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::scan::FileScan;
 use cmdhunt_core::split::evtx::{EvtxRangeScan, HEADER_BYTES};
 
-const HEADER: usize = 4096;
+/// The file header's bytes (chunks start after it).
+const HEADER: usize = HEADER_BYTES;
 const CHUNK: usize = 65536;
 static ZEROS: [u8; CHUNK] = [0; CHUNK];
 

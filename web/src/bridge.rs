@@ -34,9 +34,9 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker};
 
+use crate::browser::SliceRead;
 use crate::protocol::{
     self, FieldBlock, FromWorker, RangeKind, ScanRange, ScanRules, ToWorker, CHUNK_BYTES,
 };
@@ -330,19 +330,6 @@ fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
     }
 }
 
-/// A read of bytes `start..end` of `file`, started now (await it with
-/// [`bytes_of`]), or `None` when the slice cannot be made.
-fn read_range(file: &File, start: u64, end: u64) -> Option<JsFuture> {
-    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    Some(JsFuture::from(blob.array_buffer()))
-}
-
-/// The bytes of a [`read_range`], or `None` when they cannot be read.
-async fn bytes_of(read: Option<JsFuture>) -> Option<Vec<u8>> {
-    let buffer = read?.await.ok()?;
-    Some(Uint8Array::new(&buffer).to_vec())
-}
-
 /// Where a file is cut in two.
 struct Cut {
     /// The second range's first byte.
@@ -364,17 +351,17 @@ struct Cut {
 /// bytes if already read ([`Workers::add_file`]).
 async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
-    // The reads at once (the window's is wasted on an EVTX log).
-    let window_start = ((size as f64 * at) as u64).saturating_sub(1);
-    let window_end = size.min(window_start + split::WINDOW_BYTES as u64);
-    let head_read = match head {
-        Some(_) => None,
-        None => Some(read_range(file, 0, size.min(split::HEAD_BYTES as u64))),
-    };
-    let window = read_range(file, window_start, window_end);
-    let head = match (head, head_read) {
-        (Some(head), _) => head,
-        (None, read) => bytes_of(read.flatten()).await?,
+    // The window's read starts first, so the head's (if it was not read
+    // already) is under way at the same time (the window's is wasted on an
+    // EVTX log).
+    let (window_start, window_end) = split::window(size, at);
+    let window = SliceRead::start(file, window_start, window_end);
+    let head = match head {
+        Some(head) => head,
+        None => {
+            let head_end = size.min(split::HEAD_BYTES as u64);
+            SliceRead::start(file, 0, head_end).bytes().await?
+        }
     };
     if head.starts_with(b"ElfFile\0") {
         let header = head.get(..split::evtx::HEADER_BYTES)?;
@@ -386,7 +373,7 @@ async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
             kind: RangeKind::Evtx,
         });
     }
-    let window = bytes_of(window).await?;
+    let window = window.bytes().await?;
     if let Some(plan) = split::json::plan(&head, &[(window_start, &window)], size) {
         // JSON lines: no header; the cut is the first line start in the window.
         let boundary = *plan.starts.first()?;

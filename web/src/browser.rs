@@ -1,5 +1,5 @@
-//! Small browser services: the clock, Blob downloads, and the error banner
-//! shown when the page's wasm panics.
+//! Small browser services: the clock, reads of a file's slices, Blob
+//! downloads, and the error banner shown when the page's wasm panics.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
@@ -24,6 +24,39 @@ pub fn later(delay_ms: i32, f: impl FnOnce() + 'static) {
         gloo_timers::future::TimeoutFuture::new(delay_ms).await;
         f();
     });
+}
+
+/// A read of bytes `start..end` of a file, under way from when it is made
+/// ([`SliceRead::start`]), so several can be in flight before any is awaited.
+pub enum SliceRead {
+    /// An empty range: nothing to read.
+    Empty,
+    /// The read, under way.
+    Reading(wasm_bindgen_futures::JsFuture),
+    /// The slice could not be made.
+    Failed,
+}
+
+impl SliceRead {
+    /// Start reading bytes `start..end` of `file`.
+    pub fn start(file: &web_sys::File, start: u64, end: u64) -> Self {
+        if start >= end {
+            return SliceRead::Empty;
+        }
+        match file.slice_with_f64_and_f64(start as f64, end as f64) {
+            Ok(blob) => SliceRead::Reading(blob.array_buffer().into()),
+            Err(_) => SliceRead::Failed,
+        }
+    }
+
+    /// The bytes read, or `None` when they could not be.
+    pub async fn bytes(self) -> Option<Vec<u8>> {
+        match self {
+            SliceRead::Empty => Some(Vec::new()),
+            SliceRead::Reading(read) => Some(js_sys::Uint8Array::new(&read.await.ok()?).to_vec()),
+            SliceRead::Failed => None,
+        }
+    }
 }
 
 /// Show `text` in the `#panic-banner` element (as text).

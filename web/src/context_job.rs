@@ -129,12 +129,7 @@ mod browser_side {
 
     use super::{answer, request, ContextSession};
     use crate::protocol::{self, FromWorker, CHUNK_BYTES};
-
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
-        fn spawn_worker() -> Result<Worker, JsValue>;
-    }
+    use crate::worker_pool::spawn_worker;
 
     thread_local! {
         static JOB: Cell<u32> = const { Cell::new(0) };

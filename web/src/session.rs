@@ -34,8 +34,7 @@ enum Scanner<'r> {
     Whole(FileScan<'r>),
     Range(RangeScan<'r>),
     Evtx(EvtxRangeScan<'r>),
-    /// A JSON lines range and the line breaks in its bytes so far.
-    Json(JsonRangeScan<'r>, u64),
+    Json(JsonRangeScan<'r>),
 }
 
 impl<'r> Scanner<'r> {
@@ -44,10 +43,7 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.push(chunk),
             Scanner::Range(s) => s.push(chunk),
             Scanner::Evtx(s) => s.push(chunk),
-            Scanner::Json(s, newlines) => {
-                *newlines += newlines_in(chunk);
-                s.push(chunk);
-            }
+            Scanner::Json(s) => s.push(chunk),
         }
     }
 
@@ -56,7 +52,7 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.summary(),
             Scanner::Range(s) => s.summary(),
             Scanner::Evtx(s) => s.summary(),
-            Scanner::Json(s, _) => s.summary(),
+            Scanner::Json(s) => s.summary(),
         }
     }
 
@@ -65,7 +61,7 @@ impl<'r> Scanner<'r> {
             Scanner::Whole(s) => s.take_rows(),
             Scanner::Range(s) => s.take_rows(),
             Scanner::Evtx(s) => s.take_rows(),
-            Scanner::Json(s, _) => s.take_rows(),
+            Scanner::Json(s) => s.take_rows(),
         }
     }
 
@@ -80,7 +76,7 @@ impl<'r> Scanner<'r> {
                 let part = s.finish();
                 (part.summary, part.rows)
             }
-            Scanner::Json(s, _) => {
+            Scanner::Json(s) => {
                 let part = s.finish();
                 (part.summary, part.rows)
             }
@@ -197,7 +193,7 @@ impl<'r> ScanSession<'r> {
             starts: vec![end],
         };
         let scan = match self.scan {
-            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::first(s, &plan), 0),
+            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::first(s, &plan)),
             range => range,
         };
         ScanSession { scan, ..self }
@@ -208,7 +204,7 @@ impl<'r> ScanSession<'r> {
     /// should force the JSON format. Call before any `push`.
     pub fn json_later_range(self, start: u64) -> Self {
         let scan = match self.scan {
-            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::after(s, start), 0),
+            Scanner::Whole(s) => Scanner::Json(JsonRangeScan::after(s, start)),
             range => range,
         };
         ScanSession { scan, ..self }
@@ -231,7 +227,7 @@ impl<'r> ScanSession<'r> {
             Scanner::Evtx(s) => (0, s.stands_alone(), false),
             // A JSON range's seam needs both sides: the first's lines clean
             // and the later range standing alone; the page decides.
-            Scanner::Json(s, newlines) => (*newlines, s.stands_alone() && s.clean(), false),
+            Scanner::Json(s) => (s.newlines(), s.stands_alone() && s.clean(), false),
         };
         let message = FromWorker::RangeRead {
             job: self.job,
@@ -264,7 +260,7 @@ impl<'r> ScanSession<'r> {
 
     /// The account so far, as a `Progress` message.
     fn progress(&self) -> FromWorker {
-        progress(self.job, self.scan.summary())
+        FromWorker::progress(self.job, self.scan.summary())
     }
 
     /// End of file: the last rows and the summary.
@@ -315,16 +311,6 @@ impl<'r> ScanSession<'r> {
         let rows = std::mem::take(&mut self.pending);
         rows_messages(self.job, &rows, &mut self.rows_sent, out);
     }
-}
-
-/// Line breaks in `data`.
-fn newlines_in(data: &[u8]) -> u64 {
-    data.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-/// `s` (the account so far) as a `Progress` of `job` ([`FromWorker::progress`]).
-pub fn progress(job: u32, s: &FileSummary) -> FromWorker {
-    FromWorker::progress(job, s)
 }
 
 /// A `Validated` message for `result`.

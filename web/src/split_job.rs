@@ -48,7 +48,6 @@ use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::split::{self, RangePart, Shift};
 
 use crate::protocol::{FieldBlock, FromWorker, RangeKind, RowDto};
-use crate::session::progress;
 
 /// Whether a first range ending at `boundary` may be cut off: it holds at
 /// least the bytes the scan sniffs the format from
@@ -227,7 +226,7 @@ impl SplitJob {
                     return;
                 }
                 // The first range's last rows came before: count them now.
-                out.push(SplitOut::Message(progress(self.job, &summary)));
+                out.push(SplitOut::Message(FromWorker::progress(self.job, &summary)));
                 self.first_done = Some(summary);
                 for (mut rows, fields) in std::mem::take(&mut self.held) {
                     self.shift(&mut rows);
@@ -242,7 +241,7 @@ impl SplitJob {
                     self.finish(merged, out);
                 } else if let Some(account) = self.second_account.clone() {
                     let merged = self.merged(account);
-                    out.push(SplitOut::Message(progress(self.job, &merged)));
+                    out.push(SplitOut::Message(FromWorker::progress(self.job, &merged)));
                 }
             }
             FromWorker::Done { summary, .. } => {
@@ -326,7 +325,7 @@ impl SplitJob {
                 self.read[1] = account.bytes.saturating_sub(self.prefix);
                 if self.first_done.is_some() {
                     let merged = self.merged(account.clone());
-                    out.push(SplitOut::Message(progress(self.job, &merged)));
+                    out.push(SplitOut::Message(FromWorker::progress(self.job, &merged)));
                 }
                 self.second_account = Some(account);
             }
@@ -518,16 +517,25 @@ mod tests {
     fn plan_at(bytes: &[u8], at: f64) -> Option<Plan> {
         let size = bytes.len() as u64;
         let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
-        let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
-        let end = bytes.len().min(start + split::WINDOW_BYTES);
-        split::plan(head, &bytes[start..end], start as u64, size)
+        let (start, end) = split::window(size, at);
+        split::plan(head, &bytes[start as usize..end as usize], start, size)
     }
 
-    /// What range `range`'s worker sends for `bytes` split by `plan`, in
-    /// `chunk`-byte pieces, one `Progress` per piece.
-    fn range_messages(bytes: &[u8], plan: &Plan, range: usize, chunk: usize) -> Vec<FromWorker> {
-        let rule = CompiledRule::new();
-        let boundary = plan.boundary as usize;
+    /// What a worker with session `s` sends for range `range` (0 or 1) of
+    /// `bytes` cut at `boundary`, in `chunk`-byte pieces, one `Progress` per
+    /// piece: its range, its `RangeRead`, the rest of the file when the first
+    /// range reads on, and its `Done`. Whether it reads on: a CSV's first
+    /// range's own word (`told`: `None`), or the page's (`Some`: EVTX and JSON
+    /// lines first ranges wait for it).
+    fn worker_messages(
+        mut s: ScanSession<'_>,
+        bytes: &[u8],
+        boundary: u64,
+        range: usize,
+        told: Option<bool>,
+        chunk: usize,
+    ) -> Vec<FromWorker> {
+        let b = boundary as usize;
         let mut out = Vec::new();
         let mut t = 0.0;
         let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
@@ -536,26 +544,38 @@ mod tests {
                 out.extend(s.push(c, t));
             }
         };
-        if range == 0 {
-            let mut s = ScanSession::new(&rule, JOB, 0, "test", None)
-                .expect("session")
-                .first_range(plan);
-            feed(&mut s, &bytes[..boundary], &mut out);
-            let (read, read_on) = s.end_range();
-            out.extend(read);
-            if read_on {
-                feed(&mut s, &bytes[boundary..], &mut out);
+        let (start, end) = if range == 0 { (0, b) } else { (b, bytes.len()) };
+        feed(&mut s, &bytes[start..end], &mut out);
+        let (read, reads_on_alone) = s.end_range();
+        out.extend(read);
+        let read_on = match told {
+            Some(word) => {
+                assert!(!reads_on_alone, "a waiting range reads on only when told");
+                word
             }
-            out.extend(s.finish());
-        } else {
-            let mut s = ScanSession::new(&rule, JOB, 0, "test", Some("csv"))
-                .expect("session")
-                .later_range(&bytes[..plan.header_end], plan.boundary);
-            feed(&mut s, &bytes[boundary..], &mut out);
-            out.extend(s.end_range().0);
-            out.extend(s.finish());
+            None => reads_on_alone,
+        };
+        if range == 0 && read_on {
+            feed(&mut s, &bytes[b..], &mut out);
         }
+        out.extend(s.finish());
         out
+    }
+
+    /// What range `range`'s worker sends for `bytes` split by `plan`, in
+    /// `chunk`-byte pieces, one `Progress` per piece.
+    fn range_messages(bytes: &[u8], plan: &Plan, range: usize, chunk: usize) -> Vec<FromWorker> {
+        let rule = CompiledRule::new();
+        let s = if range == 0 {
+            ScanSession::new(&rule, JOB, 0, "test", None)
+                .expect("session")
+                .first_range(plan)
+        } else {
+            ScanSession::new(&rule, JOB, 0, "test", Some("csv"))
+                .expect("session")
+                .later_range(&bytes[..plan.header_end], plan.boundary)
+        };
+        worker_messages(s, bytes, plan.boundary, range, None, chunk)
     }
 
     /// The two ranges' messages through a [`SplitJob`], delivered in the
@@ -893,16 +913,7 @@ mod tests {
     /// (the first reading on when `read_on`), in 64 KiB pieces.
     fn evtx_messages(bytes: &[u8], boundary: u64, range: usize, read_on: bool) -> Vec<FromWorker> {
         let rule = CompiledRule::new();
-        let b = boundary as usize;
-        let mut out = Vec::new();
-        let mut t = 0.0;
-        let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
-            for c in data.chunks(65_536) {
-                t += 1000.0;
-                out.extend(s.push(c, t));
-            }
-        };
-        let mut s = if range == 0 {
+        let s = if range == 0 {
             ScanSession::new(&rule, JOB, 0, "test", None)
                 .expect("session")
                 .evtx_first_range()
@@ -912,14 +923,7 @@ mod tests {
                 .evtx_later_range(&bytes[..split::evtx::HEADER_BYTES], boundary)
                 .expect("a chunk boundary")
         };
-        let (start, end) = if range == 0 { (0, b) } else { (b, bytes.len()) };
-        feed(&mut s, &bytes[start..end], &mut out);
-        out.extend(s.end_range().0);
-        if range == 0 && read_on {
-            feed(&mut s, &bytes[b..], &mut out);
-        }
-        out.extend(s.finish());
-        out
+        worker_messages(s, bytes, boundary, range, Some(read_on), 65_536)
     }
 
     /// The two ranges of an EVTX log through a [`SplitJob`], the first
@@ -1035,9 +1039,8 @@ mod tests {
     fn json_plan_at(bytes: &[u8], at: f64) -> Option<JsonPlan> {
         let size = bytes.len() as u64;
         let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
-        let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
-        let end = bytes.len().min(start + split::WINDOW_BYTES);
-        split::json::plan(head, &[(start as u64, &bytes[start..end])], size)
+        let (start, end) = split::window(size, at);
+        split::json::plan(head, &[(start, &bytes[start as usize..end as usize])], size)
             .filter(|p| first_range_fits(p.starts[0]))
     }
 
@@ -1066,16 +1069,7 @@ mod tests {
         chunk: usize,
     ) -> Vec<FromWorker> {
         let rule = CompiledRule::new();
-        let b = plan.starts[0] as usize;
-        let mut out = Vec::new();
-        let mut t = 0.0;
-        let mut feed = |s: &mut ScanSession, data: &[u8], out: &mut Vec<FromWorker>| {
-            for c in data.chunks(chunk) {
-                t += 1000.0;
-                out.extend(s.push(c, t));
-            }
-        };
-        let mut s = if range == 0 {
+        let s = if range == 0 {
             ScanSession::new(&rule, JOB, 0, "test", None)
                 .expect("session")
                 .json_first_range(plan.bom, plan.starts[0])
@@ -1084,16 +1078,7 @@ mod tests {
                 .expect("session")
                 .json_later_range(plan.starts[0])
         };
-        let (start, end) = if range == 0 { (0, b) } else { (b, bytes.len()) };
-        feed(&mut s, &bytes[start..end], &mut out);
-        let (read, reads_on_alone) = s.end_range();
-        assert!(!reads_on_alone, "a JSON range waits for the page's word");
-        out.extend(read);
-        if range == 0 && read_on {
-            feed(&mut s, &bytes[b..], &mut out);
-        }
-        out.extend(s.finish());
-        out
+        worker_messages(s, bytes, plan.starts[0], range, Some(read_on), chunk)
     }
 
     /// The two ranges of a JSON lines file through a [`SplitJob`] (the

@@ -25,8 +25,11 @@ use web_sys::{MessageEvent, Worker};
 
 #[wasm_bindgen]
 extern "C" {
+    /// A new worker running the page's script (`static/bootstrap.js`
+    /// defines `cmdhuntSpawnWorker`): the pool's, and a detail panel's
+    /// process context (`crate::context_job`).
     #[wasm_bindgen(js_namespace = globalThis, js_name = cmdhuntSpawnWorker, catch)]
-    fn spawn_worker() -> Result<Worker, JsValue>;
+    pub(crate) fn spawn_worker() -> Result<Worker, JsValue>;
 }
 
 /// How many workers the page keeps warm: a split file's two.
@@ -51,7 +54,7 @@ pub struct Pool {
 impl Pool {
     /// A worker for a run: a warm one if there is one, else a new one.
     pub fn take(&mut self) -> Result<Worker, JsValue> {
-        if crate::browser::location_hash() != self.hash {
+        if self.stale() {
             self.clear();
         }
         match self.idle.iter().position(|w| w.warm.get()) {
@@ -64,16 +67,15 @@ impl Pool {
     /// Whether [`POOL_SIZE`] workers are idle (started under this page
     /// fragment).
     pub fn is_full(&self) -> bool {
-        self.idle.len() >= POOL_SIZE && self.hash == crate::browser::location_hash()
+        self.idle.len() >= POOL_SIZE && !self.stale()
     }
 
     /// Start workers until [`POOL_SIZE`] are idle (none when the browser
     /// refuses one: runs will say why).
     pub fn fill(&mut self) {
-        let hash = crate::browser::location_hash();
-        if hash != self.hash {
+        if self.stale() {
             self.clear();
-            self.hash = hash;
+            self.hash = crate::browser::location_hash();
         }
         while self.idle.len() < POOL_SIZE {
             let Ok(worker) = spawn_worker() else {
@@ -91,9 +93,8 @@ impl Pool {
             });
             let envelope = Object::new();
             let posted = Reflect::set(&envelope, &"module".into(), &wasm_bindgen::module())
-                .map_err(|e| format!("{e:?}"))
-                .and_then(|_| worker.post_message(&envelope).map_err(|e| format!("{e:?}")));
-            if posted.is_err() {
+                .is_ok_and(|_| worker.post_message(&envelope).is_ok());
+            if !posted {
                 worker.terminate();
                 return;
             }
@@ -104,9 +105,12 @@ impl Pool {
             });
         }
     }
-}
 
-impl Pool {
+    /// Whether the idle workers were started under another page fragment.
+    fn stale(&self) -> bool {
+        self.hash != crate::browser::location_hash()
+    }
+
     /// Terminate the idle workers.
     fn clear(&mut self) {
         for idle in self.idle.drain(..) {

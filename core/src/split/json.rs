@@ -349,6 +349,11 @@ impl<'r> JsonRangeScan<'r> {
         self.bytes
     }
 
+    /// Line breaks in the range's bytes read so far.
+    pub fn newlines(&self) -> u64 {
+        self.newlines
+    }
+
     /// End of the range: its part for [`super::merge_all`].
     pub fn finish(self) -> RangePart {
         let (summary, rows) = self.scan.finish();

@@ -3,40 +3,22 @@
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
 use super::app::Ctx;
+use crate::browser::SliceRead;
 use crate::fingerprint;
 use crate::sample::{SAMPLE_CSV, SAMPLE_NAME};
 use crate::state::{Action, NewFile};
-
-/// A read of bytes `start..end` of `file`, started now; `None` when the
-/// slice cannot be made; no read for an empty range.
-fn read_range(file: &File, start: u64, end: u64) -> Option<Option<JsFuture>> {
-    if start >= end {
-        return Some(None);
-    }
-    let blob = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    Some(Some(JsFuture::from(blob.array_buffer())))
-}
-
-/// The bytes of a [`read_range`], or `None` when they cannot be read.
-async fn bytes_of(read: Option<Option<JsFuture>>) -> Option<Vec<u8>> {
-    match read? {
-        None => Some(Vec::new()),
-        Some(read) => Some(Uint8Array::new(&read.await.ok()?).to_vec()),
-    }
-}
 
 /// How many files' first and last 64 KiB are read at once when files are added.
 const EDGE_READS_AT_ONCE: usize = 16;
 
 /// The reads of a file's first and last 64 KiB, started now.
 struct EdgeReads {
-    head: Option<Option<JsFuture>>,
-    tail: Option<Option<JsFuture>>,
+    head: SliceRead,
+    tail: SliceRead,
     size: u64,
 }
 
@@ -45,8 +27,8 @@ impl EdgeReads {
         let size = file.size() as u64;
         let [(h0, h1), (t0, t1)] = fingerprint::edges(size);
         EdgeReads {
-            head: read_range(file, h0, h1),
-            tail: read_range(file, t0, t1),
+            head: SliceRead::start(file, h0, h1),
+            tail: SliceRead::start(file, t0, t1),
             size,
         }
     }
@@ -55,8 +37,8 @@ impl EdgeReads {
     /// first bytes (the bridge plans a split with them); `None` when they
     /// cannot be read (the scan then reports why).
     async fn finish(self) -> Option<(u64, Vec<u8>)> {
-        let head = bytes_of(self.head).await?;
-        let tail = bytes_of(self.tail).await?;
+        let head = self.head.bytes().await?;
+        let tail = self.tail.bytes().await?;
         Some((fingerprint::of(self.size, &head, &tail), head))
     }
 }

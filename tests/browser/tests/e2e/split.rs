@@ -103,9 +103,8 @@ async fn ranges_of(page: &Page, name: &str) -> Result<Vec<(u64, u64, u64)>, Erro
 fn core_plan(bytes: &[u8], at: f64) -> Option<Plan> {
     let size = bytes.len() as u64;
     let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
-    let start = ((size as f64 * at) as u64).saturating_sub(1) as usize;
-    let end = bytes.len().min(start + split::WINDOW_BYTES);
-    split::plan(head, &bytes[start..end], start as u64, size)
+    let (start, end) = split::window(size, at);
+    split::plan(head, &bytes[start as usize..end as usize], start, size)
 }
 
 /// The page read `path` as the core's two ranges (cut at fraction `at`).
@@ -508,9 +507,8 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 fn core_json_plan(bytes: &[u8]) -> Option<JsonPlan> {
     let size = bytes.len() as u64;
     let head = &bytes[..bytes.len().min(split::HEAD_BYTES)];
-    let start = (size / 2).saturating_sub(1) as usize;
-    let end = bytes.len().min(start + split::WINDOW_BYTES);
-    split::json::plan(head, &[(start as u64, &bytes[start..end])], size)
+    let (start, end) = split::window(size, 0.5);
+    split::json::plan(head, &[(start, &bytes[start as usize..end as usize])], size)
         .filter(|p| p.starts[0] >= cmdhunt_core::format::SNIFF_BYTES as u64)
 }
 
