@@ -498,7 +498,7 @@ mod tests {
     use crate::protocol::full_rows;
     use crate::session::ScanSession;
     use crate::state::{Action, AppState, NewFile, Status};
-    use crate::testdata::{sample_csv, shared_data};
+    use crate::testdata::{sample_csv, shared_data, shared_files};
     use cmdhunt_core::format::Format;
     use cmdhunt_core::matcher::CompiledRule;
     use cmdhunt_core::scan::FileScan;
@@ -990,29 +990,9 @@ mod tests {
         (out, decided)
     }
 
-    /// Every EVTX log under `dir` (recursively).
-    fn evtx_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                evtx_files(&path, out);
-            } else if path.extension().is_some_and(|x| x == "evtx") {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn a_split_evtx_log_gives_the_whole_logs_rows_summary_and_accounts() {
-        let mut files = Vec::new();
-        evtx_files(
-            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")),
-            &mut files,
-        );
-        files.sort();
+        let files = shared_files(&["evtx"]);
         let (mut split, mut rescanned) = (0, 0);
         for path in &files {
             let bytes = std::fs::read(path).expect("readable");
@@ -1104,32 +1084,9 @@ mod tests {
         (out, read_on)
     }
 
-    /// Every JSON file under `dir` (recursively).
-    fn json_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                json_files(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
-            {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn a_split_json_lines_file_gives_the_whole_files_rows_summary_and_accounts() {
-        let mut files = Vec::new();
-        json_files(
-            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")),
-            &mut files,
-        );
-        files.sort();
+        let files = shared_files(&["json", "jsonl", "ndjson"]);
         let (mut split, mut rows, mut later_rows) = (0, 0, 0);
         for path in &files {
             let bytes = std::fs::read(path).expect("readable");
