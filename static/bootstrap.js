@@ -9,7 +9,8 @@
 //   WebAssembly.Module and feed the file's stream to a WorkerScan. Nothing
 //   is ever fetched. A worker the page keeps warm for its next file
 //   (web/src/bridge.rs, `Pool`) is sent { module } alone first: it
-//   instantiates the module, answers "warm" and waits for its file.
+//   instantiates the module, answers "warm" and waits for its file. One
+//   more worker, once per page, warms the code up (web/src/warm_up.rs).
 //
 // Workers are classic, not module workers: a page opened from file:// has an
 // opaque origin, and Chromium refuses module workers from its Blob URLs.
@@ -164,12 +165,18 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
   };
   self.onmessage = (event) => {
     if (typeof event.data?.msg === "string") return run(event);
-    // Warm-up: instantiate now (`run` then finds it done); a failure is
-    // left for `run`, which reports it with the file's job.
+    // A pooled worker: instantiate now (`run` then finds it done); a
+    // failure is left for `run`, which reports it with the file's job.
+    // The page's warm-up worker ({ module, warmUp: BYTES },
+    // web/src/warm_up.rs): scan synthetic inputs so the hot code is
+    // optimised before a file is picked, and report what it scanned.
+    const warmUp = event.data?.warmUp;
     try {
       wasm_bindgen.initSync({ module: event.data.module });
-      self.postMessage("warm");
-    } catch (_) {}
+      self.postMessage(warmUp ? { warmedUp: wasm_bindgen.warmUp(warmUp) } : "warm");
+    } catch (e) {
+      if (warmUp) self.postMessage({ warmUpFailed: String(e) });
+    }
   };
 } else {
   (() => {

@@ -161,3 +161,25 @@ def browser_memory():
         if b"--type=renderer" in cmd:
             peak = max(peak, kb("VmHWM"))
     return peak / 1024, total / 1024
+
+
+def browser_cpu():
+    """CPU seconds (user + system) spent so far by the processes of the
+    Chromium a `session` started, summed (see `browser_memory`)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            with open("/proc/%s/stat" % pid) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if b"cmdhunt-chromium-" not in cmd:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks

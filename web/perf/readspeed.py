@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from chromedriver import call, running, serve_dir, session, upload
+from chromedriver import browser_cpu, call, running, serve_dir, session, upload
 
 PAGE = """<!doctype html><meta charset=utf-8><input type=file id=f>
 <script>
@@ -71,6 +71,7 @@ def main():
                 for mode in modes:
                     with session(base) as (s, js):
                         call(base, "POST", s + "/url", {"url": url + mode})
+                        cpu = browser_cpu()
                         upload(base, s, "#f", path)
                         for _ in range(3000):
                             r = js("return window.res || null")
@@ -79,8 +80,9 @@ def main():
                             time.sleep(0.1)
                         if not r or r.get("error"):
                             sys.exit("%s: %s" % (mode, r and r["error"] or "no result"))
-                        print("%-9s %7.0f MB/s  %6.0f ms  %d chunks, largest %d bytes"
-                              % (mode, r["mbps"], r["ms"], r["chunks"], r["largest"]))
+                        cpu = browser_cpu() - cpu
+                        print("%-9s %7.0f MB/s  %6.0f ms  %5.0f ms CPU  %d chunks, largest %d bytes"
+                              % (mode, r["mbps"], r["ms"], cpu * 1000, r["chunks"], r["largest"]))
         finally:
             server.shutdown()
 

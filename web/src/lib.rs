@@ -44,6 +44,7 @@ pub mod text;
 pub mod tuning;
 pub mod validation;
 pub mod view;
+pub mod warm_up;
 pub mod why;
 pub mod window;
 

@@ -438,6 +438,9 @@ pub struct SplitSettings {
     /// Read with a BYOB reader where the browser has one (the default);
     /// `false`: the stream's default reader (`static/bootstrap.js`, `feed`).
     pub byob: bool,
+    /// The bytes of each input the page's warm-up scans while it is idle
+    /// ([`crate::warm_up`]); 0: no warm-up.
+    pub warm_up: usize,
 }
 
 impl Default for SplitSettings {
@@ -446,6 +449,7 @@ impl Default for SplitSettings {
             threshold: split::SPLIT_THRESHOLD,
             at: 0.5,
             byob: true,
+            warm_up: crate::warm_up::WARM_UP_BYTES,
         }
     }
 }
@@ -460,7 +464,8 @@ impl SplitSettings {
 
     /// The settings a page fragment asks for, `&`-separated in any order:
     /// `split-threshold=BYTES`, `split-at=FRACTION` (between 0 and 1),
-    /// `reader=stream` (the default reader, not BYOB). The browser tests
+    /// `reader=stream` (the default reader, not BYOB), `warm-up=BYTES`
+    /// (0: none; the benchmark compares). The browser tests
     /// split small real files with it, cut a file early so that a cancel
     /// lands after the first range is done, and read with either reader;
     /// the page benchmark (`web/perf/pagebench.py`) compares them. Anything
@@ -485,6 +490,11 @@ impl SplitSettings {
                     }
                 }
                 "reader" => settings.byob = value != "stream",
+                "warm-up" => {
+                    if let Ok(bytes) = value.parse() {
+                        settings.warm_up = bytes;
+                    }
+                }
                 _ => {}
             }
         }
@@ -1278,8 +1288,19 @@ mod tests {
                     threshold: 1,
                     at: 0.75,
                     byob: false,
+                    ..d
                 },
             ),
+            ("#warm-up=0", SplitSettings { warm_up: 0, ..d }),
+            (
+                "#reader=stream&warm-up=4096",
+                SplitSettings {
+                    byob: false,
+                    warm_up: 4096,
+                    ..d
+                },
+            ),
+            ("#warm-up=-1", d),
         ];
         assert_eq!(d.threshold, split::SPLIT_THRESHOLD);
         assert!(d.byob);

@@ -302,3 +302,13 @@ impl WorkerScan {
         self.session.fail_read(byte, message).iter().for_each(post);
     }
 }
+
+/// The page's warm-up, run by a worker of its own while the page is idle
+/// ([`crate::warm_up`]): scans synthetic inputs of about `bytes` each and
+/// returns what it scanned, as JSON (`[WarmedUp, ...]`).
+#[wasm_bindgen(js_name = warmUp)]
+pub fn warm_up(bytes: u32) -> String {
+    install_panic_hook();
+    let report = crate::warm_up::warm_up(bytes as usize);
+    serde_json::to_string(&report).unwrap_or_default()
+}

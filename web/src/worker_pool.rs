@@ -13,6 +13,13 @@
 //! started under another page fragment are not taken either (the fragment
 //! can name them: `#selftest-panic`, `static/bootstrap.js`): the pool starts
 //! afresh.
+//!
+//! Once per page, the first fill also starts a warm-up worker
+//! ([`crate::warm_up`]): it scans synthetic inputs so that the code a scan
+//! runs hot is optimised before a file is picked, reports what it scanned
+//! (kept on `<html data-warm-up>`) and is terminated. A run that starts
+//! before it is done stops it (`data-warm-up="stopped"`): the file's own
+//! scan is then what warms the code.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -49,11 +56,25 @@ pub struct Pool {
     idle: Vec<Idle>,
     /// The page fragment when they were started.
     hash: String,
+    /// The warm-up has been started (once per page).
+    warm_up_started: bool,
+    /// The warm-up worker, while it runs.
+    warming: Rc<std::cell::RefCell<Option<Warming>>>,
+}
+
+/// The warm-up worker and its listener.
+struct Warming {
+    worker: Worker,
+    _on_message: EventListener,
 }
 
 impl Pool {
     /// A worker for a run: a warm one if there is one, else a new one.
     pub fn take(&mut self) -> Result<Worker, JsValue> {
+        if let Some(warming) = self.warming.borrow_mut().take() {
+            warming.worker.terminate();
+            report_warm_up("stopped");
+        }
         if self.stale() {
             self.clear();
         }
@@ -76,6 +97,10 @@ impl Pool {
         if self.stale() {
             self.clear();
             self.hash = crate::browser::location_hash();
+        }
+        if !self.warm_up_started {
+            self.warm_up_started = true;
+            self.start_warm_up();
         }
         while self.idle.len() < POOL_SIZE {
             let Ok(worker) = spawn_worker() else {
@@ -106,6 +131,49 @@ impl Pool {
         }
     }
 
+    /// Start the warm-up worker, unless the page fragment says `warm-up=0`.
+    fn start_warm_up(&mut self) {
+        let bytes = crate::split_job::SplitSettings::of_page().warm_up;
+        if bytes == 0 {
+            return;
+        }
+        let Ok(worker) = spawn_worker() else {
+            return;
+        };
+        let warming = self.warming.clone();
+        let on_message = EventListener::new(&worker, "message", move |event| {
+            let data = event
+                .dyn_ref::<MessageEvent>()
+                .map_or(JsValue::UNDEFINED, MessageEvent::data);
+            let said = |key: &str| {
+                Reflect::get(&data, &key.into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
+            let report =
+                said("warmedUp").or_else(|| said("warmUpFailed").map(|e| format!("failed: {e}")));
+            if let Some(report) = report {
+                report_warm_up(&report);
+                if let Some(w) = warming.borrow_mut().take() {
+                    w.worker.terminate();
+                }
+            }
+        });
+        let envelope = Object::new();
+        let posted = Reflect::set(&envelope, &"module".into(), &wasm_bindgen::module())
+            .and_then(|_| Reflect::set(&envelope, &"warmUp".into(), &(bytes as f64).into()))
+            .is_ok_and(|_| worker.post_message(&envelope).is_ok());
+        if !posted {
+            worker.terminate();
+            return;
+        }
+        report_warm_up("running");
+        *self.warming.borrow_mut() = Some(Warming {
+            worker,
+            _on_message: on_message,
+        });
+    }
+
     /// Whether the idle workers were started under another page fragment.
     fn stale(&self) -> bool {
         self.hash != crate::browser::location_hash()
@@ -122,5 +190,19 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         self.clear();
+        if let Some(warming) = self.warming.borrow_mut().take() {
+            warming.worker.terminate();
+        }
+    }
+}
+
+/// Keep the warm-up's state on `<html data-warm-up>`: `running`, its report
+/// (JSON), `stopped` or `failed: ...`.
+fn report_warm_up(state: &str) {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    if let Some(root) = root {
+        let _ = root.set_attribute("data-warm-up", state);
     }
 }

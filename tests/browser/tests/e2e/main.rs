@@ -35,6 +35,7 @@ mod tuning;
 mod validation;
 mod vanished;
 mod volume;
+mod warm_up;
 mod why;
 mod window;
 mod worker_panic;
