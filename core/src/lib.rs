@@ -54,6 +54,7 @@ pub mod results;
 pub mod rule;
 pub mod scan;
 pub mod split;
+pub mod synth;
 pub mod time;
 pub mod tuning;
 pub mod validation;
