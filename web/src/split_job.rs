@@ -167,6 +167,11 @@ impl SplitJob {
         self.job
     }
 
+    /// The second range's first byte.
+    pub fn boundary(&self) -> u64 {
+        self.boundary
+    }
+
     /// Bytes both workers have read (what the progress bar shows).
     pub fn bytes_read(&self) -> u64 {
         if self.rescan {

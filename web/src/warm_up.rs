@@ -27,17 +27,23 @@ use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::split;
 use serde::Serialize;
 
-use crate::protocol::{self, FromWorker};
+use crate::protocol;
 use crate::sample::SAMPLE_CSV;
 use crate::session::{ScanSession, PROGRESS_INTERVAL_MS};
+use crate::split_job::{SplitJob, SplitOut};
+use crate::state::{Action, AppState, NewFile};
 
 /// How many bytes of each input the page's warm-up scans (each is scanned
 /// whole and then as two ranges): enough for the hot functions to be
 /// recompiled, a few tens of milliseconds in a worker.
 pub const WARM_UP_BYTES: usize = 2 << 20;
 
-/// The pieces inputs are pushed in (as a stream's chunks would be).
-const PIECE_BYTES: usize = 256 << 10;
+/// The job number of the scratch page's one file (the first the page gives).
+const JOB: u32 = 1;
+
+/// The pieces inputs are pushed in: small, so that the functions called
+/// once per piece are called often enough to count as hot.
+const PIECE_BYTES: usize = 16 << 10;
 
 /// What the warm-up scanned of one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,7 +69,9 @@ pub fn inputs(bytes: usize) -> Vec<(&'static str, Vec<u8>)> {
     vec![("warm-up.csv", csv), ("warm-up.jsonl", jsonl)]
 }
 
-/// The sample export with its records repeated until it holds `bytes`.
+/// The sample export with its records repeated until it holds `bytes`,
+/// each copy a year earlier than the one before (so that the times span
+/// years, as a long export's do, and the timeline coarsens its bins).
 fn repeated_sample(bytes: usize) -> Vec<u8> {
     let header_end = SAMPLE_CSV
         .iter()
@@ -72,11 +80,24 @@ fn repeated_sample(bytes: usize) -> Vec<u8> {
     let (header, rows) = SAMPLE_CSV.split_at(header_end);
     let mut out = Vec::with_capacity(bytes + SAMPLE_CSV.len());
     out.extend_from_slice(header);
-    while out.len() < bytes && !rows.is_empty() {
+    for copy in 0.. {
+        if out.len() >= bytes || rows.is_empty() {
+            break;
+        }
+        let year = format!("{:04}-", SAMPLE_YEAR - copy % 400);
+        let from = out.len();
         out.extend_from_slice(rows);
+        let years = rows.windows(SAMPLE_YEAR_TEXT.len()).enumerate();
+        for (at, _) in years.filter(|(_, w)| *w == SAMPLE_YEAR_TEXT) {
+            out[from + at..from + at + year.len()].copy_from_slice(year.as_bytes());
+        }
     }
     out
 }
+
+/// The year of the sample's times.
+const SAMPLE_YEAR: usize = 2024;
+const SAMPLE_YEAR_TEXT: &[u8] = b"2024-";
 
 /// The records of a CSV export as JSON lines: one object per record, its
 /// fields as strings in column order.
@@ -102,104 +123,182 @@ fn json_lines(csv: &[u8]) -> Vec<u8> {
     lines.0
 }
 
-/// Scan every input of about `bytes` whole and as two ranges, encoding
-/// every message as a worker would (and dropping it).
+/// Scan every input of about `bytes` whole and as two ranges, as a file's
+/// workers and the page would: every message is framed, read back and
+/// applied to a scratch page state (through a [`SplitJob`] for the ranges),
+/// whose account of the file is reported.
 pub fn warm_up(bytes: usize) -> Vec<WarmedUp> {
     let rule = CompiledRule::new();
     inputs(bytes)
         .into_iter()
         .map(|(name, input)| {
-            let done = scan_whole(&rule, name, &input);
-            let split_records = scan_split(&rule, name, &input);
+            let whole = scan_whole(&rule, name, &input);
             WarmedUp {
                 name: name.to_owned(),
                 bytes: input.len() as u64,
-                records: done.records,
-                flagged: done.flagged,
-                skipped: done.skipped,
-                split_records,
+                records: whole.records,
+                flagged: whole.flagged,
+                skipped: whole.skipped,
+                split_records: scan_split(&rule, name, &input).map(|s| s.records),
             }
         })
         .collect()
 }
 
-/// Push `input` through `session` in pieces, then finish it; the final summary.
-fn run(
-    mut session: ScanSession<'_>,
-    name: &str,
-    input: &[u8],
-    end_range: bool,
-) -> cmdhunt_core::scan::FileSummary {
-    let mut now = 0.0;
-    let mut done = Default::default();
-    let mut encode = |messages: Vec<FromWorker>| {
-        for message in messages {
-            std::hint::black_box(protocol::frame(&message, name));
-            if let FromWorker::Done { summary, .. } = message {
-                done = *summary;
-            }
+/// A worker's messages: a session fed `input` in pieces, framed.
+struct Worker<'r> {
+    session: ScanSession<'r>,
+    name: &'static str,
+    now: f64,
+}
+
+impl<'r> Worker<'r> {
+    fn push(&mut self, input: &[u8], frames: &mut Vec<Vec<u8>>) {
+        for piece in input.chunks(PIECE_BYTES) {
+            self.now += PROGRESS_INTERVAL_MS;
+            let messages = self.session.push(piece, self.now);
+            frames.extend(messages.iter().map(|m| protocol::frame(m, self.name)));
         }
+    }
+
+    fn end_range(&mut self, frames: &mut Vec<Vec<u8>>) {
+        let (messages, _) = self.session.end_range();
+        frames.extend(messages.iter().map(|m| protocol::frame(m, self.name)));
+    }
+
+    fn finish(self, frames: &mut Vec<Vec<u8>>) {
+        let messages = self.session.finish();
+        frames.extend(messages.iter().map(|m| protocol::frame(m, self.name)));
+    }
+}
+
+/// A scratch page state holding file `name` of `size` bytes, started.
+fn page_state(name: &str, size: usize) -> AppState {
+    let mut state = AppState::default();
+    state.apply(Action::AddFiles(vec![NewFile::new(name, size as u64)]));
+    state.apply(Action::Started {
+        job: JOB,
+        now_ms: 0.0,
+    });
+    state
+}
+
+/// The page's account of its one file once it is done.
+fn account(state: &AppState) -> Account {
+    let file = state.files.first();
+    Account {
+        records: file.map_or(0, |f| f.live.records),
+        flagged: state.rows.len() as u64,
+        skipped: file.map_or(0, |f| f.live.skipped),
+    }
+}
+
+/// What the scratch page shows of a file.
+struct Account {
+    records: u64,
+    flagged: u64,
+    skipped: u64,
+}
+
+fn scan_whole(rule: &CompiledRule, name: &'static str, input: &[u8]) -> Account {
+    let mut state = page_state(name, input.len());
+    let Ok(session) = ScanSession::new(rule, JOB, 0, name, None) else {
+        return account(&state);
     };
-    for piece in input.chunks(PIECE_BYTES) {
-        now += PROGRESS_INTERVAL_MS;
-        encode(session.push(piece, now));
+    let mut worker = Worker {
+        session,
+        name,
+        now: 0.0,
+    };
+    let mut frames = Vec::new();
+    worker.push(input, &mut frames);
+    worker.finish(&mut frames);
+    for frame in frames {
+        if let Ok(message) = protocol::unframe(&frame) {
+            state.apply(Action::Worker(message, PROGRESS_INTERVAL_MS));
+        }
     }
-    if end_range {
-        encode(session.end_range().0);
-    }
-    encode(session.finish());
-    done
+    account(&state)
 }
 
-fn scan_whole(rule: &CompiledRule, name: &str, input: &[u8]) -> cmdhunt_core::scan::FileSummary {
-    match ScanSession::new(rule, 0, 0, name, None) {
-        Ok(session) => run(session, name, input, false),
-        Err(_) => Default::default(),
-    }
-}
-
-/// Scan `input` as two ranges cut where the page would cut it; the
-/// records of both, or `None` when the page would not split it.
-fn scan_split(rule: &CompiledRule, name: &str, input: &[u8]) -> Option<u64> {
+/// Scan `input` as two ranges cut where the page would cut it, and merge
+/// them as the page does; `None` when the page would not split it.
+fn scan_split(rule: &CompiledRule, name: &'static str, input: &[u8]) -> Option<Account> {
     let size = input.len() as u64;
     let head = &input[..input.len().min(split::HEAD_BYTES)];
     let (start, end) = split::window(size, 0.5);
     let window = &input[start as usize..end as usize];
-    let session = |format| ScanSession::new(rule, 0, 0, name, format).ok();
-    let (first, second) = match cmdhunt_core::format::sniff(head)? {
+    let worker = |format, f: &dyn Fn(ScanSession<'_>) -> Option<ScanSession<'_>>| {
+        let session = f(ScanSession::new(rule, JOB, 0, name, format).ok()?)?;
+        Some(Worker {
+            session,
+            name,
+            now: 0.0,
+        })
+    };
+    let (first, second, job) = match cmdhunt_core::format::sniff(head)? {
         Format::Csv => {
             let plan = split::plan(head, window, start, size)?;
-            let cut = plan.boundary as usize;
             let header = &input[..plan.header_end];
-            let first = run(session(None)?.first_range(&plan), name, &input[..cut], true);
-            let second = session(Some("csv"))?.later_range(header, plan.boundary);
-            (first, run(second, name, &input[cut..], true))
+            (
+                worker(None, &|s| Some(s.first_range(&plan)))?,
+                worker(Some("csv"), &|s| Some(s.later_range(header, plan.boundary)))?,
+                SplitJob::new(JOB, size, plan.boundary, header),
+            )
         }
         Format::Json => {
             let plan = split::json::plan(head, &[(start, window)], size)?;
-            let cut = *plan.starts.first()? as usize;
-            let first = session(None)?.json_first_range(plan.bom, cut as u64);
-            let first = run(first, name, &input[..cut], true);
-            let second = session(Some("json"))?.json_later_range(cut as u64);
-            (first, run(second, name, &input[cut..], true))
+            let cut = *plan.starts.first()?;
+            (
+                worker(None, &|s| Some(s.json_first_range(plan.bom, cut)))?,
+                worker(Some("json"), &|s| Some(s.json_later_range(cut)))?,
+                SplitJob::json(JOB, size, cut),
+            )
         }
         Format::Evtx => {
             let plan = split::evtx::plan(head, size, 2)?;
             let (_, cut) = plan.ranges().next()?;
-            let cut_at = cut as usize;
-            let first = run(
-                session(None)?.evtx_first_range(),
-                name,
-                &input[..cut_at],
-                true,
-            );
             let header = &input[..split::evtx::HEADER_BYTES];
-            let second = session(Some("evtx"))?.evtx_later_range(header, cut).ok()?;
-            (first, run(second, name, &input[cut_at..], true))
+            (
+                worker(None, &|s| Some(s.evtx_first_range()))?,
+                worker(Some("evtx"), &|s| s.evtx_later_range(header, cut).ok())?,
+                SplitJob::evtx(JOB, size, cut),
+            )
         }
         _ => return None,
     };
-    Some(first.records + second.records)
+    let cut = job.boundary() as usize;
+    // As on the page: the first range's worker reads its bytes (and, for
+    // an EVTX log or JSON lines, waits for the page's word), the second
+    // reads its own, then the first finishes.
+    let (mut first, mut second) = (first, second);
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    first.push(&input[..cut], &mut a);
+    first.end_range(&mut a);
+    second.push(&input[cut..], &mut b);
+    second.end_range(&mut b);
+    second.finish(&mut b);
+    first.finish(&mut c);
+    let mut state = page_state(name, input.len());
+    let mut job = job;
+    let ranges = a.iter().map(|f| (0, f)).chain(b.iter().map(|f| (1, f)));
+    for (range, frame) in ranges.chain(c.iter().map(|f| (0, f))) {
+        let Ok(message) = protocol::unframe(frame) else {
+            continue;
+        };
+        for out in job.receive(range, message) {
+            match out {
+                SplitOut::Message(m) => state.apply(Action::Worker(m, PROGRESS_INTERVAL_MS)),
+                SplitOut::Read(bytes) => state.apply(Action::Read {
+                    job: JOB,
+                    bytes,
+                    now_ms: PROGRESS_INTERVAL_MS,
+                }),
+                SplitOut::StopSecond | SplitOut::Decide(_) => {}
+            }
+        }
+    }
+    Some(account(&state))
 }
 
 #[cfg(test)]
