@@ -7,18 +7,29 @@ use alloc::string::String;
 use super::evtx::{SynthEvent, EVENT_NAMESPACE};
 use super::value::{filetime_text, SynthValue};
 
-/// Append `text` with `&`, `<`, `>`, `"` and `'` escaped.
-fn escape(text: &str, out: &mut String) {
+/// Append `text` with `&`, `<` and `>` escaped (and `"` and `'` in an
+/// attribute), as the `evtx` crate escapes them.
+fn escape_as(text: &str, attribute: bool, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
             c => out.push(c),
         }
     }
+}
+
+/// Element text, escaped.
+fn escape(text: &str, out: &mut String) {
+    escape_as(text, false, out)
+}
+
+/// An attribute value, escaped.
+fn escape_attribute(text: &str, out: &mut String) {
+    escape_as(text, true, out)
 }
 
 /// Append `event`, record `record_id`, as one `<Event>` element.
@@ -30,7 +41,7 @@ pub fn event_xml(event: &SynthEvent, record_id: u64, out: &mut String) {
         out,
         "<Event xmlns=\"{EVENT_NAMESPACE}\"><System><Provider Name=\""
     );
-    escape(&e.provider.name, out);
+    escape_attribute(&e.provider.name, out);
     let _ = write!(
         out,
         "\" Guid=\"{}\"/><EventID>{}</EventID><Version>{}</Version><Level>{}</Level><Task>{}</Task><Opcode>{}</Opcode><Keywords>0x{:x}</Keywords><TimeCreated SystemTime=\"{}\"/><EventRecordID>{record_id}</EventRecordID><Correlation/><Execution ProcessID=\"{}\" ThreadID=\"{}\"/><Channel>",
@@ -58,7 +69,7 @@ pub fn event_xml(event: &SynthEvent, record_id: u64, out: &mut String) {
     out.push_str("</System><EventData>");
     for (name, value) in &e.data {
         out.push_str("<Data Name=\"");
-        escape(name, out);
+        escape_attribute(name, out);
         if *value == SynthValue::Null {
             out.push_str("\"/>");
             continue;
