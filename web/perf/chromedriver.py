@@ -183,3 +183,51 @@ def browser_cpu():
         fields = stat.rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def browser_threads():
+    """CPU seconds (user + system) so far of every thread of the Chromium a
+    `session` started, by (process type, thread name, thread id): the
+    browser's threads, the renderer's main thread (`chromium`), its workers
+    (`DedicatedWorker`) and its compiler and GC threads (`ThreadPoolForeg`).
+    A thread that has ended is gone from /proc: sample while it runs
+    (`cpu_by_thread`)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            tids = os.listdir("/proc/%s/task" % pid)
+        except OSError:
+            continue
+        if b"cmdhunt-chromium-" not in cmd:
+            continue
+        kind = "browser"
+        for part in cmd.replace(b"\0", b" ").split():
+            if part.startswith(b"--type="):
+                kind = part[7:].decode()
+        for tid in tids:
+            try:
+                with open("/proc/%s/task/%s/stat" % (pid, tid)) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            out[(kind, name, tid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def cpu_by_thread(before, after):
+    """ms of CPU between two `browser_threads` samples, by process type and
+    thread name, largest first."""
+    spent = {}
+    for key, seconds in after.items():
+        d = seconds - before.get(key, 0)
+        if d > 0:
+            name = "%s:%s" % key[:2]
+            spent[name] = spent.get(name, 0) + d * 1000
+    return dict(sorted(((k, round(v)) for k, v in spent.items()), key=lambda kv: -kv[1]))

@@ -11,6 +11,11 @@ no-network flags), and times, ROUNDS times alternated, best of each:
   (web/src/split_job.rs);
 * `page-whole`: the same page (the last DIST's) opened with
   `#split-threshold=` above the file's size, so one worker reads it whole;
+* `page-cold`: the last DIST's page opened with `#warm-up=0`: no warm-up
+  (web/src/warm_up.rs), so the browser optimises the hot code during the
+  file's scan, as before the warm-up. Every page run waits for the page's
+  warm-up to end before it picks the file (an analyst takes longer than
+  that to drop one; the time it took is printed);
 * `read-1`: one worker reading the same file's `File.stream()` whole with
   the stream's default reader (and copying each chunk, as the page's worker
   copies into wasm memory): the issue's single-stream floor;
@@ -31,7 +36,11 @@ processes together at the end (`VmRSS`, summed). Printed as `peak MB`.
     cargo run --release -p cmdhunt-bench -- gen --size 300MB --out /tmp/x.csv
     python3 web/perf/pagebench.py /tmp/x.csv [ROUNDS] [DIST...]
 
-SKIP=read-4,cli leaves those out; WHOLE=0 leaves out page-whole.
+SKIP=read-4,cli leaves those out; WHOLE=0 leaves out page-whole, COLD=0
+page-cold. CPU=1 also prints, for each page run, the CPU time each of the
+browser's threads spent from the pick to "done" (by process and thread
+name, sampled every 10 ms while the page reads: a worker's thread is gone
+once it ends).
 Several DIST directories (say a build with and one without `+simd128`) are
 each timed as `page:NAME` (NAME: the directory's name), alternated with the
 rest in every round.
@@ -44,7 +53,8 @@ import sys
 import threading
 import time
 
-from chromedriver import browser_memory, call, running, session, upload, wait
+from chromedriver import (browser_memory, browser_threads, call, cpu_by_thread, running, session,
+                          upload, wait)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -126,16 +136,31 @@ def page_once(base, url, path, fragment=""):
     with session(base, ["--window-size=1280,900"] + os.environ.get("CHROMIUM_ARGS", "").split()) as (s, js):
         call(base, "POST", s + "/url", {"url": url + "index.html" + fragment})
         wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
+        warm = wait(js, "const w = document.documentElement.dataset.warmUp;"
+                        "return w === 'running' ? null :"
+                        "[w ?? 'none', document.documentElement.dataset.warmUpMs ?? ''];", 60)
         js(PAGE_HOOK)
+        cpu = os.environ.get("CPU") == "1"
+        before = browser_threads() if cpu else {}
+        after = dict(before)
         upload(base, s, "[data-testid=file-input]", path)
-        wait(js, "return window.__done > 0")
+        while not js("return window.__done > 0"):
+            if cpu:
+                after.update(browser_threads())
+            time.sleep(0.01 if cpu else 0.05)
+        if cpu:
+            after.update(browser_threads())
         ms = js("return window.__done - window.__t0")
         status = js("return window.__status")
         shown = js("const e = document.querySelector('[data-testid=flagged-count]');"
                    "return e ? e.textContent : ''")
         peak, total = browser_memory()
         MEMORY.setdefault(url + fragment, []).append((peak, total))
-        return ms, "%s, %s rows; renderer peak %.0f MB, browser %.0f MB" % (status, shown, peak, total)
+        note = "%s, %s rows; renderer peak %.0f MB, browser %.0f MB; warm-up %s" % (
+            status, shown, peak, total, "done in %s ms" % warm[1] if warm[0].startswith("[") else warm[0])
+        if cpu:
+            note += "; CPU ms by thread %s" % json.dumps(cpu_by_thread(before, after))
+        return ms, note
 
 
 def read_once(base, url, path, parts, byob=False):
@@ -189,6 +214,9 @@ def main():
                     last = "%d/" % (len(dists) - 1)
                     pages.append(("page-whole", lambda: page_once(
                         base, url + last, path, "#split-threshold=%d" % (size + 1))))
+                if os.environ.get("COLD", "1") != "0":
+                    pages.append(("page-cold", lambda: page_once(
+                        base, url + "%d/" % (len(dists) - 1), path, "#warm-up=0")))
                 for name, run in pages + [("read-1", lambda: read_once(base, url, path, 1)),
                                   ("read-1b", lambda: read_once(base, url, path, 1, True)),
                                   ("read-2", lambda: read_once(base, url, path, 2)),

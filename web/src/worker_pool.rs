@@ -141,6 +141,7 @@ impl Pool {
             return;
         };
         let warming = self.warming.clone();
+        let started = crate::browser::now_ms();
         let on_message = EventListener::new(&worker, "message", move |event| {
             let data = event
                 .dyn_ref::<MessageEvent>()
@@ -154,6 +155,8 @@ impl Pool {
                 said("warmedUp").or_else(|| said("warmUpFailed").map(|e| format!("failed: {e}")));
             if let Some(report) = report {
                 report_warm_up(&report);
+                let took = format!("{:.0}", crate::browser::now_ms() - started);
+                set_root_attribute("data-warm-up-ms", &took);
                 if let Some(w) = warming.borrow_mut().take() {
                     w.worker.terminate();
                 }
@@ -197,12 +200,17 @@ impl Drop for Pool {
 }
 
 /// Keep the warm-up's state on `<html data-warm-up>`: `running`, its report
-/// (JSON), `stopped` or `failed: ...`.
+/// (JSON), `stopped` or `failed: ...`; once it has reported, the time it
+/// took (ms) is on `data-warm-up-ms`.
 fn report_warm_up(state: &str) {
+    set_root_attribute("data-warm-up", state);
+}
+
+fn set_root_attribute(name: &str, value: &str) {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element());
     if let Some(root) = root {
-        let _ = root.set_attribute("data-warm-up", state);
+        let _ = root.set_attribute(name, value);
     }
 }
