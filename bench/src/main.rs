@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p cmdhunt-bench -- gen --size 100MB --out target/bench/dpe-100m.csv
+//! cargo run --release -p cmdhunt-bench -- gen --format evtx --size 256MB --out target/bench/synthetic-256m.evtx
 //! cargo run --release -p cmdhunt-bench -- run [--size 100MB|1GB] [--runs 3]
 //! ```
 //!
@@ -25,7 +26,7 @@ use cmdhunt_core::scan::FileScan;
 use crate::gen::{GenOptions, GenStats};
 
 const USAGE: &str = "usage:
-  cmdhunt-bench gen --size SIZE --out FILE [--seed N]
+  cmdhunt-bench gen --size SIZE --out FILE [--seed N] [--format csv|evtx]
   cmdhunt-bench run [--size SIZE] [--runs N] [--file FILE]
 SIZE: bytes with an optional KB/MB/GB suffix (powers of 1000), e.g. 100MB, 1GB";
 
@@ -130,9 +131,51 @@ fn cmd_gen(args: &[String]) -> Result<bool, String> {
         Some(s) => s.parse().map_err(|_| format!("bad seed {s:?}"))?,
         None => GenOptions::default().seed,
     };
+    match flag(args, "--format") {
+        None | Some("csv") => {}
+        Some("evtx") => return generate_evtx(size, seed, flag(args, "--out")),
+        Some(other) => return Err(format!("bad format {other:?}: csv or evtx")),
+    }
     let out = flag(args, "--out").map_or_else(|| default_file(size), PathBuf::from);
     generate(size, seed, &out)?;
     println!("expected counts: {}", expected_path(&out).display());
+    Ok(true)
+}
+
+/// A synthetic Sysmon and Security EVTX log (`cmdhunt_core::synth::log_of_size`)
+/// of at most `size` bytes: the file header and whole 64 KiB chunks.
+fn generate_evtx(size: u64, seed: u64, out: Option<&str>) -> Result<bool, String> {
+    let out = out.map_or_else(
+        || {
+            root()
+                .join("target/bench")
+                .join(format!("synthetic-{size}.evtx"))
+        },
+        PathBuf::from,
+    );
+    if let Some(dir) = out.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let started = Instant::now();
+    let size = usize::try_from(size).map_err(|_| format!("size {size} too large"))?;
+    let log = cmdhunt_core::synth::log_of_size(size, seed);
+    let made = started.elapsed();
+    fs::write(&out, &log).map_err(|e| format!("{}: {e}", out.display()))?;
+    // The file header's next record id: records are numbered from 1.
+    let next = log
+        .get(24..32)
+        .and_then(|b| b.try_into().ok())
+        .map_or(1, u64::from_le_bytes);
+    println!(
+        "generated {} ({} bytes, {} records, {} chunks) in {:.2} s ({:.2} s to make the bytes)",
+        out.display(),
+        log.len(),
+        next - 1,
+        (log.len() - cmdhunt_core::synth::evtx::FILE_HEADER_BYTES)
+            / cmdhunt_core::synth::evtx::CHUNK_BYTES,
+        started.elapsed().as_secs_f64(),
+        made.as_secs_f64()
+    );
     Ok(true)
 }
 
