@@ -395,3 +395,88 @@ fn templates_are_the_bytes_windows_wrote() {
     // The string table: every name at the offset Windows put it, in the same bucket chains.
     assert_eq!(ours[128..384], real[128..384], "string table");
 }
+
+/// An event whose `CommandLine` is `chars` characters long (and `copies`
+/// such fields).
+fn long_event(chars: usize, copies: usize) -> SynthEvent {
+    let mut e = msedgewin10_sysmon_1();
+    for k in 0..copies {
+        let name = format!("Long{k}");
+        e.data.push((name, SynthValue::Str("x".repeat(chars))));
+    }
+    e
+}
+
+#[test]
+fn events_too_large_are_refused_with_a_reason_and_the_log_stays_whole() {
+    // (event, the error): a value past a substitution's 65,535 bytes; the
+    // EventData value past it (three fields of 60,000 bytes); a record past
+    // a chunk (two fields of 32,000 bytes: EventData fits, with System not).
+    let cases = [
+        (long_event(40_000, 1), "value Long0 is 80000 bytes"),
+        (long_event(30_000, 3), "value EventData is"),
+        (long_event(16_000, 2), "its record takes"),
+    ];
+    let mut writer = EvtxWriter::new();
+    let mut written = Vec::new();
+    let mut refused = 0;
+    for (bad, reason) in &cases {
+        // Half a chunk first, so that the refusal happens in a chunk with records.
+        for e in synth::host_events(written.len() as u64 + 1).take(25) {
+            assert_eq!(writer.push(&e), Ok(written.len() as u64 + 1));
+            written.push(e);
+        }
+        let err = writer.push(bad).expect_err("too large");
+        // Events are counted as pushed, refused ones included.
+        let pushed = written.len() + refused + 1;
+        refused += 1;
+        assert!(err.to_string().contains(reason), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("event {pushed}:")),
+            "{err}"
+        );
+        // Nothing of it was written: the next event takes the next id.
+        let next = synth::host_events(99).next().unwrap();
+        assert_eq!(writer.push(&next), Ok(written.len() as u64 + 1));
+        written.push(next);
+    }
+    // The largest event that fits: one chunk of its own.
+    let big = long_event(29_000, 1);
+    assert!(writer.push(&big).is_ok());
+    written.push(big);
+    let log = writer.finish();
+    let mut count = 0;
+    for (i, record) in parser(&log).records().enumerate() {
+        let record = record.unwrap_or_else(|e| panic!("record {i}: {e}"));
+        let mut want = String::new();
+        xml::event_xml(&written[i], i as u64 + 1, &mut want);
+        let got = record.data.trim();
+        let got = got
+            .strip_prefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>")
+            .unwrap_or(got);
+        assert_eq!(got.trim(), want, "record {}", i + 1);
+        count += 1;
+    }
+    assert_eq!(count, written.len());
+}
+
+#[test]
+fn presets_are_deterministic_from_their_seed() {
+    assert_eq!(
+        synth::sysmon_and_security_log(300, 4),
+        synth::sysmon_and_security_log(300, 4)
+    );
+    assert_ne!(
+        synth::sysmon_and_security_log(300, 4),
+        synth::sysmon_and_security_log(300, 5)
+    );
+    assert_eq!(
+        synth::log_of_size(200_000, 0),
+        synth::log_of_size(200_000, 0)
+    );
+    // An empty log: the file header alone, which cmdhunt reads as no records.
+    let empty = write_log([]).expect("nothing to refuse");
+    assert_eq!(empty.len(), FILE_HEADER_BYTES);
+    let (summary, rows) = scan(&empty, "empty.evtx", 4096);
+    assert_eq!((summary.records, summary.error, rows.len()), (0, None, 0));
+}

@@ -120,14 +120,14 @@ pub struct SynthEvent {
 pub enum SynthError {
     /// Event number `event` (1-based) takes `bytes` bytes, more than a chunk holds.
     RecordTooLarge {
-        /// Which event (1-based).
+        /// Which event: the writer's count of pushes, refused ones included (1-based).
         event: u64,
         /// Its record's size in a chunk of its own.
         bytes: usize,
     },
     /// A value of event `event` is more than the 65,535 bytes a substitution holds.
     ValueTooLarge {
-        /// Which event (1-based).
+        /// Which event: the writer's count of pushes, refused ones included (1-based).
         event: u64,
         /// The field (`Data` name, or the `System` value's name).
         name: String,
