@@ -419,8 +419,7 @@ fn events_too_large_are_refused_with_a_reason_and_the_log_stays_whole() {
     ];
     let mut writer = EvtxWriter::new();
     let mut written = Vec::new();
-    let mut refused = 0;
-    for (bad, reason) in &cases {
+    for (refused, (bad, reason)) in cases.iter().enumerate() {
         // Half a chunk first, so that the refusal happens in a chunk with records.
         for e in synth::host_events(written.len() as u64 + 1).take(25) {
             assert_eq!(writer.push(&e), Ok(written.len() as u64 + 1));
@@ -429,7 +428,6 @@ fn events_too_large_are_refused_with_a_reason_and_the_log_stays_whole() {
         let err = writer.push(bad).expect_err("too large");
         // Events are counted as pushed, refused ones included.
         let pushed = written.len() + refused + 1;
-        refused += 1;
         assert!(err.to_string().contains(reason), "{err}");
         assert!(
             err.to_string().starts_with(&format!("event {pushed}:")),
