@@ -23,6 +23,7 @@
 //!
 //! The crate is `no_std`: this module uses `alloc` only (its own CRC-32).
 
+mod chunk;
 mod crc32;
 pub mod evtx;
 mod host;
