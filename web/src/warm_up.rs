@@ -66,7 +66,12 @@ pub struct WarmedUp {
 pub fn inputs(bytes: usize) -> Vec<(&'static str, Vec<u8>)> {
     let csv = repeated_sample(bytes);
     let jsonl = json_lines(&csv);
-    vec![("warm-up.csv", csv), ("warm-up.jsonl", jsonl)]
+    let evtx = cmdhunt_core::synth::log_of_size(bytes, EVTX_SEED);
+    vec![
+        ("warm-up.csv", csv),
+        ("warm-up.jsonl", jsonl),
+        ("warm-up.evtx", evtx),
+    ]
 }
 
 /// The sample export with its records repeated until it holds `bytes`,
@@ -94,6 +99,9 @@ fn repeated_sample(bytes: usize) -> Vec<u8> {
     }
     out
 }
+
+/// The seed of the synthetic EVTX log's host ([`cmdhunt_core::synth`]).
+const EVTX_SEED: u64 = 0x5eed;
 
 /// The year of the sample's times.
 const SAMPLE_YEAR: usize = 2024;
@@ -311,10 +319,11 @@ mod tests {
     fn every_input_scans_whole_and_split_to_the_core_s_counts() {
         let report = warm_up(WARM_UP_BYTES);
         let names: Vec<&str> = report.iter().map(|w| w.name.as_str()).collect();
-        assert_eq!(names, ["warm-up.csv", "warm-up.jsonl"]);
+        assert_eq!(names, ["warm-up.csv", "warm-up.jsonl", "warm-up.evtx"]);
         for (w, (_, input)) in report.iter().zip(inputs(WARM_UP_BYTES)) {
             let (summary, rows) = scan_all(&input, 0, None);
-            assert!(w.bytes >= WARM_UP_BYTES as u64, "{w:?}");
+            // (The EVTX log is whole chunks, up to that size.)
+            assert!(w.bytes >= WARM_UP_BYTES as u64 * 9 / 10, "{w:?}");
             assert_eq!(
                 (w.records, w.flagged, w.skipped),
                 (summary.records, rows.len() as u64, summary.skipped),
