@@ -62,6 +62,7 @@ use evtx::{EvtxChunkData, ParserSettings};
 
 mod binxml;
 mod caches;
+mod canon;
 mod records;
 mod scanner;
 mod template;

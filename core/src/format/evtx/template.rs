@@ -21,7 +21,6 @@
 //! tests compare both paths on every record of every real log.
 
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -31,6 +30,7 @@ use evtx::EvtxRecord;
 
 use super::binxml::token::*;
 use super::caches::Classes;
+use super::canon::{canonical, Known};
 use super::values::{filled, not_null, textual, u16_at, u32_at, utf16_text, Nested, Value, Values};
 use crate::event::RecordClass;
 use crate::format::winevent::{self, Section, SystemField};
@@ -71,10 +71,6 @@ pub(super) struct Shape {
     checks: Vec<(usize, u16, u8)>,
     provider: Option<usize>,
     event_id: Option<usize>,
-    /// The chunk bytes it was read from, `(offset, bytes)`: template
-    /// definitions and names. A chunk with the same bytes at the same
-    /// offsets has the same shape.
-    sources: Vec<(usize, Vec<u8>)>,
     /// Classes of records of this shape, by the values their provider and
     /// event id come from ([`ClassKey`]): the text of a value is a function
     /// of its type and bytes, so a record with the same ones has the same
@@ -191,16 +187,12 @@ struct Walk {
     root_done: bool,
     /// Nested instances spliced so far (their instance number is this + 1).
     spliced: usize,
-    /// The chunk bytes read: template definitions and names.
-    sources: Vec<(usize, Vec<u8>)>,
 }
 
 impl Walk {
-    /// The name at chunk offset `offset` (noted as a source).
+    /// The name at chunk offset `offset` (its length and units are what
+    /// `super::canon` writes of it).
     fn name(&mut self, chunk: &[u8], offset: usize) -> Option<String> {
-        let len = usize::from(u16_at(chunk, offset.checked_add(6)?)?);
-        let bytes = chunk.get(offset + 6..offset + 8 + 2 * len)?;
-        self.sources.push((offset + 6, bytes.to_vec()));
         name_at(chunk, offset)
     }
 
@@ -219,8 +211,6 @@ impl Walk {
             data: chunk.get(..body.checked_add(size)?)?,
             pos: body,
         };
-        self.sources
-            .push((offset + 4, c.data.get(offset + 4..)?.to_vec()));
         // The attribute being read: its local name and pieces.
         let mut attribute: Option<(String, Vec<Piece>)> = None;
         let mut pending: Option<Open> = None;
@@ -431,7 +421,7 @@ impl Shape {
     /// Read the template definition at `offset` in `chunk`, with the
     /// `nested` instances spliced in; `None` when it has anything [the
     /// module](self) leaves to the renderer.
-    fn read(chunk: &[u8], offset: usize, nested: &Nested) -> Option<Shape> {
+    pub(super) fn read(chunk: &[u8], offset: usize, nested: &Nested) -> Option<Shape> {
         let mut walk = Walk::default();
         walk.template(chunk, offset, 0, nested)?;
         if !walk.root_done || walk.spliced != nested.len() {
@@ -459,17 +449,7 @@ impl Shape {
             checks,
             provider,
             event_id,
-            sources: walk.sources,
             classes: RefCell::new(Vec::new()),
-        })
-    }
-
-    /// Whether `chunk` holds what this shape was read from.
-    fn fits(&self, chunk: &[u8]) -> bool {
-        self.sources.iter().all(|(at, bytes)| {
-            chunk
-                .get(*at..*at + bytes.len())
-                .is_some_and(|here| same_bytes(here, bytes))
         })
     }
 
@@ -536,24 +516,18 @@ type ShapeKey = (usize, Nested);
 /// How many shapes of one chunk [`Templates`] keeps.
 const SHAPES: usize = 64;
 
-/// How many shapes of earlier chunks [`Templates`] keeps. A log's chunks
-/// mostly define the same templates at the same offsets, but a log that is
-/// several logs' chunks (merged, or the split benchmark's) has a few hundred
-/// shapes: with 64, later chunks read most of their templates again (a third
-/// of the scan of the 256 MB benchmark log). Each shape holds the bytes it
-/// was read from (a template definition: 1 to 4 KiB).
-const KNOWN: usize = 1024;
-
 /// Template shapes of the chunk being read, by definition offsets.
 #[derive(Default)]
 pub(super) struct Templates {
     shapes: Vec<(ShapeKey, Option<Rc<Shape>>)>,
-    /// Shapes of earlier chunks, tried before reading a template again: by
-    /// definition offset, the nested instances and the shape (which
-    /// [fits](Shape::fits) a chunk or not).
-    known: BTreeMap<usize, Vec<(Nested, Rc<Shape>)>>,
-    /// How many shapes `known` holds.
-    known_count: usize,
+    /// Shapes of earlier chunks, by canonical form (`super::canon`), tried
+    /// before reading a template again.
+    known: Known,
+    /// The canonical form of the definition being looked up (one buffer, reused).
+    form: Vec<u8>,
+    /// How many times a shape was read ([`Shape::read`]; the tests count them).
+    #[cfg(test)]
+    pub(super) shape_reads: usize,
     values: Values,
     classes: Classes,
     /// Where in `shapes` the last record's shape was found.
@@ -592,20 +566,19 @@ impl Templates {
         let shape = match known {
             Some((_, shape)) => shape.clone()?,
             None => {
-                let known = self.known.get(&definition).and_then(|list| {
-                    list.iter()
-                        .find(|(n, shape)| n == nested && shape.fits(data))
-                });
-                let shape = match known {
-                    Some((_, shape)) => Some(Rc::clone(shape)),
+                // A definition of an earlier chunk with the same canonical
+                // form has the same shape (or none): see `super::canon`.
+                let form = canonical(data, definition, nested, &mut self.form);
+                let shape = match form.and_then(|()| self.known.get(&self.form)) {
+                    Some(shape) => shape,
                     None => {
+                        #[cfg(test)]
+                        {
+                            self.shape_reads += 1;
+                        }
                         let shape = Shape::read(data, definition, nested).map(Rc::new);
-                        if let (Some(shape), true) = (&shape, self.known_count < KNOWN) {
-                            self.known_count += 1;
-                            self.known
-                                .entry(definition)
-                                .or_default()
-                                .push((nested.clone(), Rc::clone(shape)));
+                        if form.is_some() {
+                            self.known.keep(&self.form, shape.clone());
                         }
                         shape
                     }

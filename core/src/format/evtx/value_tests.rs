@@ -329,3 +329,61 @@ fn value_table_against_the_crates_template_instances() {
         );
     }
 }
+
+/// The views of `bytes` decoded with the value path on, and how many
+/// template shapes were read (`Shape::read`).
+fn shape_reads(bytes: &[u8]) -> (Vec<String>, usize) {
+    let mut decoder = EvtxDecoder::new();
+    let mut views = Views::default();
+    decoder.push(bytes, &mut views).expect("an EVTX file");
+    decoder.finish(&mut views).expect("an EVTX file");
+    (views.0, decoder.templates.shape_reads)
+}
+
+/// Synthetic logs (`synth`, chunks written as Windows writes them) look the
+/// same read from values and rendered, and every record is read from its
+/// values, none skipped.
+#[test]
+fn synthetic_logs_are_read_from_values_as_rendered() {
+    for (records, seed) in [(50, 1), (3000, 2)] {
+        let bytes = crate::synth::sysmon_and_security_log(records, seed);
+        let (rendered, none) = decode(&bytes, false);
+        assert_eq!(none, 0);
+        let (read, n) = decode(&bytes, true);
+        assert_eq!(read.len(), records, "{records} records, seed {seed}");
+        assert!(read.iter().all(|v| !v.starts_with("skip")), "seed {seed}");
+        assert_eq!(n as usize, records, "records read from values, seed {seed}");
+        assert_eq!(rendered, read, "{records} records, seed {seed}");
+    }
+}
+
+/// A template defined again in a later chunk, at another offset and with
+/// its names elsewhere (referenced from an earlier definition instead of
+/// inline), is not read again: chunk B is chunk A's events after one event
+/// of another computer (another `System` template, written first), so B
+/// reads only that event's shape.
+#[test]
+fn a_template_defined_again_in_another_chunk_is_read_once() {
+    let events: Vec<_> = crate::synth::host_events(7).take(40).collect();
+    let mut other = events[0].clone();
+    other.computer = String::from("ANOTHER-HOST.example");
+    let log = |events: &[crate::synth::SynthEvent]| {
+        crate::synth::evtx::write_log(events.iter().cloned()).expect("a synthetic log")
+    };
+    let a = log(&events);
+    let x = log(core::slice::from_ref(&other));
+    let b = log(&[core::slice::from_ref(&other), &events[..]].concat());
+    let chunk = |log: &[u8]| log[super::FILE_HEADER_BYTES..].to_vec();
+    assert_eq!(a.len(), super::FILE_HEADER_BYTES + super::CHUNK_BYTES);
+    assert_eq!(b.len(), super::FILE_HEADER_BYTES + super::CHUNK_BYTES);
+    let both = [a.clone(), chunk(&b)].concat();
+    let (_, reads_a) = shape_reads(&a);
+    let (_, reads_x) = shape_reads(&x);
+    let (_, reads_b) = shape_reads(&b);
+    assert!(reads_a > 1, "{reads_a}");
+    assert_eq!(reads_b, reads_a + reads_x, "chunk B alone");
+    let (views, reads) = shape_reads(&both);
+    assert_eq!(reads, reads_a + reads_x, "A then B");
+    let (rendered, _) = decode(&both, false);
+    assert_eq!(views, rendered);
+}
