@@ -124,6 +124,9 @@ fn definition(
         name(chunk, at, out)
     };
     while pos < data.len() {
+        if out.len() > MAX_FORM {
+            return None;
+        }
         let token = data[pos];
         pos += 1;
         out.push(token);
@@ -178,6 +181,11 @@ fn definition(
     }
     Some(())
 }
+
+/// The longest canonical form written (a real one is a few KiB): a
+/// definition can reference one long name, or splice one nested definition,
+/// many times, and its form would be that many copies.
+const MAX_FORM: usize = 256 << 10;
 
 /// A hash of a canonical form (to find candidates only: see the [module
 /// docs](self)): four independent lanes of eight bytes each per 32-byte
@@ -479,6 +487,35 @@ mod tests {
             let s = Shape::read(&c, 3000, &n).map(|s| format!("{s:?}"));
             assert_eq!(s.as_ref() != Some(&shape), differs, "{what}: {s:?}");
         }
+    }
+
+    /// A short definition that references a 30,000-character name 10 times
+    /// has no canonical form (it would be 600 KB); it is read as before.
+    #[test]
+    fn a_form_longer_than_the_limit_is_not_written() {
+        let mut chunk = alloc::vec![0u8; 65536];
+        let (name_at, def_at) = (1000, 62_000);
+        chunk[name_at + 6..name_at + 8].copy_from_slice(&30_000u16.to_le_bytes());
+        chunk[name_at + 8..name_at + 8 + 60_000].copy_from_slice(&utf16(&"n".repeat(30_000)));
+        let mut body = Vec::new();
+        for _ in 0..10 {
+            body.push(OPEN_START_ELEMENT);
+            body.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+            body.extend_from_slice(&(name_at as u32).to_le_bytes());
+            body.push(CLOSE_EMPTY_ELEMENT);
+        }
+        body.push(END_OF_STREAM);
+        chunk[def_at + 20..def_at + 24].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        chunk[def_at + 24..def_at + 24 + body.len()].copy_from_slice(&body);
+        let mut form = Vec::new();
+        // Two references fit; ten do not.
+        let short = [&body[..24], &[END_OF_STREAM]].concat();
+        let mut two = chunk.clone();
+        two[def_at + 20..def_at + 24].copy_from_slice(&(short.len() as u32).to_le_bytes());
+        two[def_at + 24..def_at + 24 + short.len()].copy_from_slice(&short);
+        assert!(canonical(&two, def_at, &Vec::new(), &mut form).is_some());
+        assert!(form.len() > 120_000, "{}", form.len());
+        assert_eq!(canonical(&chunk, def_at, &Vec::new(), &mut form), None);
     }
 
     #[test]
