@@ -3,10 +3,13 @@
 //! The scanner asks an event for its class, and a process creation for its
 //! time, its `FileName`, its process ids (Security 4688) and, for `cmd.exe`,
 //! its whole event: those come from the values, each when first asked for.
+//! Every field of a flagged row comes from the values too, when each of
+//! them renders there (the shape's fields are the rendered record's, in
+//! order; `super::value_tests` compares them on every record of every log).
 //! A value this reader does not render (or text the renderer would change)
-//! is taken from the rendered record instead, and so is anything else (every
-//! field of a flagged row): the record is then rendered as XML and read as
-//! the rendering path reads it.
+//! is taken from the rendered record instead, and so is anything else (a
+//! non-creation's time, fields of a record with such a value): the record
+//! is then rendered as XML and read as the rendering path reads it.
 //!
 //! Whether the rendering will be needed is known before the record is handed
 //! on ([`ValueRecord::unreadable`]): if it is, the record is rendered then, and
@@ -151,6 +154,17 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
         })
     }
 
+    /// Every field as the values give it; `None` if one cannot be read there.
+    fn read_fields(&self) -> Option<Vec<(String, String)>> {
+        let data = self.record.chunk.data;
+        let fields = &self.view.shape.fields;
+        let mut out = Vec::with_capacity(fields.len());
+        for f in fields {
+            out.push((f.name.clone(), self.templates.piece(data, &f.value)?));
+        }
+        Some(out)
+    }
+
     /// The fields as the values give them (a value not rendered here is empty).
     fn value_fields(&self) -> Vec<(String, String)> {
         let data = self.record.chunk.data;
@@ -204,7 +218,14 @@ impl Record for ValueRecord<'_, '_> {
         }
         self.column_event()
     }
+    /// From the values when each field's value can be read there (the
+    /// shape's fields are the rendered record's, in order), else rendered.
     fn fields(&self) -> Vec<(String, String)> {
+        if self.full.get().is_none() {
+            if let Some(fields) = self.read_fields() {
+                return fields;
+            }
+        }
         self.full().fields()
     }
     fn process_ids(&self) -> Option<ProcessIds> {

@@ -23,6 +23,9 @@ struct Views(Vec<String>);
 
 impl RecordSink for Views {
     fn record(&mut self, r: &dyn Record) {
+        // The fields first: a value record gives them from its values
+        // unless something before rendered it.
+        let fields = r.fields();
         let class = r.class();
         let mut line = format!(
             "{:?} {class:?} {:?} {:?} {:?}",
@@ -39,7 +42,7 @@ impl RecordSink for Views {
             }
             line.push_str(&format!(" {event:?}"));
         }
-        line.push_str(&format!(" {:?}", r.fields()));
+        line.push_str(&format!(" {fields:?}"));
         self.0.push(line);
     }
     fn skip(&mut self, skip: Skip) {

@@ -209,9 +209,48 @@ impl Values {
             UINT8 | UINT16 | UINT32 | UINT64 => format!("{n}"),
             SIZE_T | HEX32 | HEX64 => format!("0x{n:x}"),
             FILETIME => filetime_text(n),
+            BOOL => match n as u32 as i32 {
+                0 => String::from("false"),
+                1 => String::from("true"),
+                raw => format!("{raw}"),
+            },
+            GUID => guid_text(bytes)?,
+            SID => sid_text(bytes)?,
             _ => return None,
         })
     }
+}
+
+/// A GUID as the renderer writes it: `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`,
+/// lower-case, the first three groups little-endian.
+fn guid_text(bytes: &[u8]) -> Option<String> {
+    let b: &[u8; 16] = bytes.try_into().ok()?;
+    let hex =
+        |range: &[usize]| -> String { range.iter().map(|&i| format!("{:02x}", b[i])).collect() };
+    Some(format!(
+        "{{{}-{}-{}-{}-{}}}",
+        hex(&[3, 2, 1, 0]),
+        hex(&[5, 4]),
+        hex(&[7, 6]),
+        hex(&[8, 9]),
+        hex(&[10, 11, 12, 13, 14, 15])
+    ))
+}
+
+/// A SID as the renderer writes it: `S-revision-authority-sub-…` (the
+/// authority 48-bit big-endian, each sub-authority 32-bit little-endian; as
+/// many as its count says, which [`size_fits`] held to its size).
+fn sid_text(bytes: &[u8]) -> Option<String> {
+    let [revision, count, a0, a1, a2, a3, a4, a5, ref subs @ ..] = *bytes else {
+        return None;
+    };
+    let authority = u64::from_be_bytes([0, 0, a0, a1, a2, a3, a4, a5]);
+    let mut text = format!("S-{revision}-{authority}");
+    for sub in subs.chunks_exact(4).take(usize::from(count)) {
+        let sub = u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]]);
+        text.push_str(&format!("-{sub}"));
+    }
+    Some(text)
 }
 
 /// Where the `TemplateInstance` token's body starts in a stream that is
