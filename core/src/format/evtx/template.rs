@@ -152,7 +152,9 @@ impl Cursor<'_> {
     }
 }
 
-/// A string-table name: plain ASCII only (anything else is left to the renderer).
+/// A string-table name: plain ASCII only (anything else is left to the
+/// renderer). A function of the entry's length and units alone, which is
+/// what `super::canon` writes of a name.
 fn name_at(data: &[u8], offset: usize) -> Option<String> {
     let len = usize::from(u16_at(data, offset.checked_add(6)?)?);
     let units = data.get(offset + 8..offset + 8 + 2 * len)?;
@@ -190,12 +192,6 @@ struct Walk {
 }
 
 impl Walk {
-    /// The name at chunk offset `offset` (its length and units are what
-    /// `super::canon` writes of it).
-    fn name(&mut self, chunk: &[u8], offset: usize) -> Option<String> {
-        name_at(chunk, offset)
-    }
-
     /// Walk the template definition at `offset` in `chunk`, for instance
     /// number `instance`; `None` on anything [the module](self) leaves to the renderer.
     fn template(
@@ -262,7 +258,7 @@ impl Walk {
                     }
                     c.u32()?;
                     let at = c.name()?;
-                    let name = self.name(chunk, at)?;
+                    let name = name_at(chunk, at)?;
                     if token == OPEN_START_ELEMENT_WITH_ATTRIBUTES {
                         c.u32()?;
                     }
@@ -278,7 +274,7 @@ impl Walk {
                 ATTRIBUTE | ATTRIBUTE_MORE => {
                     pending.as_ref()?;
                     let at = c.name()?;
-                    let name = self.name(chunk, at)?;
+                    let name = name_at(chunk, at)?;
                     attribute = Some((String::from(local(&name)), Vec::new()));
                 }
                 CLOSE_START_ELEMENT | CLOSE_EMPTY_ELEMENT => {

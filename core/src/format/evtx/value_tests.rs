@@ -96,8 +96,8 @@ fn records_read_from_values_look_as_rendered_records_do() {
 /// A log made of several logs' chunks, interleaved (as a merged log, or the
 /// split benchmark's): chunks define other templates at offsets an earlier
 /// chunk used, so a template shape kept from an earlier chunk is reused only
-/// where the chunk holds the bytes it was read from. Every record still
-/// looks as rendered.
+/// for a definition of the same canonical form (`super::canon`), wherever it
+/// is. Every record still looks as rendered.
 #[test]
 fn interleaved_logs_reuse_only_the_shapes_of_their_own_templates() {
     let logs = [
