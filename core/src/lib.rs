@@ -35,6 +35,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod binxml;
 pub mod context;
 pub mod display;
 pub mod event;

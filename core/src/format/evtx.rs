@@ -60,7 +60,6 @@ use alloc::vec::Vec;
 
 use evtx::{EvtxChunkData, ParserSettings};
 
-mod binxml;
 mod caches;
 mod canon;
 mod records;

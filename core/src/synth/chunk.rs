@@ -11,24 +11,7 @@ use super::value::{kind, utf16, Guid, SynthValue};
 /// Size of a chunk's header (with its string and template tables).
 const CHUNK_HEADER_BYTES: usize = 512;
 
-/// BinXML tokens (`[MS-EVEN6]`).
-mod token {
-    pub const END_OF_STREAM: u8 = 0x00;
-    pub const OPEN_START_ELEMENT: u8 = 0x01;
-    pub const OPEN_START_ELEMENT_WITH_ATTRIBUTES: u8 = 0x41;
-    pub const CLOSE_START_ELEMENT: u8 = 0x02;
-    pub const CLOSE_EMPTY_ELEMENT: u8 = 0x03;
-    pub const END_ELEMENT: u8 = 0x04;
-    pub const VALUE: u8 = 0x05;
-    pub const ATTRIBUTE: u8 = 0x06;
-    pub const ATTRIBUTE_MORE: u8 = 0x46;
-    pub const TEMPLATE_INSTANCE: u8 = 0x0c;
-    pub const NORMAL_SUBSTITUTION: u8 = 0x0d;
-    pub const OPTIONAL_SUBSTITUTION: u8 = 0x0e;
-    pub const FRAGMENT_HEADER: u8 = 0x0f;
-    /// The string type of a literal value.
-    pub const STRING_VALUE: u8 = 0x01;
-}
+use crate::binxml::token;
 
 /// An element's dependency id when it has none.
 const NO_DEPENDENCY: u16 = 0xffff;

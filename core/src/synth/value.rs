@@ -7,26 +7,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::time;
-
-/// BinXML value types (`[MS-EVEN6]`; the same numbers as the decoder's
-/// private `format::evtx::binxml::value`).
-pub(crate) mod kind {
-    pub const NULL: u8 = 0x00;
-    pub const STRING: u8 = 0x01;
-    pub const UINT8: u8 = 0x04;
-    pub const UINT16: u8 = 0x06;
-    pub const UINT32: u8 = 0x08;
-    pub const UINT64: u8 = 0x0a;
-    pub const BOOL: u8 = 0x0d;
-    pub const GUID: u8 = 0x0f;
-    pub const SIZE_T: u8 = 0x10;
-    pub const FILETIME: u8 = 0x11;
-    pub const SID: u8 = 0x13;
-    pub const HEX32: u8 = 0x14;
-    pub const HEX64: u8 = 0x15;
-    pub const BINXML: u8 = 0x21;
-}
+/// BinXML value types (`[MS-EVEN6]`), as the decoder names them.
+pub(crate) use crate::binxml::value as kind;
 
 /// A GUID, as the number its text spells (`{01234567-89ab-cdef-0123-456789abcdef}`
 /// is `Guid(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef)`).
@@ -224,22 +206,10 @@ pub(crate) fn utf16(text: &str, out: &mut Vec<u8>) {
 /// Ticks from 1601-01-01 to 1970-01-01.
 pub const FILETIME_UNIX_EPOCH: u64 = 116_444_736_000_000_000;
 
-/// A FILETIME as `2019-03-19T23:34:25.3431560Z` (up to year 9999).
+/// A FILETIME as `2019-03-19T23:34:25.3431560Z`, the text the EVTX decoder
+/// reads back for it (the `evtx` crate's rendering: year modulo 10,000).
 pub fn filetime_text(filetime: u64) -> String {
-    const TICKS_PER_SEC: u64 = time::TICKS_PER_SEC as u64;
-    const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
-    /// Days from 1601-01-01 to 1970-01-01.
-    const DAYS_1601_TO_1970: i64 = 134_774;
-    let (days, ticks) = (filetime / TICKS_PER_DAY, filetime % TICKS_PER_DAY);
-    let (year, month, day) = time::civil_from_days(days as i64 - DAYS_1601_TO_1970);
-    let secs = ticks / TICKS_PER_SEC;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60,
-        ticks % TICKS_PER_SEC
-    )
+    crate::binxml::filetime_text(filetime)
 }
 
 #[cfg(test)]

@@ -66,9 +66,9 @@ use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 
-use super::binxml::token::*;
 use super::template::{same_bytes, Shape};
 use super::values::{u16_at, u32_at, Nested};
+use crate::binxml::token::*;
 
 /// Write the canonical form of the definition at `offset` in `chunk`, with
 /// the `nested` instances, into `out` (cleared first); `None` where the walk
@@ -268,7 +268,7 @@ mod tests {
     use alloc::vec::Vec;
 
     use super::{canonical, hash};
-    use crate::format::evtx::binxml::token::*;
+    use crate::binxml::token::*;
     use crate::format::evtx::template::Shape;
 
     /// One element of a definition: what the table below changes.

@@ -28,10 +28,10 @@ use core::cell::RefCell;
 
 use evtx::EvtxRecord;
 
-use super::binxml::token::*;
 use super::caches::Classes;
 use super::canon::{canonical, Known};
 use super::values::{filled, not_null, textual, u16_at, u32_at, utf16_text, Nested, Value, Values};
+use crate::binxml::token::*;
 use crate::event::RecordClass;
 use crate::format::winevent::{self, Section, SystemField};
 use crate::mapping::{Schema, Target};
@@ -656,7 +656,7 @@ impl Templates {
 mod tests {
     use super::same_bytes;
     use super::{checks, passes, FILLED, NOT_NULL, TEXTUAL};
-    use crate::format::evtx::binxml::value::{ARRAY, NULL, STRING};
+    use crate::binxml::value::{ARRAY, NULL, STRING};
     use crate::format::evtx::values::{filled, not_null, textual};
 
     #[test]

@@ -15,9 +15,8 @@ use alloc::vec::Vec;
 
 use evtx::EvtxRecord;
 
-use super::binxml::token;
-use super::binxml::value::*;
-use crate::time;
+use crate::binxml::value::*;
+use crate::binxml::{filetime_text, token};
 
 /// Template instances nested in a record's values: `(slot, definition offset)`.
 pub(super) type Nested = Vec<(u16, usize)>;
@@ -263,49 +262,12 @@ fn single_instance(stream: &[u8]) -> Option<usize> {
     }
 }
 
-/// A FILETIME as the renderer writes it (`2019-03-19T23:34:25.3431560Z`):
-/// the civil date of [`time::civil_from_days`], its year taken modulo
-/// 10,000 as `evtx` writes it, and the zero date past `i64::MAX` ticks.
-fn filetime_text(filetime: u64) -> String {
-    const TICKS_PER_SEC: u64 = time::TICKS_PER_SEC as u64;
-    const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
-    /// Days from 1601-01-01 to 1970-01-01.
-    const DAYS_1601_TO_1970: i64 = 134_774;
-    if filetime > i64::MAX as u64 {
-        return String::from("0000-00-00T00:00:00.0000000Z");
-    }
-    let (days, ticks) = (filetime / TICKS_PER_DAY, filetime % TICKS_PER_DAY);
-    // `days` < 2^63 / 8.64e11 ticks a day: no overflow.
-    let (year, month, day) = time::civil_from_days(days as i64 - DAYS_1601_TO_1970);
-    let year = year.rem_euclid(10_000);
-    let secs = ticks / TICKS_PER_SEC;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60,
-        ticks % TICKS_PER_SEC
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn utf16(text: &str) -> Vec<u8> {
         text.encode_utf16().flat_map(u16::to_le_bytes).collect()
-    }
-
-    #[test]
-    fn filetimes_render_as_evtx_writes_them() {
-        // 0 is 1601-01-01; 132_000_000_000_000_000 is 2019-04-17T18:40:00Z (checked with
-        // `date -u -d @$((132000000000000000 / 10000000 - 11644473600))`).
-        assert_eq!(filetime_text(0), "1601-01-01T00:00:00.0000000Z");
-        assert_eq!(
-            filetime_text(132_000_000_000_000_000 + 1_234_567),
-            "2019-04-17T18:40:00.1234567Z"
-        );
-        assert_eq!(filetime_text(u64::MAX), "0000-00-00T00:00:00.0000000Z");
     }
 
     #[test]
