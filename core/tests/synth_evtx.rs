@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::split::{assert_same, feed, fresh, whole};
+use common::split::{assert_same, evtx_split_scan, whole};
 use common::{read, shared, Rng};
 
 use cmdhunt_core::format::Format;
@@ -15,8 +15,7 @@ use cmdhunt_core::kql;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::rule::{SUSPICIOUS_PARENTS, SUSPICIOUS_PATTERNS};
 use cmdhunt_core::scan::{FileScan, FileSummary, FlaggedRow};
-use cmdhunt_core::split::evtx::{plan, EvtxRangeScan, HEADER_BYTES};
-use cmdhunt_core::split::{merge_all, RangePart};
+use cmdhunt_core::split::evtx::{plan, HEADER_BYTES};
 use cmdhunt_core::synth::evtx::{write_log, EvtxWriter, CHUNK_BYTES, FILE_HEADER_BYTES};
 use cmdhunt_core::synth::{self, xml, Guid, Provider, Sid, SynthEvent, SynthValue};
 use evtx::{EvtxParser, ParserSettings};
@@ -252,52 +251,6 @@ fn a_log_of_many_chunks_has_its_counts_and_templates_per_chunk() {
     );
 }
 
-/// The page's protocol, sequentially: `plan`'s ranges each scanned alone,
-/// a range that does not stand alone read on by the one before; merged.
-fn split_scan(data: &[u8], ranges: usize, rng: &mut Rng) -> (FileSummary, Vec<FlaggedRow>) {
-    let rule = CompiledRule::new();
-    let plan = plan(&data[..HEADER_BYTES], data.len() as u64, ranges).expect("a plan");
-    let mut stack: Vec<(EvtxRangeScan<'_>, u64)> = Vec::new();
-    for (start, end) in plan.ranges() {
-        let mut range = if start == 0 {
-            EvtxRangeScan::first(fresh(&rule, None, None))
-        } else {
-            EvtxRangeScan::after(
-                fresh(&rule, None, Some(Format::Evtx)),
-                &data[..HEADER_BYTES],
-                start,
-            )
-            .expect("a chunk boundary")
-        };
-        feed(
-            &mut |c| range.push(c),
-            &data[start as usize..end as usize],
-            rng,
-            100_000,
-        );
-        if start == 0 || range.stands_alone() {
-            stack.push((range, end));
-            continue;
-        }
-        loop {
-            let (top, top_end) = stack.last_mut().expect("the first range");
-            feed(
-                &mut |c| top.push(c),
-                &data[*top_end as usize..end as usize],
-                rng,
-                100_000,
-            );
-            *top_end = end;
-            if top.stands_alone() {
-                break;
-            }
-            stack.pop();
-        }
-    }
-    let parts: Vec<RangePart> = stack.into_iter().map(|(s, _)| s.finish()).collect();
-    merge_all(parts).expect("parts")
-}
-
 #[test]
 fn split_scans_of_a_synthetic_log_equal_the_whole_scan() {
     let rule = CompiledRule::new();
@@ -306,7 +259,9 @@ fn split_scans_of_a_synthetic_log_equal_the_whole_scan() {
     assert!(want.0.flagged > 0);
     let mut rng = Rng(0x5eed);
     for ranges in 2..=4 {
-        let got = split_scan(&log, ranges, &mut rng);
+        let plan = plan(&log[..HEADER_BYTES], log.len() as u64, ranges).expect("a plan");
+        let starts: Vec<u64> = plan.ranges().map(|(start, _)| start).collect();
+        let (got, _) = evtx_split_scan(&rule, None, &log, &starts, &mut rng);
         assert_same(&format!("{ranges} ranges"), &got, &want);
     }
 }
