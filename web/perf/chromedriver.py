@@ -139,23 +139,46 @@ def serve_dir(root):
     return server
 
 
-def browser_memory():
-    """(peak RSS of the largest renderer, RSS of all the browser's processes), MB:
-    the processes of the Chromium a `session` started (its profile directory
-    is named cmdhunt-chromium-*; Chromium rewrites its argv into one string)."""
-    peak, total = 0, 0
+def browser_processes():
+    """(pid, command line) of each process of the Chromium a `session`
+    started (its profile directory is named cmdhunt-chromium-*; Chromium
+    rewrites its argv into one string)."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 cmd = f.read()
-            with open("/proc/%s/status" % pid) as f:
-                status = dict(line.split(":", 1) for line in f if ":" in line)
         except OSError:
             continue
-        if b"cmdhunt-chromium-" not in cmd:
+        if b"cmdhunt-chromium-" in cmd:
+            yield pid, cmd
+
+
+def read_proc(path):
+    """The text of a /proc file, or None once its process or thread is gone."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def cpu_seconds(stat):
+    """User + system CPU seconds of a /proc `stat` line."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_memory():
+    """(peak RSS of the largest renderer, RSS of all the browser's processes), MB
+    (`browser_processes`)."""
+    peak, total = 0, 0
+    for pid, cmd in browser_processes():
+        text = read_proc("/proc/%s/status" % pid)
+        if text is None:
             continue
+        status = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
         kb = lambda key: int(status.get(key, "0 kB").split()[0])
         total += kb("VmRSS")
         if b"--type=renderer" in cmd:
@@ -164,60 +187,34 @@ def browser_memory():
 
 
 def browser_cpu():
-    """CPU seconds (user + system) spent so far by the processes of the
-    Chromium a `session` started, summed (see `browser_memory`)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-            with open("/proc/%s/stat" % pid) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if b"cmdhunt-chromium-" not in cmd:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    """CPU seconds (user + system) spent so far by the browser's processes,
+    summed (`browser_processes`)."""
+    stats = (read_proc("/proc/%s/stat" % pid) for pid, _ in browser_processes())
+    return sum(cpu_seconds(stat) for stat in stats if stat)
 
 
 def browser_threads():
-    """CPU seconds (user + system) so far of every thread of the Chromium a
-    `session` started, by (process type, thread name, thread id): the
-    browser's threads, the renderer's main thread (`chromium`), its workers
+    """CPU seconds (user + system) so far of every thread of the browser's
+    processes, by (process type, thread name, thread id): the browser's
+    threads, the renderer's main thread (`chromium`), its workers
     (`DedicatedWorker`) and its compiler and GC threads (`ThreadPoolForeg`).
     A thread that has ended is gone from /proc: sample while it runs
     (`cpu_by_thread`)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     out = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-            tids = os.listdir("/proc/%s/task" % pid)
-        except OSError:
-            continue
-        if b"cmdhunt-chromium-" not in cmd:
-            continue
+    for pid, cmd in browser_processes():
         kind = "browser"
         for part in cmd.replace(b"\0", b" ").split():
             if part.startswith(b"--type="):
                 kind = part[7:].decode()
+        try:
+            tids = os.listdir("/proc/%s/task" % pid)
+        except OSError:
+            continue
         for tid in tids:
-            try:
-                with open("/proc/%s/task/%s/stat" % (pid, tid)) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            name = stat[stat.index("(") + 1:stat.rindex(")")]
-            fields = stat.rsplit(")", 1)[1].split()
-            out[(kind, name, tid)] = (int(fields[11]) + int(fields[12])) / ticks
+            stat = read_proc("/proc/%s/task/%s/stat" % (pid, tid))
+            if stat:
+                name = stat[stat.index("(") + 1:stat.rindex(")")]
+                out[(kind, name, tid)] = cpu_seconds(stat)
     return out
 
 
