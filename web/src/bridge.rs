@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use cmdhunt_core::format::Format;
-use cmdhunt_core::split::{self, Plan};
+use cmdhunt_core::split;
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect, Uint8Array};
@@ -37,10 +37,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, MessageEvent, Worker};
 
 use crate::browser::SliceRead;
-use crate::protocol::{
-    self, FieldBlock, FromWorker, RangeKind, ScanRange, ScanRules, ToWorker, CHUNK_BYTES,
-};
-use crate::split_job::{SplitJob, SplitOut, SplitSettings};
+use crate::protocol::{self, FieldBlock, FromWorker, ScanRange, ScanRules, ToWorker, CHUNK_BYTES};
+use crate::split_job::{cut_of, Cut, SplitJob, SplitOut, SplitSettings};
 use crate::state::{Action, AppState};
 use crate::worker_pool::Pool;
 
@@ -330,25 +328,8 @@ fn apply(shared: &SharedRef, dispatch: &Rc<dyn Fn(Action)>) {
     }
 }
 
-/// Where a file is cut in two.
-struct Cut {
-    /// The second range's first byte.
-    boundary: u64,
-    /// The bytes a later range's decoder reads first: a CSV's header
-    /// record, an EVTX log's 4 KiB file header.
-    header: Vec<u8>,
-    /// Length of the CSV's (or JSON lines file's) byte-order mark.
-    bom: u32,
-    /// What is cut: a CSV, an EVTX log (on a chunk boundary), JSON lines.
-    kind: RangeKind,
-}
-
-/// Where to cut `file`: an EVTX log on the chunk boundary nearest its
-/// middle ([`split::evtx::plan`]), JSON lines or a CSV at the first line
-/// start after fraction `at` of it, the middle by default
-/// ([`split::json::plan`], [`split::plan`] over its first bytes and a window
-/// there); `None`: read it whole. `head`: its first
-/// bytes if already read ([`Workers::add_file`]).
+/// Where to cut `file` ([`cut_of`]); `None`: read it whole. `head`: its
+/// first bytes if already read ([`Workers::add_file`]).
 async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
     let size = file.size() as u64;
     // The window's read starts first, so the head's (if it was not read
@@ -363,37 +344,11 @@ async fn plan_of(file: &File, head: Option<Vec<u8>>, at: f64) -> Option<Cut> {
             SliceRead::start(file, 0, head_end).bytes().await?
         }
     };
-    if head.starts_with(b"ElfFile\0") {
-        let header = head.get(..split::evtx::HEADER_BYTES)?;
-        let plan = split::evtx::plan(header, size, 2)?;
-        return Some(Cut {
-            boundary: *plan.starts.get(1)?,
-            header: header.to_vec(),
-            bom: 0,
-            kind: RangeKind::Evtx,
-        });
+    if let Some(cut) = cut_of(&head, size, None) {
+        return Some(cut);
     }
     let window = window.bytes().await?;
-    if let Some(plan) = split::json::plan(&head, &[(window_start, &window)], size) {
-        // JSON lines: no header; the cut is the first line start in the window.
-        let boundary = *plan.starts.first()?;
-        return crate::split_job::first_range_fits(boundary).then_some(Cut {
-            boundary,
-            header: Vec::new(),
-            bom: plan.bom as u32,
-            kind: RangeKind::Json,
-        });
-    }
-    let plan: Plan = split::plan(&head, &window, window_start, size)?;
-    if !crate::split_job::first_range_fits(plan.boundary) {
-        return None;
-    }
-    Some(Cut {
-        boundary: plan.boundary,
-        header: head.get(..plan.header_end)?.to_vec(),
-        bom: plan.bom as u32,
-        kind: RangeKind::Csv,
-    })
+    cut_of(&head, size, Some((window_start, &window)))
 }
 
 /// The File handles (by file id) and the live workers, their messages and
@@ -567,28 +522,8 @@ fn start_split(
         return start_whole(shared, start, file, dispatch);
     }
     let size = file.size() as u64;
-    let (header_end, bom, kind) = (cut.header.len() as u64, cut.bom, cut.kind);
-    let ranges = [
-        ScanRange {
-            start: 0,
-            end: cut.boundary,
-            header_end,
-            bom,
-            kind,
-        },
-        ScanRange {
-            start: cut.boundary,
-            end: size,
-            header_end,
-            bom,
-            kind,
-        },
-    ];
-    let job = match kind {
-        RangeKind::Evtx => SplitJob::evtx(start.job, size, cut.boundary),
-        RangeKind::Json => SplitJob::json(start.job, size, cut.boundary),
-        RangeKind::Csv => SplitJob::new(start.job, size, cut.boundary, &cut.header),
-    };
+    let ranges = cut.ranges(size);
+    let job = cut.job(start.job, size);
     shared.borrow_mut().splits.insert(start.job, job);
     let mut workers = Vec::with_capacity(ranges.len());
     for (i, range) in ranges.into_iter().enumerate() {

@@ -14,7 +14,7 @@ use cmdhunt_core::split::json::{JsonPlan, JsonRangeScan};
 use cmdhunt_core::split::{Plan, RangeScan};
 use cmdhunt_core::validation::FileValidation;
 
-use crate::protocol::{rows_message, FromWorker};
+use crate::protocol::{rows_message, FromWorker, RangeKind, ScanRange};
 
 /// Rows are sent when this many are waiting, and no message carries more
 /// (a slice can complete hundreds of rows: they go as several messages, so
@@ -208,6 +208,28 @@ impl<'r> ScanSession<'r> {
             range => range,
         };
         ScanSession { scan, ..self }
+    }
+
+    /// Scan only `range` of a split file (a CSV's, an EVTX log's or a JSON
+    /// lines file's, [`ScanRange::kind`]), as its worker does: a later
+    /// CSV or EVTX range needs `header`, the file's bytes
+    /// `[0, range.header_end)`. Call before any `push`.
+    pub fn for_range(self, range: &ScanRange, header: Option<&[u8]>) -> Result<Self, String> {
+        let header = || header.ok_or_else(|| "a later range needs the file's header".to_owned());
+        match range.kind {
+            RangeKind::Json if range.start == 0 => {
+                Ok(self.json_first_range(range.bom as usize, range.end))
+            }
+            RangeKind::Json => Ok(self.json_later_range(range.start)),
+            RangeKind::Evtx if range.start == 0 => Ok(self.evtx_first_range()),
+            RangeKind::Evtx => self.evtx_later_range(header()?, range.start),
+            RangeKind::Csv if range.start == 0 => Ok(self.first_range(&Plan {
+                header_end: range.header_end as usize,
+                bom: range.bom as usize,
+                boundary: range.end,
+            })),
+            RangeKind::Csv => Ok(self.later_range(header()?, range.start)),
+        }
     }
 
     /// The range's last byte was pushed: a [`FromWorker::RangeRead`] (the

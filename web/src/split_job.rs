@@ -47,7 +47,7 @@
 use cmdhunt_core::scan::{FileSummary, FlaggedRow};
 use cmdhunt_core::split::{self, RangePart, Shift};
 
-use crate::protocol::{FieldBlock, FromWorker, RangeKind, RowDto};
+use crate::protocol::{FieldBlock, FromWorker, RangeKind, RowDto, ScanRange};
 
 /// Whether a first range ending at `boundary` may be cut off: it holds at
 /// least the bytes the scan sniffs the format from
@@ -57,6 +57,85 @@ use crate::protocol::{FieldBlock, FromWorker, RangeKind, RowDto};
 /// threshold is cut that early anyway.
 pub fn first_range_fits(boundary: u64) -> bool {
     boundary >= cmdhunt_core::format::SNIFF_BYTES as u64
+}
+
+/// Where a file is cut in two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// The second range's first byte.
+    pub boundary: u64,
+    /// The bytes a later range's decoder reads first: a CSV's header
+    /// record, an EVTX log's 4 KiB file header.
+    pub header: Vec<u8>,
+    /// Length of the CSV's (or JSON lines file's) byte-order mark.
+    pub bom: u32,
+    /// What is cut: a CSV, an EVTX log (on a chunk boundary), JSON lines.
+    pub kind: RangeKind,
+}
+
+/// Where to cut a file of `size` bytes whose first bytes are `head`: an
+/// EVTX log on the chunk boundary nearest its middle
+/// ([`split::evtx::plan`], from `head` alone), JSON lines or a CSV at the
+/// first line start in `window` (`(window_start, bytes)`,
+/// [`split::window`]; [`split::json::plan`], [`split::plan`]). `None`: read
+/// it whole (or, with no window, not an EVTX log: read the window and ask
+/// again).
+pub fn cut_of(head: &[u8], size: u64, window: Option<(u64, &[u8])>) -> Option<Cut> {
+    if head.starts_with(b"ElfFile\0") {
+        let header = head.get(..split::evtx::HEADER_BYTES)?;
+        let plan = split::evtx::plan(header, size, 2)?;
+        return Some(Cut {
+            boundary: *plan.starts.get(1)?,
+            header: header.to_vec(),
+            bom: 0,
+            kind: RangeKind::Evtx,
+        });
+    }
+    let (window_start, window) = window?;
+    if let Some(plan) = split::json::plan(head, &[(window_start, window)], size) {
+        // JSON lines: no header; the cut is the first line start in the window.
+        let boundary = *plan.starts.first()?;
+        return first_range_fits(boundary).then_some(Cut {
+            boundary,
+            header: Vec::new(),
+            bom: plan.bom as u32,
+            kind: RangeKind::Json,
+        });
+    }
+    let plan = split::plan(head, window, window_start, size)?;
+    if !first_range_fits(plan.boundary) {
+        return None;
+    }
+    Some(Cut {
+        boundary: plan.boundary,
+        header: head.get(..plan.header_end)?.to_vec(),
+        bom: plan.bom as u32,
+        kind: RangeKind::Csv,
+    })
+}
+
+impl Cut {
+    /// The two ranges of a file of `size` bytes cut here, as the workers
+    /// are told them.
+    pub fn ranges(&self, size: u64) -> [ScanRange; 2] {
+        let (header_end, bom, kind) = (self.header.len() as u64, self.bom, self.kind);
+        [(0, self.boundary), (self.boundary, size)].map(|(start, end)| ScanRange {
+            start,
+            end,
+            header_end,
+            bom,
+            kind,
+        })
+    }
+
+    /// The page's account of job `job`, a file of `size` bytes cut here.
+    pub fn job(&self, job: u32, size: u64) -> SplitJob {
+        match self.kind {
+            RangeKind::Evtx => SplitJob::evtx(job, size, self.boundary),
+            RangeKind::Json => SplitJob::json(job, size, self.boundary),
+            RangeKind::Csv => SplitJob::new(job, size, self.boundary, &self.header),
+        }
+    }
 }
 
 /// What the page does for a split file's message.
@@ -165,11 +244,6 @@ impl SplitJob {
     /// The job both workers run.
     pub fn job(&self) -> u32 {
         self.job
-    }
-
-    /// The second range's first byte.
-    pub fn boundary(&self) -> u64 {
-        self.boundary
     }
 
     /// Bytes both workers have read (what the progress bar shows).

@@ -30,7 +30,7 @@ use serde::Serialize;
 use crate::protocol;
 use crate::sample::SAMPLE_CSV;
 use crate::session::{ScanSession, PROGRESS_INTERVAL_MS};
-use crate::split_job::{SplitJob, SplitOut};
+use crate::split_job::{cut_of, SplitOut};
 use crate::state::{Action, AppState, NewFile};
 
 /// How many bytes of each input the page's warm-up scans (each is scanned
@@ -235,47 +235,21 @@ fn scan_split(rule: &CompiledRule, name: &'static str, input: &[u8]) -> Option<A
     let size = input.len() as u64;
     let head = &input[..input.len().min(split::HEAD_BYTES)];
     let (start, end) = split::window(size, 0.5);
-    let window = &input[start as usize..end as usize];
-    let worker = |format, f: &dyn Fn(ScanSession<'_>) -> Option<ScanSession<'_>>| {
-        let session = f(ScanSession::new(rule, JOB, 0, name, format).ok()?)?;
+    let window = (start, &input[start as usize..end as usize]);
+    let cut = cut_of(head, size, None).or_else(|| cut_of(head, size, Some(window)))?;
+    let [first, second] = cut.ranges(size).map(|range| {
+        // As the page tells them: a later range's format is forced.
+        let format = (range.start > 0).then(|| range.kind.format().name());
+        let session = ScanSession::new(rule, JOB, 0, name, format).ok()?;
+        let session = session.for_range(&range, Some(&cut.header)).ok()?;
         Some(Worker {
             session,
             name,
             now: 0.0,
         })
-    };
-    let (first, second, job) = match cmdhunt_core::format::sniff(head)? {
-        Format::Csv => {
-            let plan = split::plan(head, window, start, size)?;
-            let header = &input[..plan.header_end];
-            (
-                worker(None, &|s| Some(s.first_range(&plan)))?,
-                worker(Some("csv"), &|s| Some(s.later_range(header, plan.boundary)))?,
-                SplitJob::new(JOB, size, plan.boundary, header),
-            )
-        }
-        Format::Json => {
-            let plan = split::json::plan(head, &[(start, window)], size)?;
-            let cut = *plan.starts.first()?;
-            (
-                worker(None, &|s| Some(s.json_first_range(plan.bom, cut)))?,
-                worker(Some("json"), &|s| Some(s.json_later_range(cut)))?,
-                SplitJob::json(JOB, size, cut),
-            )
-        }
-        Format::Evtx => {
-            let plan = split::evtx::plan(head, size, 2)?;
-            let (_, cut) = plan.ranges().next()?;
-            let header = &input[..split::evtx::HEADER_BYTES];
-            (
-                worker(None, &|s| Some(s.evtx_first_range()))?,
-                worker(Some("evtx"), &|s| s.evtx_later_range(header, cut).ok())?,
-                SplitJob::evtx(JOB, size, cut),
-            )
-        }
-        _ => return None,
-    };
-    let cut = job.boundary() as usize;
+    });
+    let (first, second, job) = (first?, second?, cut.job(JOB, size));
+    let cut = cut.boundary as usize;
     // As on the page: the first range's worker reads its bytes (and, for
     // an EVTX log or JSON lines, waits for the page's word), the second
     // reads its own, then the first finishes.

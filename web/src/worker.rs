@@ -20,7 +20,6 @@ use std::sync::OnceLock;
 use cmdhunt_core::format::Format;
 use cmdhunt_core::hardened::HardenedRules;
 use cmdhunt_core::matcher::CompiledRule;
-use cmdhunt_core::split::Plan;
 use cmdhunt_core::validation::FileValidation;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
@@ -201,27 +200,11 @@ impl WorkerScan {
         });
         // A split file's range (the page never splits a validated file:
         // the validation reads the whole file in order).
-        let session = session.and_then(|s| match range {
+        let header = header.map(|h| h.to_vec());
+        let session = session.and_then(|s| match &range {
             None => Ok(s),
             Some(_) if validate => Err("a validated file is read whole".to_owned()),
-            Some(r) if r.kind == RangeKind::Json && r.start == 0 => {
-                Ok(s.json_first_range(r.bom as usize, r.end))
-            }
-            Some(r) if r.kind == RangeKind::Json => Ok(s.json_later_range(r.start)),
-            Some(r) if r.kind == RangeKind::Evtx && r.start == 0 => Ok(s.evtx_first_range()),
-            Some(r) if r.kind == RangeKind::Evtx => match &header {
-                Some(h) => s.evtx_later_range(&h.to_vec(), r.start),
-                None => Err("a later range needs the file's header".to_owned()),
-            },
-            Some(r) if r.start == 0 => Ok(s.first_range(&Plan {
-                header_end: r.header_end as usize,
-                bom: r.bom as usize,
-                boundary: r.end,
-            })),
-            Some(r) => match &header {
-                Some(h) => Ok(s.later_range(&h.to_vec(), r.start)),
-                None => Err("a later range needs the file's header".to_owned()),
-            },
+            Some(r) => s.for_range(r, header.as_deref()),
         });
         match session {
             Ok(session) => Some(WorkerScan {
