@@ -24,13 +24,12 @@ use alloc::borrow::Cow;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
-
-use evtx::EvtxRecord;
+use core::cell::{Cell, RefCell};
 
 use super::caches::Classes;
 use super::canon::{canonical, Known};
 use super::values::{filled, not_null, textual, u16_at, u32_at, utf16_text, Nested, Value, Values};
+use super::walk::RecordBytes;
 use crate::binxml::token::*;
 use crate::event::RecordClass;
 use crate::format::winevent::{self, Section, SystemField};
@@ -77,6 +76,10 @@ pub(super) struct Shape {
     /// class, without rendering those values nor comparing their text with
     /// every class known ([`Classes`]). At most [`CLASSES_PER_SHAPE`].
     classes: RefCell<Vec<(ClassKey, RecordClass)>>,
+    /// Whether `evtx` built a record of this shape (its templates, nested
+    /// ones included): then it builds every record of this shape whose
+    /// values this module reads (`super::walk`).
+    trusted: Cell<bool>,
 }
 
 /// How many classes a [`Shape`] keeps (a template is usually one event id
@@ -446,7 +449,18 @@ impl Shape {
             provider,
             event_id,
             classes: RefCell::new(Vec::new()),
+            trusted: Cell::new(false),
         })
+    }
+
+    /// Whether `evtx` was seen to build a record of this shape.
+    pub(super) fn trusted(&self) -> bool {
+        self.trusted.get()
+    }
+
+    /// Note that `evtx` built a record of this shape.
+    pub(super) fn trust(&self) {
+        self.trusted.set(true);
     }
 
     /// The class kept for a record whose provider and event id values are
@@ -542,9 +556,9 @@ impl Templates {
     }
 
     /// The shape and class of `record`, when it can be read from its values.
-    pub(super) fn view(&mut self, record: &EvtxRecord<'_>) -> Option<(View, RecordClass)> {
+    pub(super) fn view(&mut self, record: &RecordBytes<'_>) -> Option<(View, RecordClass)> {
         let definition = self.values.read(record)?;
-        let data = record.chunk.data;
+        let data = record.data;
         let nested = &self.values.nested;
         // Records of one template mostly come in runs: the last shape first
         // (the keys are unique, so this finds what a search from the start finds).
@@ -622,6 +636,13 @@ impl Templates {
         let class = self.classes.get(provider, event_id);
         shape.keep_class(provider_raw, event_id_raw, &class);
         Some((View { shape }, class))
+    }
+
+    /// Whether `evtx` builds the current record (of `view`) as read here,
+    /// and at least how many nodes it builds for it (see `super::walk`):
+    /// `None` when that is not known.
+    pub(super) fn built_alike(&self, data: &[u8], view: &View) -> Option<usize> {
+        (view.shape.trusted() && self.values.flat()).then(|| self.values.node_bound(data))
     }
 
     /// The text of a piece of the current record.

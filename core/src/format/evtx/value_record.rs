@@ -23,10 +23,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 
-use evtx::EvtxRecord;
-
 use super::scanner::{self, Scan};
 use super::template::{Templates, View};
+use super::walk::Source;
 use super::Render;
 use crate::event::{Columns, Position, ProcessEvent, ProcessIds, Record, RecordClass};
 use crate::format::named::NamedRecord;
@@ -56,7 +55,7 @@ pub(super) enum Unreadable {
 
 /// A record whose class (and, for a process creation, rule columns) come from its values.
 pub(super) struct ValueRecord<'r, 'c> {
-    record: &'r EvtxRecord<'c>,
+    source: Source<'r, 'c>,
     templates: &'r Templates,
     view: View,
     class: RecordClass,
@@ -72,7 +71,7 @@ pub(super) struct ValueRecord<'r, 'c> {
 impl<'r, 'c> ValueRecord<'r, 'c> {
     /// The record of `view`, of class `class`.
     pub(super) fn new(
-        record: &'r EvtxRecord<'c>,
+        source: Source<'r, 'c>,
         templates: &'r Templates,
         view: View,
         class: RecordClass,
@@ -80,7 +79,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
         render: Render,
     ) -> Self {
         ValueRecord {
-            record,
+            source,
             templates,
             view,
             class,
@@ -99,7 +98,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
     /// The mapped value of `target` as the values give it (`None`: they cannot).
     fn read(&self, target: Target) -> Option<&str> {
         let i = Target::ALL.iter().position(|&t| t == target)?;
-        let data = self.record.chunk.data;
+        let data = self.source.bytes().data;
         self.columns[i]
             .get_or_init(|| self.templates.column(data, &self.view, target))
             .as_deref()
@@ -135,7 +134,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
     /// should that fail, the fields its values give, and why).
     fn rendered(&self) -> &(NamedRecord, Option<Unreadable>) {
         self.full.get_or_init(|| {
-            let (fields, unreadable) = match (self.render)(self.record.clone()) {
+            let (fields, unreadable) = match self.source.render(self.render) {
                 Ok(xml) => {
                     let text = super::super::text::lossy(&xml);
                     let mut spans = Vec::new();
@@ -156,7 +155,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
 
     /// Every field as the values give it; `None` if one cannot be read there.
     fn read_fields(&self) -> Option<Vec<(String, String)>> {
-        let data = self.record.chunk.data;
+        let data = self.source.bytes().data;
         let fields = &self.view.shape.fields;
         let mut out = Vec::with_capacity(fields.len());
         for f in fields {
@@ -167,7 +166,7 @@ impl<'r, 'c> ValueRecord<'r, 'c> {
 
     /// The fields as the values give them (a value not rendered here is empty).
     fn value_fields(&self) -> Vec<(String, String)> {
-        let data = self.record.chunk.data;
+        let data = self.source.bytes().data;
         self.view
             .shape
             .fields

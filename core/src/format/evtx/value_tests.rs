@@ -12,6 +12,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::walk::RecordBytes;
 use super::EvtxDecoder;
 use crate::event::{Record, RecordClass, RecordSink, Skip};
 use crate::format::Decoder;
@@ -304,7 +305,10 @@ fn value_table_against_the_crates_template_instances() {
                 records += list.len();
                 let mut table = super::values::Values::default();
                 let start = Instant::now();
-                let read: Vec<Option<usize>> = list.iter().map(|r| table.read(r)).collect();
+                let read: Vec<Option<usize>> = list
+                    .iter()
+                    .map(|r| table.read(&RecordBytes::of(r)))
+                    .collect();
                 a += start.elapsed();
                 let start = Instant::now();
                 let instances: Vec<_> = list.iter().map(|r| r.template_instances()).collect();
@@ -314,7 +318,7 @@ fn value_table_against_the_crates_template_instances() {
                         let (Some(_), Ok(instances)) = (read, instances) else {
                             continue;
                         };
-                        table.read(r);
+                        table.read(&RecordBytes::of(r));
                         // The crate lists the record's own instance; nested
                         // ones stay inside its BinXML values.
                         let counts: Vec<usize> = instances.iter().map(|i| i.values.len()).collect();

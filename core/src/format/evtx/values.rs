@@ -13,8 +13,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use evtx::EvtxRecord;
-
+use super::walk::RecordBytes;
 use crate::binxml::value::*;
 use crate::binxml::{filetime_text, token};
 
@@ -68,6 +67,8 @@ pub(super) struct Values {
     instances: Vec<(usize, usize)>,
     list: Vec<Value>,
     pub(super) nested: Nested,
+    /// The record's own template definition offset.
+    definition: usize,
 }
 
 /// Whether the `evtx` crate reads a value of this type in exactly its
@@ -146,15 +147,16 @@ impl Values {
     /// Read the values of `record`, a single template instance (whose
     /// BinXML values, if any, are single template instances too); its
     /// definition offset, `None` for any other record.
-    pub(super) fn read(&mut self, record: &EvtxRecord<'_>) -> Option<usize> {
+    pub(super) fn read(&mut self, record: &RecordBytes<'_>) -> Option<usize> {
         self.instances.clear();
         self.list.clear();
         self.nested.clear();
-        let data = record.chunk.data;
+        let data = record.data;
         let start = usize::try_from(record.binxml_offset).ok()?;
         let end = start.checked_add(record.binxml_size as usize)?;
         let at = single_instance(data.get(start..end)?)?;
         let definition = self.instance(data, start + at, end)?;
+        self.definition = definition;
         let top = self.list.len();
         for slot in 0..top {
             let (kind, at, size) = *self.list.get(slot)?;
@@ -165,6 +167,30 @@ impl Values {
             }
         }
         Some(definition)
+    }
+
+    /// Whether `evtx` builds this record's values as this module read them
+    /// (`super::walk`): no instance nested in a nested instance (which
+    /// `evtx` builds as it does a record, not read here).
+    pub(super) fn flat(&self) -> bool {
+        let top = self.instances.first().map_or(0, |&(_, end)| end);
+        self.list.get(top..).is_some_and(|inner| {
+            inner
+                .iter()
+                .all(|&(kind, _, size)| kind != BINXML || size == 0)
+        })
+    }
+
+    /// At least as many nodes as `evtx` builds for this record: one per
+    /// byte of each instance's template definition (every token is at
+    /// least a byte) and one per value.
+    pub(super) fn node_bound(&self, data: &[u8]) -> usize {
+        let size = |at: usize| at.checked_add(20).and_then(|at| u32_at(data, at));
+        let definitions =
+            core::iter::once(self.definition).chain(self.nested.iter().map(|&(_, at)| at));
+        definitions
+            .map(|at| size(at).map_or(usize::MAX / 4, |s| s as usize))
+            .fold(self.list.len(), usize::saturating_add)
     }
 
     /// How many values each instance read has (the tests compare them
