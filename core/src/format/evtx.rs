@@ -70,6 +70,8 @@ mod value_record;
 mod value_tests;
 mod values;
 mod walk;
+#[cfg(test)]
+mod walk_tests;
 
 use super::{DecodeError, DecodeErrorKind as Kind, Decoder};
 use crate::event::{Position, RecordSink, Skip};

@@ -20,7 +20,7 @@ use crate::testing::{evtx_files, shared};
 
 /// What a record shows through [`Record`], one line per record or skip.
 #[derive(Default)]
-struct Views(Vec<String>);
+pub(super) struct Views(pub(super) Vec<String>);
 
 impl RecordSink for Views {
     fn record(&mut self, r: &dyn Record) {

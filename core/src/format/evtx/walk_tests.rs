@@ -1,0 +1,125 @@
+//! The walk (`super::walk`) against `evtx`'s iterator: a log decoded with
+//! the walk on and off must give the same records, skips and positions,
+//! field for field, on every real log, on synthetic logs, and on chunks
+//! damaged at random after an intact copy of themselves (so that the walk
+//! trusts their templates and meets the damage).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::value_tests::Views;
+use super::{EvtxDecoder, CHUNK_BYTES, FILE_HEADER_BYTES};
+use crate::format::Decoder;
+use crate::testing::{evtx_files, shared, Rng};
+
+/// What a decoder with the walk on (`walk`) shows of `bytes`, and how many
+/// records it walked.
+fn decode(bytes: &[u8], walk: bool) -> (Vec<String>, u64) {
+    let mut decoder = EvtxDecoder {
+        walk,
+        ..EvtxDecoder::new()
+    };
+    let mut views = Views::default();
+    for slice in bytes.chunks(65536) {
+        decoder.push(slice, &mut views).expect("an EVTX file");
+    }
+    decoder.finish(&mut views).expect("an EVTX file");
+    (views.0, decoder.walked)
+}
+
+/// The same views walked or built; how many records were walked.
+fn same_walked_or_built(bytes: &[u8], what: &str) -> (usize, u64) {
+    let (built, none) = decode(bytes, false);
+    assert_eq!(none, 0, "{what}");
+    let (walked, n) = decode(bytes, true);
+    assert_eq!(built.len(), walked.len(), "{what}");
+    for (a, b) in built.iter().zip(&walked) {
+        assert_eq!(a, b, "{what}");
+    }
+    (walked.len(), n)
+}
+
+#[test]
+fn walked_records_look_as_built_records_do() {
+    let files = evtx_files(&shared(""));
+    assert!(files.len() > 200, "{} logs", files.len());
+    let (mut records, mut walked) = (0, 0);
+    for path in &files {
+        let bytes = std::fs::read(path).expect("a readable log");
+        let (r, w) = same_walked_or_built(&bytes, &path.display().to_string());
+        records += r;
+        walked += w;
+    }
+    // Most records of the real logs are walked: most logs are one or two
+    // chunks, whose first record of each template `evtx` builds.
+    assert!(walked * 2 > records as u64, "{walked} of {records}");
+}
+
+#[test]
+fn synthetic_logs_are_walked_nearly_whole() {
+    for (size, seed) in [(16 << 20, 2)] {
+        let bytes = crate::synth::log_of_size(size, seed);
+        let (records, walked) = same_walked_or_built(&bytes, &format!("synthetic {seed}"));
+        assert!(walked * 100 > records as u64 * 95, "{walked} of {records}");
+    }
+}
+
+/// A log of two chunks: `chunk` as it is, then damaged by `rng`.
+fn damaged_twin(header: &[u8], chunk: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut log = header.to_vec();
+    log.extend_from_slice(chunk);
+    let mut twin = chunk.to_vec();
+    let free = usize::from(u16::from_le_bytes([twin[48], twin[49]])).clamp(513, CHUNK_BYTES);
+    for _ in 0..1 + rng.below(6) {
+        // Mostly records, sometimes the header's tables and counts.
+        let at = if rng.below(8) == 0 {
+            rng.below(512)
+        } else {
+            512 + rng.below(free - 512)
+        };
+        twin[at] = match rng.below(4) {
+            0 => 0,
+            1 => 0xff,
+            2 => twin[at] ^ (1 << rng.below(8)),
+            _ => rng.next() as u8,
+        };
+    }
+    log.extend_from_slice(&twin);
+    log
+}
+
+#[test]
+fn damaged_chunks_read_alike_walked_or_built() {
+    let logs = [
+        "evtx-samples/samples/security.evtx",
+        "evtx-samples/samples/sysmon.evtx",
+        "evtx-samples/samples/system.evtx",
+        "sysmon-evtx/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+    ];
+    // More with CMDHUNT_WALK_ROUNDS (a longer search for a difference).
+    let rounds: usize = std::env::var("CMDHUNT_WALK_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(150);
+    let seed = std::env::var("CMDHUNT_WALK_SEED")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0x5eed_0f_da3a_9e);
+    let mut rng = Rng(seed);
+    let mut walked = 0;
+    for log in logs {
+        let bytes = std::fs::read(shared(log)).expect("a readable log");
+        let header = &bytes[..FILE_HEADER_BYTES];
+        let chunks: Vec<&[u8]> = bytes[FILE_HEADER_BYTES..]
+            .chunks_exact(CHUNK_BYTES)
+            .filter(|c| c.starts_with(b"ElfChnk\0"))
+            .collect();
+        for round in 0..rounds {
+            let chunk = chunks[rng.below(chunks.len())];
+            let twin = damaged_twin(header, chunk, &mut rng);
+            walked += same_walked_or_built(&twin, &format!("{log}, round {round}")).1;
+        }
+    }
+    assert!(walked > 10_000, "{walked} records walked");
+}
