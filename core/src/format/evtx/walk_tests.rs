@@ -58,11 +58,11 @@ fn walked_records_look_as_built_records_do() {
 
 #[test]
 fn synthetic_logs_are_walked_nearly_whole() {
-    for (size, seed) in [(16 << 20, 2)] {
-        let bytes = crate::synth::log_of_size(size, seed);
-        let (records, walked) = same_walked_or_built(&bytes, &format!("synthetic {seed}"));
-        assert!(walked * 100 > records as u64 * 95, "{walked} of {records}");
-    }
+    // 256 chunks: the first records of each template in a chunk that
+    // defines it anew are built until `evtx` has built one of its shape.
+    let bytes = crate::synth::log_of_size(16 << 20, 2);
+    let (records, walked) = same_walked_or_built(&bytes, "synthetic, 16 MB");
+    assert!(walked * 100 > records as u64 * 95, "{walked} of {records}");
 }
 
 /// A log of two chunks: `chunk` as it is, then damaged by `rng`.
@@ -105,7 +105,7 @@ fn damaged_chunks_read_alike_walked_or_built() {
     let seed = std::env::var("CMDHUNT_WALK_SEED")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(0x5eed_0f_da3a_9e);
+        .unwrap_or(0x5eed_0fda_3a9e);
     let mut rng = Rng(seed);
     let mut walked = 0;
     for log in logs {
