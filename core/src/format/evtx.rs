@@ -13,8 +13,9 @@
 //! # Fields
 //!
 //! Most records are read from their template values, without rendering
-//! them (the private `values`, `template` and `value_record` modules; BinXML
-//! numbers in `binxml`): a record's template definition gives the fields the
+//! them, and most without `evtx` building them either (the private `walk`,
+//! `values`, `template` and `value_record` modules; BinXML numbers in
+//! `binxml`): a record's template definition gives the fields the
 //! XML rendering would have, and the class, time, `FileName`, command line,
 //! parent and process ids come from the values; the record is rendered only
 //! when asked for all its fields (a flagged row) or for a column its values
