@@ -12,7 +12,7 @@ use cmdhunt_core::scan::FileScan;
 use cmdhunt_e2e::page::Page;
 use cmdhunt_e2e::reference::Reference;
 use cmdhunt_e2e::{ensure, ensure_eq, Error, Target};
-use cmdhunt_web::warm_up::{inputs, WARM_UP_BYTES};
+use cmdhunt_web::warm_up::{inputs, rendered_part, WARM_UP_BYTES};
 use serde_json::Value;
 
 use super::counts::check_summary;
@@ -44,6 +44,13 @@ async fn reports_what_the_core_finds(page: &Page) -> Result<(), Error> {
         let mut scan = FileScan::new(&rule, 0, name, None);
         scan.push(bytes);
         let (summary, rows) = scan.finish();
+        // The EVTX log's first part is also read with every record
+        // rendered: as many records as the core reads from values there.
+        let rendered = name.ends_with(".evtx").then(|| {
+            let mut part = FileScan::new(&rule, 0, name, None);
+            part.push(rendered_part(bytes, WARM_UP_BYTES));
+            part.finish().0.records
+        });
         let want = serde_json::json!({
             "name": name,
             "bytes": bytes.len(),
@@ -51,6 +58,7 @@ async fn reports_what_the_core_finds(page: &Page) -> Result<(), Error> {
             "flagged": rows.len(),
             "skipped": summary.skipped,
             "split_records": summary.records,
+            "rendered": rendered,
         });
         ensure_eq!(w, &want, "{name}");
         ensure!(summary.records > 0 && !rows.is_empty(), "{name}: {w}");
