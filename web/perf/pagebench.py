@@ -239,6 +239,8 @@ def main():
                  " ".join("%.0f" % t for t in times)))
     floors = [f for f in ("read-1", "read-1b", "read-2") if f in best]
     for name, _ in pages:
+        if name not in best or not floors:  # skipped (SKIP=page-cold, SKIP=read-1...)
+            continue
         print("  best: " + ", ".join("%s / %s = %.2f" % (name, f, min(best[name]) / min(best[f]))
                                      for f in floors))
     for page, runs in MEMORY.items():
