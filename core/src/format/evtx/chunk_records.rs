@@ -27,8 +27,14 @@ impl EvtxDecoder {
         let offset = self.chunk_offset();
         let data = chunk.data();
         let mut nodes = 0usize;
+        let mut rendered = false;
         for step in walk::Walk::new(data, header) {
             let walked = match step {
+                // After a rendering `evtx` goes on: it built the records up
+                // to the one rendered, and its pass reads the rest, so a
+                // chunk of many rendered records costs one pass, not one
+                // per rendering (`walk::Lazy`).
+                walk::Step::Record(walked) if rendered => return Some(walked.bytes.start()),
                 walk::Step::Record(walked) => walked,
                 walk::Step::Stop(at) => return Some(at),
             };
@@ -61,10 +67,7 @@ impl EvtxDecoder {
                 truncated,
                 sink,
             );
-            // A rendering builds the record again, and visits it.
-            if chunk.renders() > renders {
-                nodes = nodes.saturating_add(bound.saturating_mul(2));
-            }
+            rendered = chunk.renders() > renders;
         }
         None
     }

@@ -10,34 +10,92 @@ use alloc::vec::Vec;
 
 use super::value_tests::Views;
 use super::{EvtxDecoder, CHUNK_BYTES, FILE_HEADER_BYTES};
+use crate::event::{Record, RecordClass, RecordSink, Skip};
 use crate::format::Decoder;
 use crate::testing::{evtx_files, shared, Rng};
 
-/// What a decoder with the walk on (`walk`) shows of `bytes`, and how many
-/// records it walked.
-fn decode(bytes: &[u8], walk: bool) -> (Vec<String>, u64) {
+/// What a scan asks of each record, one line per record or skip: the
+/// class; a process creation's time, image, ids and rule inputs; a
+/// `cmd.exe` one's whole event and fields. No more, so that records stay
+/// walked (asking a non-creation's time, as [`Views`] does, renders it, and
+/// the rest of its chunk is then `evtx`'s).
+#[derive(Default)]
+struct Scanned(Vec<String>);
+
+impl RecordSink for Scanned {
+    fn record(&mut self, r: &dyn Record) {
+        let class = r.class();
+        let mut line = format!("{:?} {class:?}", r.position());
+        if class == RecordClass::ProcessCreation {
+            line.push_str(&format!(
+                " {:?} {:?} {:?} {:?}",
+                r.timestamp(),
+                r.file_name(),
+                r.process_ids(),
+                r.rule_inputs()
+            ));
+            if r.file_name().eq_ignore_ascii_case("cmd.exe") {
+                line.push_str(&format!(" {:?} {:?}", r.event(), r.fields()));
+            }
+        }
+        self.0.push(line);
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.0.push(format!("skip {skip:?}"));
+    }
+}
+
+/// A sink whose lines can be compared.
+trait Lines: RecordSink + Default {
+    fn lines(self) -> Vec<String>;
+}
+
+impl Lines for Views {
+    fn lines(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl Lines for Scanned {
+    fn lines(self) -> Vec<String> {
+        self.0
+    }
+}
+
+/// What a decoder with the walk on (`walk`) shows of `bytes` through a
+/// sink `S`, and how many records it walked.
+fn decode<S: Lines>(bytes: &[u8], walk: bool) -> (Vec<String>, u64) {
     let mut decoder = EvtxDecoder {
         walk,
         ..EvtxDecoder::new()
     };
-    let mut views = Views::default();
+    let mut sink = S::default();
     for slice in bytes.chunks(65536) {
-        decoder.push(slice, &mut views).expect("an EVTX file");
+        decoder.push(slice, &mut sink).expect("an EVTX file");
     }
-    decoder.finish(&mut views).expect("an EVTX file");
-    (views.0, decoder.walked)
+    decoder.finish(&mut sink).expect("an EVTX file");
+    (sink.lines(), decoder.walked)
 }
 
-/// The same views walked or built; how many records were walked.
-fn same_walked_or_built(bytes: &[u8], what: &str) -> (usize, u64) {
-    let (built, none) = decode(bytes, false);
+/// The same lines through sink `S`, walked or built; how many lines, and
+/// how many records were walked.
+fn alike<S: Lines>(bytes: &[u8], what: &str) -> (usize, u64) {
+    let (built, none) = decode::<S>(bytes, false);
     assert_eq!(none, 0, "{what}");
-    let (walked, n) = decode(bytes, true);
+    let (walked, n) = decode::<S>(bytes, true);
     assert_eq!(built.len(), walked.len(), "{what}");
     for (a, b) in built.iter().zip(&walked) {
         assert_eq!(a, b, "{what}");
     }
     (walked.len(), n)
+}
+
+/// The same records walked or built, both as a scan reads them and with
+/// everything asked of every record (renderings, and `evtx` going on after
+/// them); how many records, and how many a scan walked.
+fn same_walked_or_built(bytes: &[u8], what: &str) -> (usize, u64) {
+    alike::<Views>(bytes, what);
+    alike::<Scanned>(bytes, what)
 }
 
 #[test]
