@@ -30,10 +30,9 @@ impl EvtxDecoder {
         let mut rendered = false;
         for step in walk::Walk::new(data, header) {
             let walked = match step {
-                // After a rendering `evtx` goes on: it built the records up
-                // to the one rendered, and its pass reads the rest, so a
-                // chunk of many rendered records costs one pass, not one
-                // per rendering (`walk::Lazy`).
+                // After a rendering `evtx` goes on: its pass reads the rest
+                // of the chunk, so a chunk of many rendered records costs
+                // two passes at most, not one per rendering (`walk::Lazy`).
                 walk::Step::Record(walked) if rendered => return Some(walked.bytes.start()),
                 walk::Step::Record(walked) => walked,
                 walk::Step::Stop(at) => return Some(at),
@@ -42,7 +41,9 @@ impl EvtxDecoder {
             let start = bytes.start();
             // A record whose size is not repeated at its end, or whose
             // values are not read here, or not as `evtx` builds them: `evtx`'s.
-            let end = usize::try_from(walked.end).ok()?;
+            let Ok(end) = usize::try_from(walked.end) else {
+                return Some(start);
+            };
             if u64::from(read_u32(data, end - 4)) != walked.end - start {
                 return Some(start);
             }
