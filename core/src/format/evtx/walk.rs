@@ -8,9 +8,10 @@
 //! wasted, and it was the largest cost of an EVTX scan. The decoder walks
 //! the chunk with [`Walk`] instead, and hands a record to `evtx` only when it
 //! must: a header [`Walk`] cannot take, a record the value path cannot read,
-//! one whose template `evtx` has not been seen to build ([`Trust`]), or a
-//! rendering the scan asks for (`super::value_record`). From the first
-//! such record on, the rest of the chunk is `evtx`'s, as before.
+//! one whose template `evtx` has not been seen to build (`Shape::trusted`
+//! in `super::template`), or a rendering the scan asks for
+//! (`super::value_record`). From the first such record on, the rest of the
+//! chunk is `evtx`'s, as before.
 //!
 //! [`Walk`] takes a record exactly where `evtx`'s iterator does, by the same
 //! public header reader (`EvtxRecordHeader::from_bytes_at`): from the chunk
