@@ -68,11 +68,13 @@ def call(base, method, path, body=None, timeout=600):
 
 
 @contextlib.contextmanager
-def running():
-    """Start chromedriver on a free loopback port; yield its base URL."""
+def running(log=None):
+    """Start chromedriver on a free loopback port; yield its base URL. With
+    `log` (an open file), chromedriver and the browser's own log go there."""
     port = free_port()
-    driver = subprocess.Popen([CHROMEDRIVER, "--port=%d" % port],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [CHROMEDRIVER, "--port=%d" % port] + (["--enable-chrome-logs"] if log else [])
+    out = log or subprocess.DEVNULL
+    driver = subprocess.Popen(args, stdout=out, stderr=out)
     base = "http://127.0.0.1:%d" % port
     try:
         for _ in range(100):
