@@ -266,8 +266,7 @@ impl EvtxDecoder {
             let (mut chunk, rendered) = chunk.into_parts();
             for record in chunk.iter() {
                 if let Ok(record) = &record {
-                    let start = record.binxml_offset - RECORD_HEADER_BYTES as u64;
-                    if start < from {
+                    if walk::RecordBytes::of(record).start() < from {
                         // Walked: rendered again if it was, so that `evtx`
                         // spends on this pass what it spent before.
                         if rendered.contains(&record.binxml_offset) {

@@ -5,10 +5,7 @@
 
 use alloc::format;
 
-use super::{
-    chain, cut_or, error_offset, read_u32, template, value_record, walk, EvtxDecoder, Kind,
-    RECORD_HEADER_BYTES,
-};
+use super::{chain, cut_or, error_offset, template, value_record, walk, EvtxDecoder, Kind};
 use crate::event::{RecordSink, Skip};
 
 impl EvtxDecoder {
@@ -41,10 +38,7 @@ impl EvtxDecoder {
             let start = bytes.start();
             // A record whose size is not repeated at its end, or whose
             // values are not read here, or not as `evtx` builds them: `evtx`'s.
-            let Ok(end) = usize::try_from(walked.end) else {
-                return Some(start);
-            };
-            if u64::from(read_u32(data, end - 4)) != walked.end - start {
+            if !bytes.size_repeated() {
                 return Some(start);
             }
             let Some((view, class)) = self.templates.view(&bytes) else {
@@ -55,7 +49,7 @@ impl EvtxDecoder {
                 _ => return Some(start),
             };
             nodes += bound;
-            *next = (walked.id.saturating_add(1), offset + walked.end);
+            *next = (walked.id.saturating_add(1), offset + bytes.end());
             let renders = chunk.renders();
             let source = walk::Source::Walked(chunk, bytes);
             self.walked += 1;
@@ -91,17 +85,14 @@ impl EvtxDecoder {
                 return;
             }
         };
-        let byte = offset
-            + record
-                .binxml_offset
-                .saturating_sub(RECORD_HEADER_BYTES as u64);
+        let bytes = walk::RecordBytes::of(&record);
+        let byte = offset + bytes.start();
         let id = record.event_record_id;
-        let end = record.binxml_offset + u64::from(record.binxml_size) + 4;
-        *next = (id.saturating_add(1), offset + end);
-        // A written record repeats its size at its end; a record cut off
-        // (or zeroed) there was parsed from padding: not the event.
-        let size = end - byte.saturating_sub(offset);
-        if u64::from(read_u32(record.chunk.data, end as usize - 4)) != size {
+        *next = (id.saturating_add(1), offset + bytes.end());
+        // A record cut off (or zeroed) at its end was parsed from padding:
+        // not the event.
+        if !bytes.size_repeated() {
+            let size = bytes.end() - bytes.start();
             let reason = format!(
                 "record {id} in chunk {number}: incomplete, its size ({size} bytes) is not repeated at its end (cut off or zeroed){truncated}"
             );

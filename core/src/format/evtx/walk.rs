@@ -26,7 +26,7 @@ use core::cell::RefCell;
 
 use evtx::{EvtxChunk, EvtxChunkHeader, EvtxRecord, EvtxRecordHeader};
 
-use super::{Render, CHUNK_HEADER_BYTES, RECORD_HEADER_BYTES};
+use super::{read_u32, Render, CHUNK_HEADER_BYTES, RECORD_HEADER_BYTES};
 
 /// The nodes `evtx` may build for the records of one chunk before it
 /// refuses to build more is 786,432 (it admits a record while 262,144 of
@@ -58,7 +58,20 @@ impl<'d> RecordBytes<'d> {
 
     /// The offset of the record's header in its chunk.
     pub(super) fn start(&self) -> u64 {
-        self.binxml_offset - RECORD_HEADER_BYTES as u64
+        self.binxml_offset
+            .saturating_sub(RECORD_HEADER_BYTES as u64)
+    }
+
+    /// Where the record ends in its chunk (after the copy of its size).
+    pub(super) fn end(&self) -> u64 {
+        self.binxml_offset + u64::from(self.binxml_size) + 4
+    }
+
+    /// Whether the record repeats its size at its end, as every written
+    /// record does (one cut off or zeroed there was parsed from padding).
+    pub(super) fn size_repeated(&self) -> bool {
+        let copy = usize::try_from(self.end() - 4).map_or(0, |at| read_u32(self.data, at));
+        u64::from(copy) == self.end() - self.start()
     }
 }
 
@@ -69,8 +82,6 @@ pub(super) struct Walked<'d> {
     pub(super) id: u64,
     /// Its bytes.
     pub(super) bytes: RecordBytes<'d>,
-    /// Where the record ends (its header's size past its start).
-    pub(super) end: u64,
 }
 
 /// The walk over one chunk's records. See the [module docs](self).
@@ -126,16 +137,16 @@ impl<'d> Iterator for Walk<'d> {
             self.next = None;
             return Some(Step::Stop(start));
         };
-        let end = start + u64::from(header.data_size);
-        self.next = (header.event_record_id != self.last_id).then_some(end);
+        let bytes = RecordBytes {
+            data: self.data,
+            binxml_offset,
+            binxml_size,
+        };
+        // (The record's size past its start: `evtx` walks on from there.)
+        self.next = (header.event_record_id != self.last_id).then_some(bytes.end());
         Some(Step::Record(Walked {
             id: header.event_record_id,
-            bytes: RecordBytes {
-                data: self.data,
-                binxml_offset,
-                binxml_size,
-            },
-            end,
+            bytes,
         }))
     }
 }
