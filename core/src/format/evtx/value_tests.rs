@@ -56,17 +56,28 @@ fn decode(bytes: &[u8], from_values: bool) -> (Vec<String>, u64) {
     decode_in(bytes, from_values, 65536)
 }
 
+/// What `decoder` gives of `bytes`, pushed in slices of `slice` bytes,
+/// through a new sink `S`; the sink and the decoder after.
+pub(super) fn run<S: RecordSink + Default>(
+    mut decoder: EvtxDecoder,
+    bytes: &[u8],
+    slice: usize,
+) -> (S, EvtxDecoder) {
+    let mut sink = S::default();
+    for slice in bytes.chunks(slice) {
+        decoder.push(slice, &mut sink).expect("an EVTX file");
+    }
+    decoder.finish(&mut sink).expect("an EVTX file");
+    (sink, decoder)
+}
+
 /// The views of `bytes` decoded in slices of `slice` bytes.
 fn decode_in(bytes: &[u8], from_values: bool, slice: usize) -> (Vec<String>, u64) {
-    let mut decoder = EvtxDecoder {
+    let decoder = EvtxDecoder {
         from_values,
         ..EvtxDecoder::new()
     };
-    let mut views = Views::default();
-    for slice in bytes.chunks(slice) {
-        decoder.push(slice, &mut views).expect("an EVTX file");
-    }
-    decoder.finish(&mut views).expect("an EVTX file");
+    let (views, decoder) = run::<Views>(decoder, bytes, slice);
     (views.0, decoder.read_from_values)
 }
 

@@ -8,10 +8,9 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::value_tests::Views;
+use super::value_tests::{run, Views};
 use super::{EvtxDecoder, CHUNK_BYTES, FILE_HEADER_BYTES};
 use crate::event::{Record, RecordClass, RecordSink, Skip};
-use crate::format::Decoder;
 use crate::testing::{evtx_files, shared, Rng};
 
 /// What a scan asks of each record, one line per record or skip: the
@@ -65,15 +64,11 @@ impl Lines for Scanned {
 /// What a decoder with the walk on (`walk`) shows of `bytes` through a
 /// sink `S`, and how many records it walked.
 fn decode<S: Lines>(bytes: &[u8], walk: bool) -> (Vec<String>, u64) {
-    let mut decoder = EvtxDecoder {
+    let decoder = EvtxDecoder {
         walk,
         ..EvtxDecoder::new()
     };
-    let mut sink = S::default();
-    for slice in bytes.chunks(65536) {
-        decoder.push(slice, &mut sink).expect("an EVTX file");
-    }
-    decoder.finish(&mut sink).expect("an EVTX file");
+    let (sink, decoder) = run::<S>(decoder, bytes, 65536);
     (sink.lines(), decoder.walked)
 }
 
