@@ -132,14 +132,21 @@ def serve(dists):
     return server
 
 
+def open_warm(base, s, js, url):
+    """Open the page at `url` (fragment included), wait until it is ready and
+    its warm-up is over, and hook "done"; the warm-up's [state, ms]."""
+    call(base, "POST", s + "/url", {"url": url})
+    wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
+    warm = wait(js, "const w = document.documentElement.dataset.warmUp;"
+                    "return w === 'running' ? null :"
+                    "[w ?? 'none', document.documentElement.dataset.warmUpMs ?? ''];", 60)
+    js(PAGE_HOOK)
+    return warm
+
+
 def page_once(base, url, path, fragment=""):
     with session(base, ["--window-size=1280,900"] + os.environ.get("CHROMIUM_ARGS", "").split()) as (s, js):
-        call(base, "POST", s + "/url", {"url": url + "index.html" + fragment})
-        wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
-        warm = wait(js, "const w = document.documentElement.dataset.warmUp;"
-                        "return w === 'running' ? null :"
-                        "[w ?? 'none', document.documentElement.dataset.warmUpMs ?? ''];", 60)
-        js(PAGE_HOOK)
+        warm = open_warm(base, s, js, url + "index.html" + fragment)
         cpu = os.environ.get("CPU") == "1"
         before = browser_threads() if cpu else {}
         after = dict(before)

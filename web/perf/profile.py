@@ -30,7 +30,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chromedriver  # noqa: E402
@@ -80,36 +79,36 @@ def wasm_names(path):
     return out
 
 
-def scan(path, dist, fragment, extra_args=(), log=None, during=None):
-    """Open the page, wait for its warm-up, run `during(start, stop)` around
-    the pick of `path`; the page's time from pick to done."""
+def scan(path, dist, fragment, before, extra_args=(), log=None):
+    """Open the page and wait for its warm-up (`pagebench.open_warm`), call
+    `before(base, s)` just before picking `path`, wait for "done", then call
+    what `before` returned, still in the session; the page's time from pick
+    to done and what that call gave."""
     server = pagebench.serve([dist])
     url = "http://127.0.0.1:%d/0/index.html%s" % (server.server_address[1], fragment)
     try:
         with running(log) as base:
             with session(base, list(extra_args)) as (s, js):
-                call(base, "POST", s + "/url", {"url": url})
-                wait(js, "return document.documentElement.dataset.cmdhunt === 'ready'")
-                js(pagebench.PAGE_HOOK)
-                wait(js, "return (document.documentElement.dataset.warmUp ?? 'none') !== 'running'")
-                time.sleep(1)
-                state = during(base, s) if during else None
+                pagebench.open_warm(base, s, js, url)
+                after = before(base, s)
                 upload(base, s, "[data-testid=file-input]", path)
                 wait(js, "return window.__done > 0")
-                ms = js("return window.__done - window.__t0")
-                return ms, (state(base, s) if state else None)
+                return js("return window.__done - window.__t0"), after()
     finally:
         server.shutdown()
 
 
 def tier(path, dist, fragment):
     with tempfile.NamedTemporaryFile(prefix="cmdhunt-v8-", suffix=".log") as log:
-        mark = {}
-        ms, _ = scan(path, dist, fragment,
-                     ["--js-flags=--trace-wasm-compilation-times", "--enable-logging=stderr"],
-                     log, lambda base, s: mark.setdefault("at", log.tell()) and None)
+        def at_pick(base, s):
+            """Where V8's log stood at the pick (the browser writes to this file)."""
+            pick = log.tell()
+            return lambda: pick
+
+        ms, at = scan(path, dist, fragment, at_pick,
+                      ["--js-flags=--trace-wasm-compilation-times", "--enable-logging=stderr"], log)
         log.flush()
-        log.seek(mark.get("at", 0))
+        log.seek(at)
         hits = [(int(us), int(idx)) for idx, us in TURBOFAN.findall(log.read())]
     names = wasm_names(os.path.join(dist, "cmdhunt_bg.wasm"))
     print("scan %.0f ms; TurboFan during it: %.1f ms, %d functions"
@@ -126,9 +125,9 @@ def main_thread(path, dist, fragment):
         cdp(base, s, "Profiler.enable")
         cdp(base, s, "Profiler.setSamplingInterval", {"interval": 200})
         cdp(base, s, "Profiler.start")
-        return lambda base, s: cdp(base, s, "Profiler.stop")["profile"]
+        return lambda: cdp(base, s, "Profiler.stop")["profile"]
 
-    ms, profile = scan(path, dist, fragment, during=start)
+    ms, profile = scan(path, dist, fragment, start)
     nodes = {n["id"]: n for n in profile["nodes"]}
     self_us = collections.Counter()
     for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
