@@ -34,6 +34,18 @@ impl Feed {
         }
     }
 
+    /// A feed for a file in `format` through `decoder`, one set up for a
+    /// purpose (the page's warm-up renders every EVTX record:
+    /// `EvtxDecoder::rendering_every_record`).
+    pub fn with_decoder(format: Format, decoder: Box<dyn Decoder>) -> Self {
+        Feed {
+            decoder: Some(decoder),
+            format: Some(format),
+            head: Vec::new(),
+            error: None,
+        }
+    }
+
     /// The format decoded, once known.
     pub fn format(&self) -> Option<Format> {
         self.format

@@ -27,8 +27,8 @@
 //! log four times as large).
 
 use cmdhunt_core::event::{Record, RecordClass, RecordSink, Skip};
+use cmdhunt_core::feed::Feed;
 use cmdhunt_core::format::evtx::EvtxDecoder;
-use cmdhunt_core::format::Decoder;
 use cmdhunt_core::format::Format;
 use cmdhunt_core::matcher::CompiledRule;
 use cmdhunt_core::split;
@@ -201,12 +201,13 @@ fn rendered(log: &[u8]) -> u64 {
             self.0 += 1;
         }
     }
-    let mut decoder = EvtxDecoder::rendering_every_record();
+    let decoder = Box::new(EvtxDecoder::rendering_every_record());
+    let mut feed = Feed::with_decoder(Format::Evtx, decoder);
     let mut read = Read(0);
     for piece in log.chunks(PIECE_BYTES) {
-        let _ = decoder.push(piece, &mut read);
+        feed.push(piece, &mut read);
     }
-    let _ = decoder.finish(&mut read);
+    let _ = feed.finish(&mut read);
     read.0
 }
 
